@@ -1,0 +1,34 @@
+//! The one error type of this crate.
+
+/// Everything that can go wrong in `xpost-transform`. All variants are bad
+/// input: retrying with the same input gives the same error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransformError {
+    /// A configuration name other than `v1`, `v2` or `v3`.
+    #[error("unknown twitter-text config {0:?}: use v1, v2 or v3")]
+    UnknownConfig(String),
+    /// A configuration JSON that could not be used.
+    #[error("invalid twitter-text config: {0}")]
+    BadConfig(String),
+    /// A template that refers to a variable this crate does not know.
+    #[error("unknown template variable {{{0}}}: known are caption, permalink, username, hashtags, date")]
+    UnknownVariable(String),
+    /// A template with an unbalanced `{` or `}`.
+    #[error("malformed template: {0}")]
+    BadTemplate(String),
+    /// Even with an empty caption and no hashtags the tweet is over budget or invalid.
+    #[error("the template alone needs {needed} of a budget of {budget} weighted characters; shorten the template or raise the budget")]
+    TemplateTooLong {
+        /// Weighted length of the template rendered with an empty caption.
+        needed: usize,
+        /// The budget that was asked for.
+        budget: usize,
+    },
+    /// The text contains a character X rejects (U+FFFE, U+FEFF, U+FFFF).
+    #[error("the text contains a character X rejects (U+{0:04X}); remove it")]
+    InvalidCharacter(u32),
+    /// The budget is outside what a tweet can be.
+    #[error("budget {0} is not usable: it must be at least 1")]
+    BadBudget(usize),
+}

@@ -1,0 +1,19 @@
+//! Pure text work for cross-posting to X: exact twitter-text counting,
+//! entity extraction, fitting a caption into a budget, thread splitting and
+//! mention mapping.
+//!
+//! This crate does no I/O. It is a clean-room reimplementation that matches
+//! the official JavaScript library (`twitter-text` 3.1.0 with
+//! `twemoji-parser` 11.0.2) field for field, quirks included, because X
+//! itself counts that way: a tweet this crate calls valid is one X accepts.
+
+pub mod config;
+pub mod count;
+pub mod entity;
+pub mod error;
+pub mod extract;
+
+pub use config::Config;
+pub use count::{ParsedTweet, parse_tweet, weighted_length};
+pub use entity::{Entity, EntityKind};
+pub use error::TransformError;
