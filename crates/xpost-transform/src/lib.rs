@@ -12,8 +12,10 @@ pub mod count;
 pub mod entity;
 pub mod error;
 pub mod extract;
+pub mod report;
 
 pub use config::Config;
 pub use count::{ParsedTweet, parse_tweet, weighted_length};
 pub use entity::{Entity, EntityKind};
 pub use error::TransformError;
+pub use report::{TextReport, report};
