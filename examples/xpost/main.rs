@@ -1,6 +1,45 @@
 //! The `xpost` command line: a thin front-end over the xpost crates.
+//!
+//! Every failure exits non-zero with one human-readable line on stderr.
 
-fn main() {
-    eprintln!("xpost: the command line is being built");
-    std::process::exit(2);
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Cross-post an Instagram account to X.
+#[derive(Debug, Parser)]
+#[command(name = "xpost", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Text tools: exact twitter-text counting, extraction and fitting.
+    #[command(subcommand)]
+    Text(TextCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TextCommand {
+    /// Count and extract entities: JSON Lines `{"text": ...}` on stdin, one report per line on stdout.
+    Parse(parse::ParseArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Text(TextCommand::Parse(args)) => parse::run(&args),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(cause) => {
+            eprintln!("xpost: {cause}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's whole test suite, from a fresh clone on a fresh machine.
+# Installs what the tests need (the official twitter-text library that the
+# differential test compares against), then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "scripts/test.sh: node and npm are needed for the differential test" >&2
+  exit 1
+fi
+npm ci --prefix crates/xpost-transform/tests/oracle --no-audit --no-fund --loglevel=error
+
+# PostgreSQL-backed tests read their server from here (the local default).
+export XPOST_TEST_DATABASE_URL="${XPOST_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+# Unit, integration and doc tests of every crate (benchmarks are run apart:
+# see docs/performance.md).
+cargo test --workspace --locked
