@@ -12,13 +12,17 @@ pub enum TransformError {
     #[error("invalid twitter-text config: {0}")]
     BadConfig(String),
     /// A template that refers to a variable this crate does not know.
-    #[error("unknown template variable {{{0}}}: known are caption, permalink, username, hashtags, date")]
+    #[error(
+        "unknown template variable {{{0}}}: known are caption, permalink, username, hashtags, date"
+    )]
     UnknownVariable(String),
     /// A template with an unbalanced `{` or `}`.
     #[error("malformed template: {0}")]
     BadTemplate(String),
     /// Even with an empty caption and no hashtags the tweet is over budget or invalid.
-    #[error("the template alone needs {needed} of a budget of {budget} weighted characters; shorten the template or raise the budget")]
+    #[error(
+        "the template alone needs {needed} of a budget of {budget} weighted characters; shorten the template or raise the budget"
+    )]
     TemplateTooLong {
         /// Weighted length of the template rendered with an empty caption.
         needed: usize,
@@ -31,4 +35,28 @@ pub enum TransformError {
     /// The budget is outside what a tweet can be.
     #[error("budget {0} is not usable: it must be at least 1")]
     BadBudget(usize),
+    /// The text to post would be empty (no caption and nothing else in the template).
+    #[error("nothing to post: the text is empty")]
+    EmptyText,
+    /// One piece that cannot be split (a URL, mention, hashtag, cashtag or a single
+    /// grapheme) is larger than a whole thread part.
+    #[error(
+        "an unbreakable piece needs {needed} of a budget of {budget} weighted characters per part; raise the budget"
+    )]
+    PartTooLong {
+        /// Weighted length of the smallest part that would hold the piece.
+        needed: usize,
+        /// The per-part budget that was asked for.
+        budget: usize,
+    },
+    /// A handle that is not a valid Instagram or X username.
+    #[error(
+        "invalid handle {0:?}: Instagram handles are 1-30 of A-Z a-z 0-9 . _, X handles 1-15 of A-Z a-z 0-9 _"
+    )]
+    BadHandle(String),
+    /// A hashtag to append that twitter-text would not read as one whole hashtag.
+    #[error(
+        "invalid hashtag {0:?}: it must be a single hashtag (letters, digits, _), not only digits"
+    )]
+    BadHashtag(String),
 }

@@ -1,0 +1,241 @@
+//! Rewriting Instagram `@handles` for X.
+//!
+//! An Instagram handle in a caption (`@` not preceded by a letter, digit or
+//! `_`, then up to 30 of `A-Z a-z 0-9 . _`, a trailing `.` being sentence
+//! punctuation) means someone on Instagram. On X the same text would mention
+//! whoever owns that name there, or, since twitter-text stops a mention at a
+//! `.`, whoever owns its first piece (`@john.doe` mentions `@john`). So
+//! [`MentionMap::apply`] rewrites every one of them:
+//!
+//! * **mapped** handles (case-insensitively) become `@xhandle`, a real X mention;
+//! * **unmapped** handles are **neutralised**: a U+2060 WORD JOINER is put
+//!   between the `@` and the name. It is invisible, keeps `@name` from being
+//!   broken across lines, and twitter-text needs a name character right after
+//!   the `@`, so no mention is found. It weighs 2. When the name contains a
+//!   `.` and the joiner would let the rest be read as a domain (`@shop.co`
+//!   would turn into the link `shop.co`), a joiner also follows every `.`.
+//!
+//! Afterwards the text is checked with [`crate::extract::mentions`]: any
+//! mention X would still see that is not one of the mapped ones (`＠name`
+//! with the full-width at sign, `rt:@name`, `é@name`) is neutralised the same
+//! way. E-mail addresses (`me@example.com`) are not mentions on either side
+//! and are left alone.
+
+use std::collections::HashMap;
+
+use crate::error::TransformError;
+use crate::extract;
+
+/// U+2060 WORD JOINER: invisible and not a name character.
+const JOINER: char = '\u{2060}';
+
+/// Instagram handle → X handle, looked up case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MentionMap {
+    map: HashMap<String, String>,
+}
+
+fn is_ig_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '.' || c == '_'
+}
+
+/// `handle` without a leading `@`, if it is a valid Instagram handle.
+fn ig_handle(handle: &str) -> Result<&str, TransformError> {
+    let bare = handle.strip_prefix('@').unwrap_or(handle);
+    if (1..=30).contains(&bare.len()) && bare.chars().all(is_ig_char) {
+        Ok(bare)
+    } else {
+        Err(TransformError::BadHandle(handle.to_owned()))
+    }
+}
+
+/// `handle` without a leading `@`, if it is a valid X handle.
+fn x_handle(handle: &str) -> Result<&str, TransformError> {
+    let bare = handle.strip_prefix('@').unwrap_or(handle);
+    if (1..=15).contains(&bare.len()) && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        Ok(bare)
+    } else {
+        Err(TransformError::BadHandle(handle.to_owned()))
+    }
+}
+
+impl MentionMap {
+    /// An empty map: every handle gets neutralised.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A map from `(instagram, x)` pairs; either may start with `@`.
+    ///
+    /// # Errors
+    /// [`TransformError::BadHandle`] for a handle that is not valid on its platform.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self, TransformError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut map = Self::new();
+        for (ig, x) in pairs {
+            map.insert(ig.as_ref(), x.as_ref())?;
+        }
+        Ok(map)
+    }
+
+    /// Maps Instagram `ig` to X `x`, replacing any earlier mapping of `ig`.
+    ///
+    /// # Errors
+    /// [`TransformError::BadHandle`] for a handle that is not valid on its platform.
+    pub fn insert(&mut self, ig: &str, x: &str) -> Result<(), TransformError> {
+        let ig = ig_handle(ig)?.to_ascii_lowercase();
+        let x = x_handle(x)?.to_owned();
+        self.map.insert(ig, x);
+        Ok(())
+    }
+
+    /// The X handle (without `@`) for Instagram handle `ig`, if mapped.
+    pub fn get(&self, ig: &str) -> Option<&str> {
+        let bare = ig.strip_prefix('@').unwrap_or(ig);
+        self.map.get(&bare.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// How many handles are mapped.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no handle is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// `text` with every Instagram mention mapped or neutralised; see the module docs.
+    ///
+    /// ```
+    /// use xpost_transform::mention_map::MentionMap;
+    /// let map = MentionMap::from_pairs([("jane.doe", "JaneOnX")])?;
+    /// assert_eq!(map.apply("with @Jane.Doe and @bob."), "with @JaneOnX and @\u{2060}bob.");
+    /// # Ok::<(), xpost_transform::TransformError>(())
+    /// ```
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 16);
+        // Byte offsets in `out` where a mapped mention starts.
+        let mut mapped = Vec::new();
+        let mut rest = text;
+        let mut prev: Option<char> = None;
+        while let Some(at) = rest.find('@') {
+            let (before, from_at) = rest.split_at(at);
+            out.push_str(before);
+            let prev_char = before.chars().next_back().or(prev);
+            let after = &from_at[1..];
+            let run = after.find(|c: char| !is_ig_char(c)).unwrap_or(after.len());
+            let handle = after[..run].trim_end_matches('.');
+            let starts_mention = !prev_char.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !starts_mention || handle.is_empty() {
+                out.push('@');
+                prev = Some('@');
+                rest = after;
+                continue;
+            }
+            match self.get(handle) {
+                Some(x) => {
+                    mapped.push(out.len());
+                    out.push('@');
+                    out.push_str(x);
+                }
+                None => {
+                    let context_end = after
+                        .find(char::is_whitespace)
+                        .unwrap_or(after.len())
+                        .max(handle.len());
+                    out.push('@');
+                    out.push_str(&neutral_name(handle, &after[handle.len()..context_end]));
+                }
+            }
+            prev = handle.chars().next_back();
+            rest = &after[handle.len()..];
+        }
+        out.push_str(rest);
+        neutralise_leftovers(out, mapped)
+    }
+}
+
+impl TryFrom<HashMap<String, String>> for MentionMap {
+    type Error = TransformError;
+
+    fn try_from(pairs: HashMap<String, String>) -> Result<Self, Self::Error> {
+        Self::from_pairs(pairs)
+    }
+}
+
+/// What follows the `@` of an unmapped `handle`, given the text right after it.
+fn neutral_name(handle: &str, tail: &str) -> String {
+    let joined = format!("{JOINER}{handle}");
+    let plain_urls = extract::urls(&format!("@{handle}{tail}")).len();
+    if !handle.contains('.') || extract::urls(&format!("@{joined}{tail}")).len() <= plain_urls {
+        return joined;
+    }
+    let mut out = String::from(JOINER);
+    for c in handle.chars() {
+        out.push(c);
+        if c == '.' {
+            out.push(JOINER);
+        }
+    }
+    out
+}
+
+/// Puts a joiner after the sigil of every mention in `text` that does not
+/// start at one of the `mapped` offsets.
+fn neutralise_leftovers(mut text: String, mut mapped: Vec<usize>) -> String {
+    // Each round removes the mentions found; a joiner cannot create a new one,
+    // but the bound keeps this finite whatever the extractor does.
+    for _ in 0..4 {
+        let stray: Vec<usize> = extract::mentions(&text)
+            .iter()
+            .map(|m| m.range.start)
+            .filter(|start| !mapped.contains(start))
+            .collect();
+        if stray.is_empty() {
+            break;
+        }
+        for &start in stray.iter().rev() {
+            let sigil = text[start..].chars().next().map_or(1, char::len_utf8);
+            text.insert(start + sigil, JOINER);
+            for m in mapped.iter_mut().filter(|m| **m > start) {
+                *m += JOINER.len_utf8();
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_validated() {
+        assert!(MentionMap::from_pairs([("a.b_c", "@x_1")]).is_ok());
+        assert!(MentionMap::from_pairs([("a-b", "x")]).is_err());
+        assert!(MentionMap::from_pairs([("a".repeat(31), "x".to_owned())]).is_err());
+        assert!(MentionMap::from_pairs([("a", "x.y")]).is_err());
+        assert!(MentionMap::from_pairs([("a", "x".repeat(16))]).is_err());
+        assert!(MentionMap::from_pairs([("", "x")]).is_err());
+        assert_eq!(
+            MentionMap::from_pairs([("ok", "")]),
+            Err(TransformError::BadHandle(String::new()))
+        );
+    }
+
+    #[test]
+    fn lookup_ignores_case_and_at_sign() {
+        let map = MentionMap::from_pairs([("@Jane.Doe", "jane")]).unwrap();
+        assert_eq!(map.get("jane.doe"), Some("jane"));
+        assert_eq!(map.get("@JANE.DOE"), Some("jane"));
+        assert_eq!(map.get("jane"), None);
+        assert_eq!(map.len(), 1);
+        assert!(!map.is_empty());
+    }
+}

@@ -1,0 +1,212 @@
+//! Where a text may be cut, and which cut to prefer.
+//!
+//! Fitting and thread splitting both shorten a text at a *cut point*: a byte
+//! offset that is a grapheme-cluster boundary (so no user-perceived character
+//! is torn apart) and that does not fall strictly inside an entity (a URL,
+//! mention, hashtag or cashtag is kept whole or left out whole). Each cut point
+//! also records the strongest boundary it sits on: sentence, word or merely
+//! grapheme. [`best_cut`] picks the longest cut that fits and then trades a
+//! little length for a nicer boundary.
+
+use std::collections::HashSet;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::entity::{Entity, EntityKind};
+use crate::extract;
+
+/// How natural a cut point is, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Boundary {
+    /// Between two grapheme clusters only.
+    Grapheme,
+    /// Between two words (UAX #29 word boundary).
+    Word,
+    /// Between two sentences or paragraphs (UAX #29 sentence boundary).
+    Sentence,
+}
+
+/// One place where the text may be cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cut {
+    /// Byte offset into the text.
+    pub(crate) at: usize,
+    /// The strongest boundary at this offset.
+    pub(crate) boundary: Boundary,
+}
+
+/// Every allowed cut point of `text`, ascending, `0` and `text.len()` included.
+/// `entities` are the entities of `text`; no cut falls strictly inside one.
+pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
+    let words: HashSet<usize> = text.split_word_bound_indices().map(|(i, _)| i).collect();
+    let sentences: HashSet<usize> = text
+        .split_sentence_bound_indices()
+        .map(|(i, _)| i)
+        .collect();
+    let inside = |at: usize| {
+        entities
+            .iter()
+            .any(|e| e.range.start < at && at < e.range.end)
+    };
+    text.grapheme_indices(true)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .filter(|&at| !inside(at))
+        .map(|at| {
+            let boundary = if at == text.len() || sentences.contains(&at) {
+                Boundary::Sentence
+            } else if words.contains(&at) {
+                Boundary::Word
+            } else {
+                Boundary::Grapheme
+            };
+            Cut { at, boundary }
+        })
+        .collect()
+}
+
+/// The offset in `text` after dropping trailing whitespace graphemes before `end`,
+/// but never below `floor`.
+pub(crate) fn trim_end(text: &str, floor: usize, end: usize) -> usize {
+    let mut end = end;
+    for (i, g) in text[floor..end].grapheme_indices(true).rev() {
+        if !g.chars().all(char::is_whitespace) {
+            break;
+        }
+        end = floor + i;
+    }
+    end
+}
+
+/// The offset in `text` after skipping whitespace graphemes from `start`.
+pub(crate) fn skip_whitespace(text: &str, start: usize) -> usize {
+    for (i, g) in text[start..].grapheme_indices(true) {
+        if !g.chars().all(char::is_whitespace) {
+            return start + i;
+        }
+    }
+    text.len()
+}
+
+/// How much of the longest fitting cut a nicer boundary must keep, in percent
+/// of the text between the start and that longest cut.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Preference {
+    /// Minimum share kept to end at a sentence boundary.
+    pub(crate) sentence_percent: usize,
+    /// Minimum share kept to end at a word boundary.
+    pub(crate) word_percent: usize,
+}
+
+/// Chooses where to cut among `cuts` (ascending, all after `start`).
+///
+/// `short_enough(at)` is the cheap test (weighted length within budget) and
+/// is assumed to be monotonic: true up to some cut, false after it. It is
+/// only used to binary-search the neighbourhood of the answer, so the
+/// expensive `accept(at)` (validity and entity checks on the rendered text)
+/// runs on a handful of candidates instead of on every cut. Weighted length
+/// is not strictly monotonic (a cut can turn `example.c` into the URL
+/// `example.co`), which is why `accept` has the last word and the scan
+/// continues downwards past any rejected cut.
+pub(crate) fn best_cut(
+    cuts: &[Cut],
+    start: usize,
+    preference: Preference,
+    short_enough: impl Fn(usize) -> bool,
+    mut accept: impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    let end = cuts.partition_point(|c| short_enough(c.at));
+    let tightest = cuts[..end].iter().rposition(|c| accept(c.at))?;
+    let longest = cuts[tightest].at;
+    let room = longest - start;
+    for (boundary, percent) in [
+        (Boundary::Sentence, preference.sentence_percent),
+        (Boundary::Word, preference.word_percent),
+    ] {
+        let floor = start + room * percent / 100;
+        let nicer = cuts[..tightest]
+            .iter()
+            .rev()
+            .take_while(|c| c.at >= floor)
+            .filter(|c| c.boundary >= boundary && c.at > start)
+            .find(|c| accept(c.at));
+        if let Some(c) = nicer {
+            return Some(c.at);
+        }
+    }
+    Some(longest)
+}
+
+/// The entities of `text` as `(kind, text)` pairs, for comparing before and after a cut.
+pub(crate) fn entity_texts(text: &str) -> HashSet<(EntityKind, String)> {
+    extract::entities(text)
+        .into_iter()
+        .map(|e| (e.kind, e.text_in(text).to_owned()))
+        .collect()
+}
+
+/// Whether every entity of `text` also occurs, with the same text, in `allowed`.
+pub(crate) fn entities_within(text: &str, allowed: &HashSet<(EntityKind, String)>) -> bool {
+    extract::entities(text)
+        .into_iter()
+        .all(|e| allowed.contains(&(e.kind, e.text_in(text).to_owned())))
+}
+
+/// The characters X rejects in a tweet.
+pub(crate) fn is_invalid_char(c: char) -> bool {
+    matches!(c, '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}')
+}
+
+/// `text` without the characters X rejects.
+pub(crate) fn strip_invalid(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(is_invalid_char) {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| !is_invalid_char(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_mark_the_strongest_boundary() {
+        let text = "One two. Three";
+        let cuts = cuts(text, &[]);
+        let at = |n: usize| cuts.iter().find(|c| c.at == n).map(|c| c.boundary);
+        assert_eq!(at(0), Some(Boundary::Sentence));
+        assert_eq!(at(3), Some(Boundary::Word));
+        assert_eq!(at(2), Some(Boundary::Grapheme));
+        assert_eq!(at(9), Some(Boundary::Sentence));
+        assert_eq!(at(text.len()), Some(Boundary::Sentence));
+    }
+
+    #[test]
+    fn cuts_skip_entity_interiors_and_split_graphemes() {
+        let text = "ab e\u{301}";
+        let entity = Entity {
+            kind: EntityKind::Hashtag,
+            range: 0..2,
+            value: 1..2,
+            indices: (0, 2),
+        };
+        let offsets: Vec<usize> = cuts(text, &[entity]).iter().map(|c| c.at).collect();
+        assert_eq!(offsets, vec![0, 2, 3, 6]);
+    }
+
+    #[test]
+    fn trimming_works_on_whole_graphemes() {
+        let text = "ab \u{3000}\n";
+        assert_eq!(trim_end(text, 0, text.len()), 2);
+        assert_eq!(trim_end(text, 2, text.len()), 2);
+        assert_eq!(skip_whitespace("  \nx", 0), 3);
+        assert_eq!(skip_whitespace("   ", 1), 3);
+    }
+
+    #[test]
+    fn invalid_characters_are_removed() {
+        assert_eq!(strip_invalid("a\u{FEFF}b\u{FFFE}\u{FFFF}"), "ab");
+        assert!(matches!(strip_invalid("ab"), std::borrow::Cow::Borrowed(_)));
+    }
+}
