@@ -1,11 +1,41 @@
 //! Weighted length and validity, exactly as twitter-text's `parseTweet`.
+//!
+//! One walker serves [`parse_tweet`], [`weighted_length`] and
+//! [`is_valid_tweet_text`]. It reproduces the official algorithm step for
+//! step, on the NFC form of the text and in UTF-16 code units:
+//!
+//! * a URL found by [`crate::extract::urls`] that starts at the position
+//!   counts `transformed_url_length * scale` and is skipped whole;
+//! * else, with emoji parsing on, a match of the twemoji-parser regex that
+//!   starts there counts `default_weight` and is skipped whole. The regex is
+//!   run as a global scan independent of the walk, so an emoji whose match
+//!   began inside a skipped URL does not start a new match at the URL's end;
+//! * else one character is weighed by the first configured range holding its
+//!   code unit; a surrogate pair is weighed by its *low* surrogate, so an
+//!   astral character always gets `default_weight`.
+//!
+//! After each step the last code unit of the step is checked for an invalid
+//! character, and the valid range is extended while the total is within the
+//! limit. The end of the valid range is then shifted by the difference in
+//! UTF-16 length between the original and the NFC text.
+//!
+//! The walker does not allocate when the text is already NFC and has no `.`
+//! (no URL is possible without one), and runs of ASCII are counted in bulk.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::config::Config;
+use crate::emoji;
+use crate::entity::Entity;
 
 /// The result of [`parse_tweet`], field for field twitter-text's `parseTweet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ParsedTweet {
-    /// Weighted length of the text.
+    /// Weighted length of the text (rounded down for custom configs whose
+    /// weights are not multiples of `scale`).
     pub weighted_length: usize,
     /// Whether the text can be posted as one tweet.
     pub valid: bool,
@@ -13,17 +43,352 @@ pub struct ParsedTweet {
     pub permillage: usize,
     /// Inclusive `[start, end]` of the part that fits, in UTF-16 code units.
     pub valid_range: (usize, usize),
+    /// The end of the valid range exactly as twitter-text reports it: it is
+    /// shifted by the NFC length difference, and goes below zero when
+    /// composition exclusions lengthen a text that is invalid or over the
+    /// limit from its first characters; `valid_range.1` is this clamped at 0.
+    pub reported_valid_range_end: i64,
     /// Inclusive `[start, end]` of the whole text, in UTF-16 code units.
     pub display_range: (usize, usize),
 }
 
 /// Parses `text` as twitter-text's `parseTweet` does under `config`.
+///
+/// ```
+/// use xpost_transform::{Config, parse_tweet};
+///
+/// let parsed = parse_tweet("こんにちは 👋🏽", Config::v3());
+/// assert_eq!(parsed.weighted_length, 13);
+/// assert!(parsed.valid);
+/// assert_eq!(parsed.display_range, (0, 7));
+/// ```
 pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
-    let _ = (text, config);
-    unimplemented!("count: in progress")
+    let nfc = to_nfc(text);
+    let walk = Walker::new(&nfc, config, config.emoji_parsing_enabled).run();
+    let original_len = match &nfc {
+        Cow::Borrowed(_) => walk.len16,
+        Cow::Owned(_) => utf16_len(text),
+    };
+    let scale = u64::from(config.scale.max(1));
+    let max = u64::from(config.max_weighted_tweet_length);
+    let weighted = walk.total as f64 / scale as f64;
+    let permillage = (weighted / max as f64 * 1000.0).floor();
+    // The official code shifts by the length difference wherever the
+    // normalization happened, even below zero.
+    let shift = original_len as i64 - walk.len16 as i64;
+    let reported_end = walk.valid_end as i64 + shift;
+    ParsedTweet {
+        weighted_length: (walk.total / scale) as usize,
+        valid: walk.valid && walk.total > 0 && walk.total <= max * scale,
+        permillage: permillage as usize,
+        valid_range: (0, reported_end.max(0) as usize),
+        reported_valid_range_end: reported_end,
+        display_range: (0, original_len.saturating_sub(1)),
+    }
 }
 
-/// The weighted length of `text` under `config` alone.
+/// The weighted length of `text` under `config`, as `parse_tweet(..).weighted_length`.
+///
+/// ```
+/// use xpost_transform::{Config, weighted_length};
+///
+/// assert_eq!(weighted_length("see example.com ✨", Config::v3()), 4 + 23 + 1 + 2);
+/// ```
 pub fn weighted_length(text: &str, config: &Config) -> usize {
-    parse_tweet(text, config).weighted_length
+    let nfc = to_nfc(text);
+    let walk = Walker::new(&nfc, config, config.emoji_parsing_enabled).run();
+    (walk.total / u64::from(config.scale.max(1))) as usize
+}
+
+/// Whether `text` is a valid tweet, as twitter-text's `isValidTweetText`.
+///
+/// This is not `parse_tweet(..).valid`: like the official function it merges
+/// `config` over the v3 defaults, so emoji parsing is on unless the config
+/// enables it itself (the official v1 and v2 files leave the key out, and a
+/// [`Config`] cannot tell a missing key from `false`), and it looks for
+/// invalid characters in the whole text.
+///
+/// ```
+/// use xpost_transform::{Config, count::is_valid_tweet_text};
+///
+/// assert!(is_valid_tweet_text("I am a Tweet", Config::v1()));
+/// assert!(!is_valid_tweet_text("", Config::v1()));
+/// assert!(!is_valid_tweet_text("bad \u{FFFE}", Config::v3()));
+/// ```
+pub fn is_valid_tweet_text(text: &str, config: &Config) -> bool {
+    if text.is_empty() {
+        return false;
+    }
+    let nfc = to_nfc(text);
+    let walk = Walker::new(&nfc, config, true).run();
+    let limit = u64::from(config.max_weighted_tweet_length) * u64::from(config.scale.max(1));
+    walk.total <= limit && has_invalid_characters(text).is_none()
+}
+
+/// The first character of `text` that X rejects (U+FFFE, U+FEFF, U+FFFF), if any.
+///
+/// ```
+/// use xpost_transform::count::has_invalid_characters;
+///
+/// assert_eq!(has_invalid_characters("a\u{FEFF}b"), Some('\u{FEFF}'));
+/// assert_eq!(has_invalid_characters("fine"), None);
+/// ```
+pub fn has_invalid_characters(text: &str) -> Option<char> {
+    // All three encode as EF BB BF or EF BF BE/BF in UTF-8.
+    memchr::memchr_iter(0xEF, text.as_bytes())
+        .filter_map(|at| text.get(at..)?.chars().next())
+        .find(|c| is_invalid(u32::from(*c)))
+}
+
+fn is_invalid(unit: u32) -> bool {
+    matches!(unit, 0xFFFE | 0xFEFF | 0xFFFF)
+}
+
+/// The text in NFC, borrowed when it already is.
+fn to_nfc(text: &str) -> Cow<'_, str> {
+    let first_non_ascii = text.bytes().position(|b| b >= 0x80);
+    let Some(at) = first_non_ascii else {
+        return Cow::Borrowed(text);
+    };
+    // ASCII never composes with what follows it except through a
+    // combining character, which the quick check flags on its own.
+    match is_nfc_quick(text[at..].chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        IsNormalized::No | IsNormalized::Maybe => {
+            let nfc: String = text.nfc().collect();
+            if nfc == text {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(nfc)
+            }
+        }
+    }
+}
+
+/// UTF-16 length of `s`: one unit per scalar value, two for astral ones.
+fn utf16_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+        .sum()
+}
+
+/// What a walk over the NFC text found.
+struct Walk {
+    /// Sum of the weights, in units of `1/scale`.
+    total: u64,
+    /// No invalid character seen in the last code unit of any step.
+    valid: bool,
+    /// Last UTF-16 index of the part within the limit (in the NFC text).
+    valid_end: usize,
+    /// UTF-16 length of the NFC text.
+    len16: usize,
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    config: &'a Config,
+    emoji: bool,
+    /// Weight of every ASCII character when they all weigh the same.
+    ascii_weight: Option<u64>,
+    limit: u64,
+    urls: Vec<Entity>,
+    next_url: usize,
+    /// Byte position where the global emoji scan resumes.
+    scan: usize,
+    /// Byte position of the walk.
+    at: usize,
+    /// UTF-16 position of the walk.
+    at16: usize,
+    total: u64,
+    valid: bool,
+    valid_end: usize,
+}
+
+impl<'a> Walker<'a> {
+    fn new(text: &'a str, config: &'a Config, emoji: bool) -> Self {
+        // Every URL has a dot in its domain; without one, skip extraction.
+        let urls = if memchr::memchr(b'.', text.as_bytes()).is_some() {
+            crate::extract::urls(text)
+        } else {
+            Vec::new()
+        };
+        Walker {
+            text,
+            config,
+            emoji,
+            ascii_weight: ascii_weight(config),
+            limit: u64::from(config.max_weighted_tweet_length) * u64::from(config.scale),
+            urls,
+            next_url: 0,
+            scan: 0,
+            at: 0,
+            at16: 0,
+            total: 0,
+            valid: true,
+            valid_end: 0,
+        }
+    }
+
+    fn run(mut self) -> Walk {
+        let bytes = self.text.as_bytes();
+        while self.at < bytes.len() {
+            let url_start = self.next_url_start();
+            if url_start == Some(self.at) {
+                self.url_step();
+                continue;
+            }
+            if bytes[self.at] < 0x80 {
+                if let Some(weight) = self.ascii_weight {
+                    let stop = url_start.unwrap_or(bytes.len());
+                    if self.ascii_run(weight, stop) {
+                        continue;
+                    }
+                }
+            }
+            self.slow_step();
+        }
+        Walk {
+            total: self.total,
+            valid: self.valid,
+            valid_end: self.valid_end,
+            len16: self.at16,
+        }
+    }
+
+    /// Byte start of the first URL at or after the walk, dropping the ones
+    /// the walk jumped over (they started inside an emoji).
+    fn next_url_start(&mut self) -> Option<usize> {
+        while let Some(url) = self.urls.get(self.next_url) {
+            if url.range.start >= self.at {
+                return Some(url.range.start);
+            }
+            self.next_url += 1;
+        }
+        None
+    }
+
+    fn url_step(&mut self) {
+        let Some(url) = self.urls.get(self.next_url) else {
+            return;
+        };
+        let (range, units) = (url.range.clone(), url.indices.1 - url.indices.0);
+        self.next_url += 1;
+        let url_weight =
+            u64::from(self.config.transformed_url_length) * u64::from(self.config.scale);
+        self.advance(range, units, url_weight);
+    }
+
+    /// Counts ASCII from the walk up to `stop` in bulk; false when nothing
+    /// could be done that way.
+    fn ascii_run(&mut self, weight: u64, stop: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let rest = &bytes[self.at..stop];
+        let ascii = rest.iter().position(|b| *b >= 0x80).unwrap_or(rest.len());
+        let mut n = ascii;
+        // The last ASCII character before non-ASCII may start a keycap.
+        if self.emoji && ascii < rest.len() {
+            n -= 1;
+        }
+        if n == 0 {
+            return false;
+        }
+        if self.emoji {
+            self.catch_up_scan();
+            // No match starts at an ASCII character followed by ASCII.
+            self.scan = self.scan.max(self.at + n);
+        }
+        if self.valid && self.total <= self.limit {
+            let room = self.limit - self.total;
+            let fits = room
+                .checked_div(weight)
+                .map_or(n as u64, |f| f.min(n as u64));
+            if fits > 0 {
+                self.valid_end = self.at16 + fits as usize - 1;
+            }
+        }
+        self.total = self.total.saturating_add(weight.saturating_mul(n as u64));
+        self.at += n;
+        self.at16 += n;
+        true
+    }
+
+    fn slow_step(&mut self) {
+        let at = self.at;
+        let Some(c) = self.text[at..].chars().next() else {
+            self.at = self.text.len();
+            return;
+        };
+        if self.emoji {
+            self.catch_up_scan();
+            if self.scan == at {
+                match emoji::match_len(&self.text[at..]) {
+                    Some(len) => {
+                        self.scan = at + len;
+                        let units = utf16_len(&self.text[at..at + len]);
+                        let weight = u64::from(self.config.default_weight);
+                        self.advance(at..at + len, units, weight);
+                        return;
+                    }
+                    None => self.scan = at + c.len_utf8(),
+                }
+            }
+        }
+        // Astral characters are weighed by their low surrogate.
+        let unit = match u32::from(c) {
+            cp if cp >= 0x10000 => 0xDC00 + ((cp - 0x10000) & 0x3FF),
+            cp => cp,
+        };
+        let weight = char_weight(unit, self.config);
+        self.advance(at..at + c.len_utf8(), c.len_utf16(), weight);
+    }
+
+    /// Moves the global emoji scan up to the walk: the regex keeps scanning
+    /// through text the walk skipped as a URL.
+    fn catch_up_scan(&mut self) {
+        while self.scan < self.at {
+            let rest = &self.text[self.scan..];
+            self.scan += match emoji::match_len(rest) {
+                Some(len) => len,
+                None => rest.chars().next().map_or(1, char::len_utf8),
+            };
+        }
+    }
+
+    /// Adds one step (a URL, an emoji or a character) covering `range`.
+    fn advance(&mut self, range: Range<usize>, units: usize, weight: u64) {
+        self.total = self.total.saturating_add(weight);
+        self.at = range.end;
+        self.at16 += units;
+        if self.valid {
+            // Only the step's last code unit is checked, as in the original.
+            let last = self.text[range].chars().next_back();
+            self.valid = !last.is_some_and(|c| c.len_utf16() == 1 && is_invalid(u32::from(c)));
+        }
+        if self.valid && self.total <= self.limit {
+            self.valid_end = self.at16 - 1;
+        }
+    }
+}
+
+/// The weight of a code unit: the first range holding it, else the default.
+fn char_weight(unit: u32, config: &Config) -> u64 {
+    let weight = config
+        .ranges
+        .iter()
+        .find(|r| r.start <= unit && unit <= r.end)
+        .map_or(config.default_weight, |r| r.weight);
+    u64::from(weight)
+}
+
+/// The common weight of all ASCII characters, when there is one.
+fn ascii_weight(config: &Config) -> Option<u64> {
+    let first = config
+        .ranges
+        .iter()
+        .find(|r| r.start <= r.end && r.start <= 0x7F);
+    match first {
+        None => Some(u64::from(config.default_weight)),
+        Some(r) if r.start == 0 && r.end >= 0x7F => Some(u64::from(r.weight)),
+        Some(_) => None,
+    }
 }

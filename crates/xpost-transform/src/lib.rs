@@ -9,6 +9,8 @@
 
 pub mod config;
 pub mod count;
+mod emoji;
+mod emoji_table;
 pub mod entity;
 pub mod error;
 pub mod extract;
@@ -20,7 +22,9 @@ pub mod template;
 pub mod thread;
 
 pub use config::Config;
-pub use count::{ParsedTweet, parse_tweet, weighted_length};
+pub use count::{
+    ParsedTweet, has_invalid_characters, is_valid_tweet_text, parse_tweet, weighted_length,
+};
 pub use entity::{Entity, EntityKind};
 pub use error::TransformError;
 pub use fit::{FitOptions, Fitted, fit};
