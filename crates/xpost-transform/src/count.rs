@@ -392,3 +392,222 @@ fn ascii_weight(config: &Config) -> Option<u64> {
         Some(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WeightRange;
+    use proptest::prelude::*;
+
+    /// `(weighted_length, valid, permillage, valid_range_end, display_range_end)`.
+    fn summary(text: &str, config: &Config) -> (usize, bool, usize, i64, usize) {
+        let p = parse_tweet(text, config);
+        assert_eq!(p.valid_range.0, 0);
+        assert_eq!(p.display_range.0, 0);
+        assert_eq!(weighted_length(text, config), p.weighted_length, "{text:?}");
+        (
+            p.weighted_length,
+            p.valid,
+            p.permillage,
+            p.reported_valid_range_end,
+            p.display_range.1,
+        )
+    }
+
+    fn v3(text: &str) -> usize {
+        parse_tweet(text, Config::v3()).weighted_length
+    }
+
+    #[test]
+    fn urls_without_scheme_count_23_when_the_tld_is_known() {
+        for url in [
+            "example.com",
+            "Booking.com",
+            "readme.md",
+            "script.py",
+            "doc.zip",
+            "t.co",
+        ] {
+            assert_eq!(v3(url), 23, "{url}");
+        }
+        assert_eq!(v3("file.txt"), 8);
+        assert_eq!(v3("node.js"), 7);
+        assert_eq!(
+            summary("see example.com now", Config::v3()),
+            (31, true, 110, 18, 18)
+        );
+    }
+
+    #[test]
+    fn emoji_in_the_frozen_set_count_2() {
+        let scotland = "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
+        for emoji in ["👨‍👩‍👧‍👦", "🏳️‍🌈", "🇯🇵", "1️⃣", "1⃣", "👍🏽", scotland]
+        {
+            assert_eq!(v3(emoji), 2, "{emoji}");
+        }
+        assert_eq!(summary("👨‍👩‍👧‍👦", Config::v3()), (2, true, 7, 10, 10));
+    }
+
+    #[test]
+    fn newer_sequences_fall_apart() {
+        assert_eq!(v3("🧑‍🤝‍🧑"), 8);
+        assert_eq!(v3("🧑‍💻"), 5);
+        assert_eq!(v3("🫱🏻‍🫲🏿"), 9);
+    }
+
+    #[test]
+    fn pieces_outside_a_match_count_on_their_own() {
+        assert_eq!(summary("✨️", Config::v3()), (4, true, 14, 1, 1));
+        assert_eq!(v3("©"), 1);
+        assert_eq!(v3("®"), 1);
+        assert_eq!(v3("©️"), 2);
+        assert_eq!(v3("🇦"), 2);
+        assert_eq!(v3("☺\u{FE0E}"), 4);
+    }
+
+    #[test]
+    fn weights_by_range_and_the_surrogate_quirk() {
+        assert_eq!(v3("…•€™"), 8);
+        assert_eq!(v3("\u{2800}\u{3000}"), 4);
+        let marks = "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}";
+        assert_eq!(v3(marks), 18);
+        // A range over the astral code point itself is ignored: the low
+        // surrogate is what gets weighed.
+        let mut config = Config::v2().clone();
+        let emoticons = WeightRange {
+            start: 0x1F600,
+            end: 0x1F64F,
+            weight: 100,
+        };
+        config.ranges.push(emoticons);
+        assert_eq!(weighted_length("😀", &config), 2);
+        let low_surrogates = WeightRange {
+            start: 0xDC00,
+            end: 0xDFFF,
+            weight: 300,
+        };
+        config.ranges.push(low_surrogates);
+        assert_eq!(weighted_length("😀", &config), 3);
+    }
+
+    #[test]
+    fn nfc_comes_first() {
+        assert_eq!(summary("e\u{301}", Config::v3()), (1, true, 3, 1, 1));
+        assert_eq!(v3("\u{212B}"), 1);
+        assert_eq!(v3("\u{1F71}"), 1);
+        assert_eq!(v3("\u{1100}\u{1161}\u{11A8}"), 2);
+        assert_eq!(summary("\u{958}", Config::v3()), (2, true, 7, 0, 0));
+    }
+
+    #[test]
+    fn valid_range_end_is_shifted_by_the_whole_normalization() {
+        let text = format!("{}{}", "a".repeat(300), "e\u{301}".repeat(5));
+        assert_eq!(summary(&text, Config::v3()), (305, false, 1089, 284, 309));
+        // Below zero: nothing valid, and the text grew under NFC.
+        let p = parse_tweet("\u{FEFF}\u{958}\u{958}", Config::v3());
+        assert_eq!((p.reported_valid_range_end, p.valid_range.1), (-2, 0));
+        let grown = "\u{958}\u{958}\u{958}\u{FFFE}";
+        assert_eq!(summary(grown, Config::v3()), (8, false, 28, 2, 3));
+    }
+
+    #[test]
+    fn urls_and_emoji_are_atomic_at_the_limit() {
+        let text = format!("{} https://example.com", "a".repeat(279));
+        assert_eq!(summary(&text, Config::v3()), (303, false, 1082, 279, 298));
+        let emoji_over = format!("{}😀", "a".repeat(279));
+        assert_eq!(
+            summary(&emoji_over, Config::v3()),
+            (281, false, 1003, 278, 280)
+        );
+        let emoji_fits = format!("{}😀", "a".repeat(278));
+        assert_eq!(
+            summary(&emoji_fits, Config::v3()),
+            (280, true, 1000, 279, 279)
+        );
+        assert_eq!(
+            summary(&"a".repeat(280), Config::v3()),
+            (280, true, 1000, 279, 279)
+        );
+        assert_eq!(
+            summary(&"a".repeat(281), Config::v3()),
+            (281, false, 1003, 279, 280)
+        );
+        let cjk = format!("{}a", "あ".repeat(140));
+        assert_eq!(summary(&cjk, Config::v3()), (281, false, 1003, 139, 140));
+    }
+
+    #[test]
+    fn invalid_characters() {
+        assert_eq!(summary("\u{FFFE}", Config::v3()), (2, false, 7, 0, 0));
+        assert_eq!(summary("ab\u{FEFF}cd", Config::v3()), (6, false, 21, 1, 4));
+        assert_eq!(summary("😀\u{FFFE}", Config::v3()), (4, false, 14, 1, 2));
+        assert_eq!(has_invalid_characters("a\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(has_invalid_characters("\u{EFBF}é"), None);
+        assert!(!is_valid_tweet_text("ok \u{FEFF}", Config::v3()));
+    }
+
+    #[test]
+    fn empty_and_blank_text() {
+        assert_eq!(summary("", Config::v3()), (0, false, 0, 0, 0));
+        assert_eq!(summary(" ", Config::v3()), (1, true, 3, 0, 0));
+        assert_eq!(summary("\n", Config::v3()), (1, true, 3, 0, 0));
+        assert!(!is_valid_tweet_text("", Config::v3()));
+        assert!(is_valid_tweet_text(" ", Config::v1()));
+    }
+
+    #[test]
+    fn v1_v2_v3_differ() {
+        let family = "👨‍👩‍👧‍👦";
+        assert_eq!(weighted_length(family, Config::v1()), 7);
+        assert_eq!(weighted_length(family, Config::v2()), 11);
+        assert_eq!(weighted_length(family, Config::v3()), 2);
+        assert_eq!(weighted_length("😀", Config::v1()), 1);
+        assert_eq!(weighted_length("😀", Config::v2()), 2);
+        let cjk = "あ".repeat(141);
+        assert_eq!(summary(&cjk, Config::v1()), (141, false, 1007, 139, 140));
+        assert_eq!(summary(&cjk, Config::v3()), (282, false, 1007, 139, 140));
+        assert_eq!(
+            summary(&"a".repeat(140), Config::v1()),
+            (140, true, 1000, 139, 139)
+        );
+        assert_eq!(
+            summary(&"😀".repeat(141), Config::v1()),
+            (141, false, 1007, 279, 281)
+        );
+        // isValidTweetText parses emoji even under v1, so 140 families of 7
+        // code points fit there while parseTweet counts 980.
+        assert!(is_valid_tweet_text(&family.repeat(140), Config::v1()));
+        assert!(!parse_tweet(&family.repeat(140), Config::v1()).valid);
+    }
+
+    #[test]
+    fn custom_scale_rounds_down_and_permillage_follows_the_fraction() {
+        let mut config = Config::v2().clone();
+        config.default_weight = 150;
+        // 3 × 150 / 100 = 4.5: reported as 4, permillage from 4.5.
+        let p = parse_tweet("😀😀😀", &config);
+        assert_eq!((p.weighted_length, p.valid, p.permillage), (4, true, 16));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_stays_consistent(
+            text in "\\PC{0,80}|[a-z.:/ #@\u{301}\u{FE0F}\u{200D}\u{FFFE}😀🏽🇯🇵1]{0,60}"
+        ) {
+            for config in [Config::v1(), Config::v2(), Config::v3()] {
+                let p = parse_tweet(&text, config);
+                let len16 = text.encode_utf16().count();
+                prop_assert_eq!(weighted_length(&text, config), p.weighted_length);
+                prop_assert_eq!(p.display_range, (0, len16.saturating_sub(1)));
+                prop_assert_eq!(p.valid_range.0, 0);
+                prop_assert!(p.valid_range.1 <= p.display_range.1);
+                let in_range = p.weighted_length > 0
+                    && p.weighted_length <= config.max_weighted_tweet_length as usize;
+                prop_assert!(!p.valid || in_range);
+                if in_range && !p.valid {
+                    prop_assert!(has_invalid_characters(&text).is_some());
+                }
+            }
+        }
+    }
+}
