@@ -1,0 +1,373 @@
+//! `render`: the exact X posts for a source post, X's rules enforced.
+
+use xpost_core::{MediaKind, MediaType, SourcePost};
+use xpost_transform::fit::{FitOptions, fit};
+use xpost_transform::template::{Template, Variable, Vars};
+use xpost_transform::thread::{self, ThreadOptions, split};
+use xpost_transform::{Config, TransformError, extract};
+
+use crate::error::PolicyError;
+use crate::settings::{
+    CarouselMode, HashtagSource, LinkSettings, PermalinkPlacement, Utm, normalize_tag,
+};
+
+/// X takes at most this many images in one post.
+pub const MAX_IMAGES: usize = 4;
+/// X takes videos of at most this many milliseconds.
+pub const MAX_VIDEO_MS: u64 = 140_000;
+/// X takes videos of at least this many milliseconds.
+pub const MIN_VIDEO_MS: u64 = 500;
+/// X takes videos of at most this many bytes (512 MB).
+pub const MAX_VIDEO_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest weighted length of one post.
+pub const MAX_WEIGHTED_LENGTH: usize = 280;
+
+/// The posts to make for one source post: the first is the head of the
+/// thread, each later one answers the one before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// The posts, in order.
+    pub posts: Vec<RenderedPost>,
+    /// Strip location and EXIF/XMP metadata from images before upload.
+    pub strip_metadata: bool,
+    /// What the posts will cost, in US dollars, by the link's cost model.
+    pub estimated_cost_usd: f64,
+}
+
+/// One X post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedPost {
+    /// The exact text (may be empty only when media is attached).
+    pub text: String,
+    /// Indices into [`SourcePost::items`] of the media to attach: up to 4
+    /// images, or one video, never mixed.
+    pub media: Vec<usize>,
+    /// Whether the text holds a URL (X bills those at a higher rate).
+    pub has_url: bool,
+}
+
+/// Whether X can take a post's video.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoCheck {
+    /// The post is not a single video.
+    NotVideo,
+    /// X can take it (or nothing known says it cannot).
+    Supported,
+    /// X cannot take it, and why.
+    Unsupported(String),
+}
+
+/// Checks a single-video post against X's limits (duration 0.5–140 s, at most
+/// 512 MB, MP4 or QuickTime). Unknown details pass.
+pub fn video_check(post: &SourcePost) -> VideoCheck {
+    if post.media_type != MediaType::Video {
+        return VideoCheck::NotVideo;
+    }
+    let Some(video) = post
+        .items()
+        .into_iter()
+        .find(|i| i.kind == MediaKind::Video)
+    else {
+        return VideoCheck::Supported;
+    };
+    if let Some(ms) = video.duration_ms {
+        if ms > MAX_VIDEO_MS {
+            return VideoCheck::Unsupported(format!(
+                "it lasts {:.1} s, X takes at most 140 s",
+                ms as f64 / 1000.0
+            ));
+        }
+        if ms < MIN_VIDEO_MS {
+            return VideoCheck::Unsupported(format!("it lasts {ms} ms, X takes at least 0.5 s"));
+        }
+    }
+    if let Some(size) = video.size_bytes {
+        if size > MAX_VIDEO_BYTES {
+            return VideoCheck::Unsupported(format!(
+                "it is {} MB, X takes at most 512 MB",
+                size / (1024 * 1024)
+            ));
+        }
+    }
+    if let Some(mime) = &video.mime_type {
+        if !matches!(mime.as_str(), "video/mp4" | "video/quicktime") {
+            return VideoCheck::Unsupported(format!("its format {mime} is not MP4 or QuickTime"));
+        }
+    }
+    VideoCheck::Supported
+}
+
+/// Renders `post` into the exact X posts under `settings`.
+///
+/// Every post it returns is valid on X: at most 280 weighted characters, at
+/// most one cashtag (later ones lose their `$`), up to four images or one
+/// video and never both. A caption too long is shortened, or split into a
+/// thread when `text.thread` is on (the thread then holds the caption and the
+/// permalink, without the template's other text).
+///
+/// # Errors
+/// [`PolicyError::Render`] when the text cannot fit (e.g. a template longer
+/// than a post) or nothing would be posted at all.
+pub fn render(post: &SourcePost, settings: &LinkSettings) -> Result<Rendered, PolicyError> {
+    let text = &settings.text;
+    let template = Template::parse(&text.template)?;
+    let caption = caption_for(post, settings);
+    let permalink = permalink_for(post, settings);
+    let hashtags = hashtags_for(&caption, settings);
+    let date = post
+        .timestamp
+        .to_zoned(settings.schedule.time_zone.zone().clone())
+        .strftime("%Y-%m-%d")
+        .to_string();
+    let username = post.username.clone().unwrap_or_default();
+    let mut vars = Vars::default()
+        .caption(&caption)
+        .permalink(permalink.as_deref().unwrap_or(""))
+        .username(&username)
+        .date(&date);
+    let mut options = FitOptions::default().budget(MAX_WEIGHTED_LENGTH);
+    if template.uses(Variable::Hashtags) {
+        vars = vars.hashtags(&hashtags);
+    } else {
+        options = options.append_hashtags(hashtags.iter().cloned());
+    }
+    let chunks = media_for(post, settings);
+    let has_media = chunks.first().is_some_and(|c| !c.is_empty());
+
+    let mut texts = match fit(&template, &vars, &options) {
+        Ok(fitted) if fitted.truncated && text.thread => {
+            let placement = match text.permalink_in {
+                PermalinkPlacement::First => thread::PermalinkPlacement::First,
+                PermalinkPlacement::Last => thread::PermalinkPlacement::Last,
+            };
+            let thread_options = ThreadOptions::default()
+                .budget(MAX_WEIGHTED_LENGTH)
+                .numbering(text.numbering)
+                .permalink(placement);
+            match split(&caption, permalink.as_deref(), &thread_options) {
+                Ok(parts) if parts.len() <= text.max_thread_posts => parts,
+                _ => vec![fitted.text],
+            }
+        }
+        Ok(fitted) => vec![fitted.text],
+        Err(TransformError::EmptyText) if has_media => vec![String::new()],
+        Err(e) => return Err(e.into()),
+    };
+    while texts.len() < chunks.len() {
+        texts.push(String::new());
+    }
+    let posts: Vec<RenderedPost> = texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let text = one_cashtag(&t);
+            let has_url = !extract::urls(&text).is_empty();
+            RenderedPost {
+                text,
+                media: chunks.get(i).cloned().unwrap_or_default(),
+                has_url,
+            }
+        })
+        .collect();
+    let estimated_cost_usd = posts
+        .iter()
+        .map(|p| {
+            if p.has_url {
+                settings.cost.per_post_with_url_usd
+            } else {
+                settings.cost.per_post_usd
+            }
+        })
+        .sum();
+    Ok(Rendered {
+        posts,
+        strip_metadata: settings.privacy.strip_metadata,
+        estimated_cost_usd,
+    })
+}
+
+/// The caption with the opt-in tag removed.
+fn caption_for(post: &SourcePost, settings: &LinkSettings) -> String {
+    let caption = post.caption_text();
+    let opt_in = normalize_tag(&settings.filters.opt_in_tag);
+    if opt_in.is_empty() {
+        return caption.to_owned();
+    }
+    let mut out = String::with_capacity(caption.len());
+    let mut at = 0;
+    for tag in extract::hashtags(caption) {
+        if normalize_tag(tag.value_in(caption)) == opt_in {
+            out.push_str(caption.get(at..tag.range.start).unwrap_or(""));
+            at = tag.range.end;
+        }
+    }
+    out.push_str(caption.get(at..).unwrap_or(""));
+    out.lines()
+        .map(|l| {
+            l.split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// The permalink with UTM parameters, or `None` when links are off or there is none.
+fn permalink_for(post: &SourcePost, settings: &LinkSettings) -> Option<String> {
+    if settings.text.no_link {
+        return None;
+    }
+    let link = post.permalink.as_deref()?.trim();
+    if link.is_empty() {
+        return None;
+    }
+    Some(match &settings.text.utm {
+        Some(utm) => with_utm(link, utm),
+        None => link.to_owned(),
+    })
+}
+
+/// `link` with `utm_*` query parameters appended.
+fn with_utm(link: &str, utm: &Utm) -> String {
+    let (base, fragment) = match link.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (link, None),
+    };
+    let mut out = base.to_owned();
+    let params = [
+        ("utm_source", Some(utm.source.as_str())),
+        ("utm_medium", utm.medium.as_deref()),
+        ("utm_campaign", utm.campaign.as_deref()),
+    ];
+    for (key, value) in params {
+        if let Some(value) = value {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&encode_query(value));
+        }
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode_query(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The hashtags for `{hashtags}` (or to append), capped.
+fn hashtags_for(caption: &str, settings: &LinkSettings) -> Vec<String> {
+    let text = &settings.text;
+    let mut tags: Vec<String> = match text.hashtags {
+        HashtagSource::None => Vec::new(),
+        HashtagSource::Fixed => text
+            .fixed_hashtags
+            .iter()
+            .map(|t| normalize_keep_case(t))
+            .collect(),
+        HashtagSource::Caption => extract::hashtags(caption)
+            .iter()
+            .map(|e| e.value_in(caption).to_owned())
+            .collect(),
+    };
+    let mut seen = Vec::new();
+    tags.retain(|t| {
+        let key = normalize_tag(t);
+        let fresh = !key.is_empty() && !seen.contains(&key);
+        seen.push(key);
+        fresh
+    });
+    tags.truncate(text.max_hashtags);
+    tags
+}
+
+fn normalize_keep_case(tag: &str) -> String {
+    tag.trim().trim_start_matches(['#', '＃']).to_owned()
+}
+
+/// Media per post: indices into `post.items()`, images in groups of up to 4,
+/// or one video alone.
+fn media_for(post: &SourcePost, settings: &LinkSettings) -> Vec<Vec<usize>> {
+    let items = post.items();
+    let images: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == MediaKind::Image)
+        .map(|(n, _)| n)
+        .collect();
+    let video = items.iter().position(|i| i.kind == MediaKind::Video);
+    match post.media_type {
+        MediaType::Video => match (video_check(post), video) {
+            (VideoCheck::Unsupported(_), _) | (_, None) => Vec::new(),
+            (_, Some(v)) => vec![vec![v]],
+        },
+        MediaType::Image => images.first().map(|&i| vec![vec![i]]).unwrap_or_default(),
+        MediaType::CarouselAlbum => {
+            if images.is_empty() {
+                return Vec::new();
+            }
+            match settings.content.carousel {
+                CarouselMode::FirstImage => vec![vec![images[0]]],
+                CarouselMode::UpTo4 => vec![images.iter().copied().take(MAX_IMAGES).collect()],
+                CarouselMode::Thread => images.chunks(MAX_IMAGES).map(<[usize]>::to_vec).collect(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `text` with the `$` removed from every cashtag after the first, since X
+/// takes at most one per post.
+fn one_cashtag(text: &str) -> String {
+    let tags = extract::cashtags(text);
+    if tags.len() < 2 {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for tag in tags.iter().skip(1) {
+        out.push_str(text.get(at..tag.range.start).unwrap_or(""));
+        at = tag.range.start + '$'.len_utf8();
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    out
+}
+
+/// Refuses a template that cannot be parsed, or whose fixed text alone is
+/// over the length of a post.
+pub(crate) fn check_template(settings: &LinkSettings) -> Result<(), PolicyError> {
+    let template = Template::parse(&settings.text.template)
+        .map_err(|e| PolicyError::invalid("text.template", e.to_string()))?;
+    let sample_link = "https://www.instagram.com/p/C0000000000/";
+    let tags: Vec<String> = settings.text.fixed_hashtags.clone();
+    let vars = Vars::default()
+        .permalink(sample_link)
+        .hashtags(&tags)
+        .date("2025-01-01");
+    let bare = template.render(&vars);
+    let needed = xpost_transform::weighted_length(&bare, Config::v3());
+    if needed > MAX_WEIGHTED_LENGTH {
+        return Err(PolicyError::invalid(
+            "text.template",
+            format!(
+                "the template alone is {needed} weighted characters, over the {MAX_WEIGHTED_LENGTH} of a post"
+            ),
+        ));
+    }
+    Ok(())
+}
