@@ -2,6 +2,7 @@
 //!
 //! Every failure exits non-zero with one human-readable line on stderr.
 
+mod fit;
 mod parse;
 
 use std::process::ExitCode;
@@ -27,12 +28,15 @@ enum Command {
 enum TextCommand {
     /// Count and extract entities: JSON Lines `{"text": ...}` on stdin, one report per line on stdout.
     Parse(parse::ParseArgs),
+    /// Fit a caption (stdin) into a tweet, or split it into a thread.
+    Fit(fit::FitArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Text(TextCommand::Parse(args)) => parse::run(&args),
+        Command::Text(TextCommand::Fit(args)) => fit::run(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
