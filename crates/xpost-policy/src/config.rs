@@ -191,6 +191,11 @@ impl Locator<'_> {
                         span_of(root, &full).map(|s| (full, s))
                     })
                     .unwrap_or_else(|| (format!("{name}.{key}"), 0..0));
+                let message = if full.starts_with(name) {
+                    message
+                } else {
+                    format!("{message} (in {name}, which inherits it)")
+                };
                 self.error(Some(span), &full, &message)
             }
             other => other,
@@ -200,33 +205,31 @@ impl Locator<'_> {
 }
 
 /// The dotted path of the deepest key whose key or value span holds `span`.
+/// Every table is searched: the span of a table made by `[a.b]` headers does
+/// not cover the keys below it.
 fn key_at(table: &DeTable<'_>, span: &Range<usize>, prefix: &str) -> Option<String> {
-    for (key, value) in table.iter() {
+    table.iter().find_map(|(key, value)| {
         let path = if prefix.is_empty() {
             key.get_ref().to_string()
         } else {
             format!("{prefix}.{}", key.get_ref())
         };
-        let holds = |s: Range<usize>| s.start <= span.start && span.end <= s.end.max(s.start + 1);
-        if holds(key.span()) {
-            return Some(path);
-        }
-        if holds(value.span()) {
-            return Some(deeper(value, span, &path).unwrap_or(path));
-        }
-    }
-    None
+        deeper(value, span, &path)
+            .or_else(|| (holds(&key.span(), span) || holds(&value.span(), span)).then_some(path))
+    })
+}
+
+/// Whether `outer` holds `inner` (an empty `inner` at `outer`'s start counts).
+fn holds(outer: &Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end.max(outer.start + 1)
 }
 
 fn deeper(value: &Spanned<DeValue<'_>>, span: &Range<usize>, path: &str) -> Option<String> {
     match value.get_ref() {
         DeValue::Table(t) => key_at(t, span, path),
         DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            let s = item.span();
-            (s.start <= span.start && span.end <= s.end.max(s.start + 1)).then(|| {
-                let indexed = format!("{path}[{i}]");
-                deeper(item, span, &indexed).unwrap_or(indexed)
-            })
+            let indexed = format!("{path}[{i}]");
+            deeper(item, span, &indexed).or_else(|| holds(&item.span(), span).then_some(indexed))
         }),
         _ => None,
     }

@@ -2,13 +2,14 @@
 
 use xpost_core::{MediaKind, MediaType, SourcePost};
 use xpost_transform::fit::{FitOptions, fit};
+use xpost_transform::mention_map::MentionMap;
 use xpost_transform::template::{Template, Variable, Vars};
 use xpost_transform::thread::{self, ThreadOptions, split};
 use xpost_transform::{Config, TransformError, extract};
 
 use crate::error::PolicyError;
 use crate::settings::{
-    CarouselMode, HashtagSource, LinkSettings, PermalinkPlacement, Utm, normalize_tag,
+    CarouselMode, HashtagSource, LinkSettings, MentionMode, PermalinkPlacement, Utm, normalize_tag,
 };
 
 /// X takes at most this many images in one post.
@@ -111,7 +112,7 @@ pub fn video_check(post: &SourcePost) -> VideoCheck {
 pub fn render(post: &SourcePost, settings: &LinkSettings) -> Result<Rendered, PolicyError> {
     let text = &settings.text;
     let template = Template::parse(&text.template)?;
-    let caption = caption_for(post, settings);
+    let caption = mentions_for(&caption_for(post, settings), settings)?;
     let permalink = permalink_for(post, settings);
     let hashtags = hashtags_for(&caption, settings);
     let date = post
@@ -213,6 +214,15 @@ fn caption_for(post: &SourcePost, settings: &LinkSettings) -> String {
         .join("\n")
         .trim()
         .to_owned()
+}
+
+/// The caption with @mentions mapped and the rest neutralised, unless
+/// `privacy.mentions = "keep"`.
+fn mentions_for(caption: &str, settings: &LinkSettings) -> Result<String, PolicyError> {
+    match settings.privacy.mentions {
+        MentionMode::Keep => Ok(caption.to_owned()),
+        _ => Ok(MentionMap::from_pairs(&settings.privacy.mention_map)?.apply(caption)),
+    }
 }
 
 /// The permalink with UTM parameters, or `None` when links are off or there is none.
@@ -351,6 +361,15 @@ fn one_cashtag(text: &str) -> String {
 /// Refuses a template that cannot be parsed, or whose fixed text alone is
 /// over the length of a post.
 pub(crate) fn check_template(settings: &LinkSettings) -> Result<(), PolicyError> {
+    let privacy = &settings.privacy;
+    if privacy.mentions == MentionMode::Keep && !privacy.mention_map.is_empty() {
+        return Err(PolicyError::invalid(
+            "privacy.mention_map",
+            "a mention map needs mentions = \"neutralize\" (with \"keep\" the caption is left as it is)",
+        ));
+    }
+    MentionMap::from_pairs(&privacy.mention_map)
+        .map_err(|e| PolicyError::invalid("privacy.mention_map", e.to_string()))?;
     let template = Template::parse(&settings.text.template)
         .map_err(|e| PolicyError::invalid("text.template", e.to_string()))?;
     let sample_link = "https://www.instagram.com/p/C0000000000/";

@@ -525,9 +525,9 @@ impl LinkSettings {
     /// inside the link, e.g. `schedule.quiet_hours`).
     pub fn validate(&self) -> Result<(), PolicyError> {
         self.validate_filters()?;
-        self.validate_text()?;
         self.validate_cost()?;
-        self.validate_schedule()
+        self.validate_schedule()?;
+        self.validate_text()
     }
 
     fn validate_filters(&self) -> Result<(), PolicyError> {
