@@ -1,6 +1,6 @@
 //! Rewriting Instagram `@handles` for X.
 //!
-//! An Instagram handle in a caption (`@` not preceded by a letter, digit or
+//! An Instagram handle in a caption (`@` not preceded by an ASCII letter, digit or
 //! `_`, then up to 30 of `A-Z a-z 0-9 . _`, a trailing `.` being sentence
 //! punctuation) means someone on Instagram. On X the same text would mention
 //! whoever owns that name there, or, since twitter-text stops a mention at a
@@ -131,7 +131,7 @@ impl MentionMap {
             let after = &from_at[1..];
             let run = after.find(|c: char| !is_ig_char(c)).unwrap_or(after.len());
             let handle = after[..run].trim_end_matches('.');
-            let starts_mention = !prev_char.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let starts_mention = !prev_char.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
             if !starts_mention || handle.is_empty() {
                 out.push('@');
                 prev = Some('@');

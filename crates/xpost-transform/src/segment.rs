@@ -43,15 +43,22 @@ pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
         .split_sentence_bound_indices()
         .map(|(i, _)| i)
         .collect();
-    let inside = |at: usize| {
-        entities
-            .iter()
-            .any(|e| e.range.start < at && at < e.range.end)
-    };
+    let mut spans: Vec<(usize, usize)> = entities
+        .iter()
+        .map(|e| (e.range.start, e.range.end))
+        .collect();
+    spans.sort_unstable();
+    let mut next = 0;
     text.grapheme_indices(true)
         .map(|(i, _)| i)
         .chain(std::iter::once(text.len()))
-        .filter(|&at| !inside(at))
+        .filter(|&at| {
+            // Entities do not overlap, so those ending at or before `at` never matter again.
+            while spans.get(next).is_some_and(|&(_, end)| end <= at) {
+                next += 1;
+            }
+            spans.get(next).is_none_or(|&(start, _)| at <= start)
+        })
         .map(|at| {
             let boundary = if at == text.len() || sentences.contains(&at) {
                 Boundary::Sentence
@@ -115,7 +122,19 @@ pub(crate) fn best_cut(
     short_enough: impl Fn(usize) -> bool,
     mut accept: impl FnMut(usize) -> bool,
 ) -> Option<usize> {
-    let end = cuts.partition_point(|c| short_enough(c.at));
+    // Gallop from the start, then bisect: a part is usually far shorter than
+    // the text left, and every probe renders and counts its candidate.
+    let mut good = 0;
+    let mut step = 1;
+    while let Some(cut) = cuts.get(good + step - 1) {
+        if !short_enough(cut.at) {
+            break;
+        }
+        good += step;
+        step *= 2;
+    }
+    let upper = (good + step - 1).min(cuts.len());
+    let end = good + cuts[good..upper].partition_point(|c| short_enough(c.at));
     let tightest = cuts[..end].iter().rposition(|c| accept(c.at))?;
     let longest = cuts[tightest].at;
     let room = longest - start;
