@@ -1,3 +1,103 @@
-//! Typed SDK for the X API v2 and the v1.1 endpoints it still needs.
+//! A typed client for the X API v2, plus the v1.1 endpoints that still have no v2
+//! equivalent.
 //!
-//! This crate is being built; see the workspace README.
+//! # Design
+//!
+//! The crate is a leaf: it knows X and nothing of the rest of xpost. Every
+//! endpoint method builds a description of the call and hands it to one request loop
+//! ([`XClient`]), which is the only code that touches the network. That loop
+//!
+//! * authenticates: an OAuth 2.0 user token ([`UserSession`]), refreshed shortly
+//!   before expiry or once after a 401, or OAuth 1.0a signing ([`oauth1`]) when that is
+//!   what the client was given or the endpoint needs (v1.1 `account/*`);
+//! * checks granted scopes before sending, so a missing `media.write` is
+//!   [`Error::MissingScope`] naming it rather than an opaque 403;
+//! * consults the client-side limiter: a window that the last answer showed at zero
+//!   is waited out (up to [`Config::max_rate_limit_wait`]) instead of burning a call;
+//! * puts a timeout on every request and caps the size of every answer;
+//! * maps failures to [`Error`], whose [`Error::retry_kind`] is the single place
+//!   deciding whether to retry and when (a server-given reset wins over the status);
+//! * retries within a bounded, jittered back-off, and never resends a post that X
+//!   may already have received: duplicates are worse than a reported failure.
+//!
+//! OAuth 2.0 authorization code with PKCE, refresh and revoke are in [`oauth`], built
+//! on the `oauth2` crate. X's refresh tokens are single-use, so refresh goes through a
+//! caller-supplied [`TokenHook`] that loads and compare-and-swaps the stored tokens:
+//! two processes sharing a grant never lose a rotation unknowingly.
+//!
+//! Every base URL (API, media upload, consent page) comes from [`Endpoints`], and the
+//! `reqwest::Client` and [`Clock`] can be supplied, so tests and the emulator drive the
+//! same code as production.
+//!
+//! # Example: the PKCE flow
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use x_client::{Config, OAuthApp, OAuthClient, Scope, SystemClock, XClient};
+//!
+//! # async fn run() -> Result<(), x_client::Error> {
+//! let config = Config::default();
+//! let app = OAuthApp {
+//!     client_id: "my-client-id".into(),
+//!     client_secret: None, // a public (native) client
+//!     redirect_uri: "http://127.0.0.1:8080/callback".into(),
+//! };
+//! let oauth = OAuthClient::new(&app, &config, reqwest::Client::new(), Arc::new(SystemClock))?;
+//! let request = oauth.authorize(&Scope::cross_posting());
+//! println!("open {}", request.url);
+//! // ... the browser comes back to the redirect URI:
+//! let callback = url::Url::parse("http://127.0.0.1:8080/callback?state=...&code=...")
+//!     .map_err(|e| x_client::Error::Config { reason: e.to_string() })?;
+//! let code = request.code_from_callback(&callback)?;
+//! let tokens = oauth.exchange_code(request, &code).await?;
+//! let client = XClient::builder().config(config).tokens(tokens).build()?;
+//! println!("linked @{}", client.me(&[]).await?.username);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: posting a photo
+//!
+//! ```no_run
+//! use x_client::{MediaUpload, NewPost, XClient};
+//!
+//! # async fn run(client: XClient) -> Result<(), x_client::Error> {
+//! let jpeg = std::fs::read("photo.jpg").map_err(|e| x_client::Error::Config { reason: e.to_string() })?;
+//! let media = client
+//!     .upload_media(&MediaUpload::image(jpeg, "image/jpeg").alt_text("A red bicycle"))
+//!     .await?;
+//! let post = NewPost::builder().text("New photo").media(&media).build()?;
+//! let created = client.create_post(&post).await?;
+//! println!("posted {}", created.id);
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod clock;
+mod config;
+mod error;
+mod ids;
+pub mod media;
+pub mod model;
+pub mod oauth;
+pub mod oauth1;
+pub mod posts;
+pub mod profile;
+mod rate_limit;
+mod session;
+mod token;
+
+pub use client::{XClient, XClientBuilder, default_http};
+pub use clock::{Clock, SystemClock};
+pub use config::{Config, Endpoints, MAX_CHUNK_BYTES, RetryPolicy};
+pub use error::{ApiErrorItem, Error, Problem, RetryKind};
+pub use ids::{MediaId, MediaKey, XPostId, XUserId};
+pub use media::{MediaKind, MediaUpload, UploadedMedia};
+pub use oauth::{AuthorizeRequest, OAuthApp, OAuthClient};
+pub use oauth1::OAuth1Credentials;
+pub use posts::{CreatedPost, NewPost, Page, PostFields, PostLookup, ReplySettings, TimelineQuery};
+pub use profile::ProfileUpdate;
+pub use rate_limit::{Endpoint, RateLimitInfo, RateWindow};
+pub use session::{HookError, TokenHook, UserSession};
+pub use token::{AccessToken, ClientSecret, OAuth1Secret, RefreshToken, Scope, Scopes, TokenSet};

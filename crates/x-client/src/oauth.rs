@@ -1,0 +1,417 @@
+//! OAuth 2.0 Authorization Code with PKCE, refresh and revoke, on top of the `oauth2`
+//! crate. Requests go through this crate's own `reqwest` call so every one has a
+//! timeout and a size limit like the API calls.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::Error;
+use crate::token::{AccessToken, ClientSecret, RefreshToken, Scope, Scopes, TokenSet};
+use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EmptyExtraTokenFields, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
+    RevocationErrorResponseType, RevocationUrl, StandardErrorResponse, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointSet>;
+
+/// A registered X app: its client id, its secret if it is confidential, and the
+/// redirect URI registered for it.
+#[derive(Clone)]
+pub struct OAuthApp {
+    /// The OAuth 2.0 client id.
+    pub client_id: String,
+    /// The client secret; `None` for public clients (native and single-page apps).
+    pub client_secret: Option<ClientSecret>,
+    /// The callback URL, exactly as registered.
+    pub redirect_uri: String,
+}
+
+impl fmt::Debug for OAuthApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+/// The first step of the flow: the URL to send the user to, and what the callback
+/// needs to finish (the `state` to compare and the PKCE verifier).
+pub struct AuthorizeRequest {
+    /// The consent page URL with every parameter set.
+    pub url: url::Url,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
+    scopes: Vec<Scope>,
+}
+
+impl fmt::Debug for AuthorizeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("url", &self.url.as_str())
+            .field("state", &"[REDACTED]")
+            .field("verifier", &"[REDACTED]")
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+impl AuthorizeRequest {
+    /// The `state` sent, to match against the callback's.
+    pub fn state(&self) -> &str {
+        self.state.secret()
+    }
+
+    /// The scopes asked for.
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
+
+    /// Reads the callback URL's query: the code when consent was given.
+    ///
+    /// # Errors
+    /// [`Error::StateMismatch`] when `state` differs, [`Error::OAuth`] with
+    /// `access_denied` (or another code) when the user refused, and
+    /// [`Error::InvalidInput`] when no code is present.
+    pub fn code_from_callback(&self, callback: &url::Url) -> Result<String, Error> {
+        let mut code = None;
+        let mut state = None;
+        let mut error = None;
+        let mut description = None;
+        for (k, v) in callback.query_pairs() {
+            match k.as_ref() {
+                "code" => code = Some(v.into_owned()),
+                "state" => state = Some(v.into_owned()),
+                "error" => error = Some(v.into_owned()),
+                "error_description" => description = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        if let Some(error) = error {
+            return Err(Error::OAuth { error, description });
+        }
+        if state.as_deref() != Some(self.state()) {
+            return Err(Error::StateMismatch);
+        }
+        code.filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::invalid("callback", "no `code` parameter"))
+    }
+
+    fn into_parts(self) -> (PkceCodeVerifier, Vec<Scope>) {
+        (self.verifier, self.scopes)
+    }
+}
+
+/// Runs the OAuth 2.0 endpoints for one app.
+#[derive(Clone)]
+pub struct OAuthClient {
+    client: Client,
+    http: reqwest::Client,
+    timeout: Duration,
+    max_body: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.client.client_id().as_str())
+            .field("token_url", &self.client.token_uri().as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an `oauth2` request failed inside our HTTP call.
+#[derive(Debug, thiserror::Error)]
+enum HttpFailure {
+    #[error("timed out")]
+    Timeout,
+    #[error("response too large")]
+    TooLarge,
+    #[error("{0}")]
+    Transport(#[from] reqwest::Error),
+    #[error("{0}")]
+    Http(#[from] oauth2::http::Error),
+}
+
+impl OAuthClient {
+    /// An OAuth client for `app`, using the endpoints and timeouts of `config`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a URL is malformed.
+    pub fn new(
+        app: &OAuthApp,
+        config: &Config,
+        http: reqwest::Client,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
+        let bad = |what: &str, e: url::ParseError| Error::Config {
+            reason: format!("{what}: {e}"),
+        };
+        let ep = &config.endpoints;
+        let mut client = BasicClient::new(ClientId::new(app.client_id.clone()))
+            .set_auth_uri(AuthUrl::new(ep.authorize_url()).map_err(|e| bad("authorize URL", e))?)
+            .set_token_uri(
+                TokenUrl::new(ep.api_url("/2/oauth2/token")).map_err(|e| bad("token URL", e))?,
+            )
+            .set_revocation_url(
+                RevocationUrl::new(ep.api_url("/2/oauth2/revoke"))
+                    .map_err(|e| bad("revoke URL", e))?,
+            )
+            .set_redirect_uri(
+                RedirectUrl::new(app.redirect_uri.clone()).map_err(|e| bad("redirect URI", e))?,
+            );
+        if let Some(secret) = &app.client_secret {
+            // Confidential clients must authenticate with HTTP Basic, which is the
+            // crate's default once a secret is set.
+            client = client
+                .set_client_secret(oauth2::ClientSecret::new(secret.expose_secret().to_owned()));
+        }
+        Ok(Self {
+            client,
+            http,
+            timeout: config.request_timeout,
+            max_body: config.max_response_bytes,
+            clock,
+        })
+    }
+
+    /// Builds the consent URL with a fresh `state` and an S256 PKCE challenge.
+    pub fn authorize(&self, scopes: &[Scope]) -> AuthorizeRequest {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut req = self
+            .client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge);
+        for s in scopes {
+            req = req.add_scope(oauth2::Scope::new(s.as_str().to_owned()));
+        }
+        let (url, state) = req.url();
+        AuthorizeRequest {
+            url,
+            state,
+            verifier,
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    /// Exchanges the callback's code (valid 30 seconds, once) for tokens.
+    ///
+    /// # Errors
+    /// [`Error::OAuth`] when X refuses the code or the client, transport errors otherwise.
+    pub async fn exchange_code(
+        &self,
+        request: AuthorizeRequest,
+        code: &str,
+    ) -> Result<TokenSet, Error> {
+        let (verifier, scopes) = request.into_parts();
+        let http = |req| self.send(req);
+        let response = self
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(verifier)
+            .request_async(&http)
+            .await
+            .map_err(|e| self.map_token_error(e))?;
+        Ok(self.token_set(&response, None, &Scopes::from(scopes)))
+    }
+
+    /// Spends `refresh_token` for a new token set. X rotates refresh tokens: the
+    /// answer carries a new one and the old one stops working.
+    ///
+    /// # Errors
+    /// [`Error::ReauthRequired`] when X says the refresh token is invalid (used,
+    /// revoked or expired); [`Error::OAuth`] for other refusals.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet, Error> {
+        let http = |req| self.send(req);
+        let token = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
+        let response = self
+            .client
+            .exchange_refresh_token(&token)
+            .request_async(&http)
+            .await
+            .map_err(|e| match self.map_token_error(e) {
+                Error::OAuth { error, description }
+                    if error == "invalid_request" || error == "invalid_grant" =>
+                {
+                    Error::ReauthRequired {
+                        reason: description.unwrap_or(error),
+                    }
+                }
+                other => other,
+            })?;
+        Ok(self.token_set(&response, Some(refresh_token), &Scopes::default()))
+    }
+
+    /// Revokes an access token.
+    ///
+    /// # Errors
+    /// [`Error::OAuth`] or transport errors.
+    pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<(), Error> {
+        self.revoke(StandardRevocableToken::AccessToken(
+            oauth2::AccessToken::new(token.expose_secret().to_owned()),
+        ))
+        .await
+    }
+
+    /// Revokes a refresh token (and with it the grant).
+    ///
+    /// # Errors
+    /// [`Error::OAuth`] or transport errors.
+    pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<(), Error> {
+        self.revoke(StandardRevocableToken::RefreshToken(
+            oauth2::RefreshToken::new(token.expose_secret().to_owned()),
+        ))
+        .await
+    }
+
+    async fn revoke(&self, token: StandardRevocableToken) -> Result<(), Error> {
+        let http = |req| self.send(req);
+        self.client
+            .revoke_token(token)
+            .map_err(|e| Error::Config {
+                reason: e.to_string(),
+            })?
+            .request_async(&http)
+            .await
+            .map_err(|e| self.map_revoke_error(e))
+    }
+
+    fn token_set(
+        &self,
+        response: &StandardTokenResponse<EmptyExtraTokenFields, BasicTokenType>,
+        previous_refresh: Option<&RefreshToken>,
+        requested: &Scopes,
+    ) -> TokenSet {
+        let scopes = match response.scopes() {
+            Some(granted) => Scopes::from(granted.iter().map(|s| Scope::new(s.to_string()))),
+            // RFC 6749: an absent `scope` means the requested scopes were granted.
+            None => requested.clone(),
+        };
+        TokenSet {
+            access_token: AccessToken::new(response.access_token().secret().clone()),
+            refresh_token: response
+                .refresh_token()
+                .map(|r| RefreshToken::new(r.secret().clone()))
+                .or_else(|| previous_refresh.cloned()),
+            expires_at: response
+                .expires_in()
+                .and_then(|d| self.clock.now().checked_add(d)),
+            scopes,
+        }
+    }
+
+    async fn send(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, HttpFailure> {
+        let (parts, body) = request.into_parts();
+        let url = parts.uri.to_string();
+        let mut builder = self
+            .http
+            .request(parts.method, url)
+            .timeout(self.timeout)
+            .body(body);
+        for (name, value) in &parts.headers {
+            builder = builder.header(name, value);
+        }
+        let call = async {
+            let mut response = builder.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() + chunk.len() > self.max_body {
+                    return Err(HttpFailure::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let mut out = oauth2::http::Response::builder().status(status);
+            for (name, value) in &headers {
+                out = out.header(name, value);
+            }
+            Ok(out.body(body)?)
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| HttpFailure::Timeout)?
+    }
+}
+
+impl OAuthClient {
+    fn map_token_error(
+        &self,
+        e: RequestTokenError<HttpFailure, StandardErrorResponse<BasicErrorResponseType>>,
+    ) -> Error {
+        match e {
+            RequestTokenError::ServerResponse(r) => Error::OAuth {
+                error: r.error().as_ref().to_owned(),
+                description: r.error_description().cloned(),
+            },
+            RequestTokenError::Request(f) => self.map_failure(f),
+            RequestTokenError::Parse(source, body) => Error::Decode {
+                status: 0,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                source: source.into_inner(),
+            },
+            RequestTokenError::Other(reason) => Error::OAuth {
+                error: "invalid_response".into(),
+                description: Some(reason),
+            },
+        }
+    }
+
+    fn map_revoke_error(
+        &self,
+        e: RequestTokenError<HttpFailure, StandardErrorResponse<RevocationErrorResponseType>>,
+    ) -> Error {
+        match e {
+            RequestTokenError::ServerResponse(r) => Error::OAuth {
+                error: r.error().as_ref().to_owned(),
+                description: r.error_description().cloned(),
+            },
+            RequestTokenError::Request(f) => self.map_failure(f),
+            RequestTokenError::Parse(source, body) => Error::Decode {
+                status: 0,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                source: source.into_inner(),
+            },
+            RequestTokenError::Other(reason) => Error::OAuth {
+                error: "invalid_response".into(),
+                description: Some(reason),
+            },
+        }
+    }
+
+    fn map_failure(&self, f: HttpFailure) -> Error {
+        match f {
+            HttpFailure::Timeout => Error::Timeout {
+                after: self.timeout,
+            },
+            HttpFailure::TooLarge => Error::ResponseTooLarge {
+                limit: self.max_body,
+            },
+            HttpFailure::Transport(source) => {
+                if source.is_timeout() {
+                    Error::Timeout {
+                        after: self.timeout,
+                    }
+                } else {
+                    Error::Network {
+                        connect: source.is_connect(),
+                        source,
+                    }
+                }
+            }
+            HttpFailure::Http(e) => Error::Config {
+                reason: e.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! A user's OAuth 2.0 grant in use: the current tokens, proactive and on-401 refresh,
+//! and refresh-token rotation through a caller-supplied [`TokenHook`].
+//!
+//! X accepts each refresh token once. If two processes refresh with the same one, the
+//! second is refused and, without care, would conclude that the user must log in
+//! again. The hook makes rotation safe: before spending a refresh token the session
+//! asks the hook for the stored tokens (another process may have rotated them
+//! already), and after a refresh it hands the new set to the hook as a compare-and-swap
+//! against the old refresh token, so the store never silently loses a rotation.
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::oauth::OAuthClient;
+use crate::token::{AccessToken, RefreshToken, TokenSet};
+use async_trait::async_trait;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, RwLock};
+
+/// Error type a [`TokenHook`] returns.
+pub type HookError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where the caller keeps tokens; called around every refresh.
+#[async_trait]
+pub trait TokenHook: Send + Sync {
+    /// The tokens stored now, which another process may have rotated.
+    async fn load(&self) -> Result<Option<TokenSet>, HookError>;
+
+    /// Atomically replaces the stored set whose refresh token is `previous` with
+    /// `next`. Returns `false`, storing nothing, when the stored refresh token is no
+    /// longer `previous` (someone else rotated it first).
+    async fn rotate(&self, previous: &RefreshToken, next: &TokenSet) -> Result<bool, HookError>;
+}
+
+/// A user's tokens plus what is needed to refresh them.
+pub struct UserSession {
+    tokens: RwLock<TokenSet>,
+    oauth: Option<OAuthClient>,
+    hook: Option<Arc<dyn TokenHook>>,
+    refreshing: Mutex<()>,
+}
+
+impl fmt::Debug for UserSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSession")
+            .field("tokens", &self.tokens)
+            .field("oauth", &self.oauth)
+            .field("hook", &self.hook.as_ref().map(|_| "TokenHook"))
+            .finish()
+    }
+}
+
+impl UserSession {
+    /// A session with fixed tokens that cannot refresh.
+    pub fn new(tokens: TokenSet) -> Self {
+        Self {
+            tokens: RwLock::new(tokens),
+            oauth: None,
+            hook: None,
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    /// A session that refreshes through `oauth` and reports rotations to `hook`.
+    pub fn refreshing(
+        tokens: TokenSet,
+        oauth: OAuthClient,
+        hook: Option<Arc<dyn TokenHook>>,
+    ) -> Self {
+        Self {
+            tokens: RwLock::new(tokens),
+            oauth: Some(oauth),
+            hook,
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    /// A copy of the current tokens.
+    pub async fn tokens(&self) -> TokenSet {
+        self.tokens.read().await.clone()
+    }
+
+    /// Whether the session can refresh at all.
+    pub fn can_refresh(&self) -> bool {
+        self.oauth.is_some()
+    }
+
+    /// The access token to use now, refreshed first if it expires within `margin`.
+    pub(crate) async fn access_token(
+        &self,
+        clock: &dyn Clock,
+        margin: Duration,
+    ) -> Result<AccessToken, Error> {
+        let current = self.tokens().await;
+        if self.can_refresh()
+            && current.refresh_token.is_some()
+            && current.expires_within(clock.now(), margin)
+        {
+            self.refresh_after(&current.access_token).await?;
+            return Ok(self.tokens().await.access_token);
+        }
+        Ok(current.access_token)
+    }
+
+    /// Refreshes because `failed` was refused or is about to expire; does nothing when
+    /// another task already replaced `failed`.
+    ///
+    /// # Errors
+    /// [`Error::ReauthRequired`] when no refresh is possible or X refuses it and the
+    /// store holds nothing newer; [`Error::TokenHook`] when the hook fails.
+    pub async fn refresh_after(&self, failed: &AccessToken) -> Result<(), Error> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let current = self.tokens().await;
+        if !current.access_token.same_as(failed) {
+            return Ok(());
+        }
+        let Some(oauth) = &self.oauth else {
+            return Err(Error::ReauthRequired {
+                reason: "the access token was refused and this session cannot refresh".into(),
+            });
+        };
+        let mut refresh = current
+            .refresh_token
+            .clone()
+            .ok_or_else(|| Error::ReauthRequired {
+                reason: "no refresh token (offline.access was not granted)".into(),
+            })?;
+        if let Some(stored) = self.load_newer(&refresh).await? {
+            // Another process rotated first: use its access token, or at least its
+            // refresh token.
+            let usable = !stored.access_token.same_as(failed);
+            refresh = stored.refresh_token.clone().unwrap_or(refresh);
+            *self.tokens.write().await = stored;
+            if usable {
+                return Ok(());
+            }
+        }
+        match oauth.refresh(&refresh).await {
+            Ok(mut next) => {
+                if next.scopes.is_empty() {
+                    next.scopes = current.scopes.clone();
+                }
+                self.store_rotated(&refresh, next).await
+            }
+            Err(Error::ReauthRequired { reason }) => match self.load_newer(&refresh).await? {
+                // Lost a race with another process that spent the same token.
+                Some(stored) => {
+                    *self.tokens.write().await = stored;
+                    Ok(())
+                }
+                None => Err(Error::ReauthRequired { reason }),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn load_newer(&self, ours: &RefreshToken) -> Result<Option<TokenSet>, Error> {
+        let Some(hook) = &self.hook else {
+            return Ok(None);
+        };
+        let stored = hook
+            .load()
+            .await
+            .map_err(|source| Error::TokenHook { source })?;
+        Ok(stored.filter(|s| s.refresh_token.as_ref().is_some_and(|r| !r.same_as(ours))))
+    }
+
+    async fn store_rotated(&self, previous: &RefreshToken, next: TokenSet) -> Result<(), Error> {
+        if let Some(hook) = &self.hook {
+            let swapped = hook
+                .rotate(previous, &next)
+                .await
+                .map_err(|source| Error::TokenHook { source })?;
+            if !swapped {
+                // The store moved on without us; it is the source of truth.
+                if let Some(stored) = self.load_newer(previous).await? {
+                    tracing::warn!(
+                        "refresh token rotated elsewhere during refresh; adopting the stored tokens"
+                    );
+                    *self.tokens.write().await = stored;
+                    return Ok(());
+                }
+            }
+        }
+        *self.tokens.write().await = next;
+        Ok(())
+    }
+}
