@@ -23,8 +23,8 @@
 //! (no URL is possible without one), and runs of ASCII are counted in bulk.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
+use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::config::Config;
@@ -146,23 +146,75 @@ fn is_invalid(unit: u32) -> bool {
 
 /// The text in NFC, borrowed when it already is.
 fn to_nfc(text: &str) -> Cow<'_, str> {
-    let first_non_ascii = text.bytes().position(|b| b >= 0x80);
-    let Some(at) = first_non_ascii else {
+    let at = first_non_ascii(text.as_bytes());
+    if at == text.len() {
         return Cow::Borrowed(text);
-    };
-    // ASCII never composes with what follows it except through a
-    // combining character, which the quick check flags on its own.
-    match is_nfc_quick(text[at..].chars()) {
-        IsNormalized::Yes => Cow::Borrowed(text),
-        IsNormalized::No | IsNormalized::Maybe => {
-            let nfc: String = text.nfc().collect();
-            if nfc == text {
-                Cow::Borrowed(text)
-            } else {
-                Cow::Owned(nfc)
-            }
-        }
     }
+    // The ASCII character before `at`, if any, is the last starter so far:
+    // it can still compose with a combining character that follows.
+    let mut offset = at;
+    let mut last_starter = at.saturating_sub(1);
+    let mut last_class = 0;
+    for c in text[at..].chars() {
+        if plain_starter(c) {
+            last_starter = offset;
+            last_class = 0;
+            offset += c.len_utf8();
+            continue;
+        }
+        let class = canonical_combining_class(c);
+        let misordered = class != 0 && last_class > class;
+        if misordered || is_nfc_quick(std::iter::once(c)) != IsNormalized::Yes {
+            break;
+        }
+        if class == 0 {
+            last_starter = offset;
+        }
+        last_class = class;
+        offset += c.len_utf8();
+    }
+    if offset == text.len() {
+        return Cow::Borrowed(text);
+    }
+    // Everything before the last starter that precedes the first character
+    // needing a closer look is already final: a character that can be the
+    // second half of a composition is never "Yes" in the quick check.
+    let (stable, rest) = text.split_at(last_starter);
+    let mut nfc = String::with_capacity(text.len());
+    nfc.push_str(stable);
+    nfc.extend(rest.nfc());
+    if nfc == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(nfc)
+    }
+}
+
+/// Blocks of starters that are NFC quick-check "Yes": Latin-1 and the Latin
+/// extensions below the combining marks, CJK ideographs, Hangul syllables and
+/// the emoji planes. Only a shortcut: everything else is looked up.
+fn plain_starter(c: char) -> bool {
+    matches!(u32::from(c), 0..=0x2FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0x1F000..=0x1FAFF)
+}
+
+/// Index of the first byte of `bytes` that is not ASCII, or its length.
+fn first_non_ascii(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        let (a, b) = chunk.split_at(8);
+        let a = u64::from_le_bytes(a.try_into().unwrap_or([0x80; 8]));
+        let b = u64::from_le_bytes(b.try_into().unwrap_or([0x80; 8]));
+        if (a | b) & HIGH != 0 {
+            break;
+        }
+        at += 16;
+    }
+    at + bytes[at..]
+        .iter()
+        .position(|b| *b >= 0x80)
+        .unwrap_or(bytes.len() - at)
 }
 
 /// UTF-16 length of `s`: one unit per scalar value, two for astral ones.
@@ -275,7 +327,11 @@ impl<'a> Walker<'a> {
         self.next_url += 1;
         let url_weight =
             u64::from(self.config.transformed_url_length) * u64::from(self.config.scale);
-        self.advance(range, units, url_weight);
+        let last = self
+            .text
+            .get(range.clone())
+            .and_then(|u| u.chars().next_back());
+        self.advance(range.end, units, url_weight, last);
     }
 
     /// Counts ASCII from the walk up to `stop` in bulk; false when nothing
@@ -283,7 +339,7 @@ impl<'a> Walker<'a> {
     fn ascii_run(&mut self, weight: u64, stop: usize) -> bool {
         let bytes = self.text.as_bytes();
         let rest = &bytes[self.at..stop];
-        let ascii = rest.iter().position(|b| *b >= 0x80).unwrap_or(rest.len());
+        let ascii = first_non_ascii(rest);
         let mut n = ascii;
         // The last ASCII character before non-ASCII may start a keycap.
         if self.emoji && ascii < rest.len() {
@@ -324,9 +380,10 @@ impl<'a> Walker<'a> {
                 match emoji::match_len(&self.text[at..]) {
                     Some(len) => {
                         self.scan = at + len;
-                        let units = utf16_len(&self.text[at..at + len]);
+                        let matched = &self.text[at..at + len];
                         let weight = u64::from(self.config.default_weight);
-                        self.advance(at..at + len, units, weight);
+                        let last = matched.chars().next_back();
+                        self.advance(at + len, utf16_len(matched), weight, last);
                         return;
                     }
                     None => self.scan = at + c.len_utf8(),
@@ -339,7 +396,7 @@ impl<'a> Walker<'a> {
             cp => cp,
         };
         let weight = char_weight(unit, self.config);
-        self.advance(at..at + c.len_utf8(), c.len_utf16(), weight);
+        self.advance(at + c.len_utf8(), c.len_utf16(), weight, Some(c));
     }
 
     /// Moves the global emoji scan up to the walk: the regex keeps scanning
@@ -354,15 +411,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Adds one step (a URL, an emoji or a character) covering `range`.
-    fn advance(&mut self, range: Range<usize>, units: usize, weight: u64) {
+    /// Adds one step (a URL, an emoji or a character) ending at byte `end`
+    /// and `units` code units long, whose last character is `last`.
+    fn advance(&mut self, end: usize, units: usize, weight: u64, last: Option<char>) {
         self.total = self.total.saturating_add(weight);
-        self.at = range.end;
+        self.at = end;
         self.at16 += units;
         if self.valid {
-            // Only the step's last code unit is checked, as in the original.
-            let last = self.text[range].chars().next_back();
-            self.valid = !last.is_some_and(|c| c.len_utf16() == 1 && is_invalid(u32::from(c)));
+            // Only the step's last code unit is checked, as in the original;
+            // the low surrogate of an astral character is never invalid.
+            self.valid = !last.is_some_and(|c| is_invalid(u32::from(c)));
         }
         if self.valid && self.total <= self.limit {
             self.valid_end = self.at16 - 1;
@@ -589,7 +647,30 @@ mod tests {
         assert_eq!((p.weighted_length, p.valid, p.permillage), (4, true, 16));
     }
 
+    #[test]
+    fn nfc_shortcut_matches_full_normalization() {
+        for text in [
+            "e\u{301}",
+            "ab\u{301}\u{316}",
+            "é\u{316}\u{301}x",
+            "\u{1100}\u{1161}",
+            "가\u{11A8}",
+            "\u{B47}\u{B3E}",
+            "x\u{958}y",
+            "déjà vu",
+        ] {
+            let full: String = text.nfc().collect();
+            assert_eq!(to_nfc(text), full, "{text:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn nfc_shortcut_agrees(text in "[a-e\u{300}-\u{36F}\u{1100}-\u{1175}\u{11A8}-\u{11C2}가-갛\u{B47}\u{B3E}\u{958}\u{212B}]{0,12}") {
+            let full: String = text.nfc().collect();
+            prop_assert_eq!(to_nfc(&text), full);
+        }
+
         #[test]
         fn never_panics_and_stays_consistent(
             text in "\\PC{0,80}|[a-z.:/ #@\u{301}\u{FE0F}\u{200D}\u{FFFE}😀🏽🇯🇵1]{0,60}"

@@ -15,7 +15,7 @@
 //! Every string of the regex is well-formed UTF-16, so walking Rust `char`s is
 //! the same as the regex walking code units.
 
-use crate::emoji_table::{EDGE_CODE_POINTS, EDGE_TARGETS, NODES};
+use crate::emoji_table::{BMP_STARTS, EDGE_CODE_POINTS, EDGE_TARGETS, NODES};
 
 /// One trie node of the generated table.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,10 @@ pub(crate) fn match_len(text: &str) -> Option<usize> {
             return None;
         }
     }
+    let c = text.chars().next()?;
+    if !may_start(c) {
+        return None;
+    }
     let mut node = NODES[0];
     let mut best = NONE;
     let mut best_len = 0;
@@ -66,6 +70,15 @@ pub(crate) fn match_len(text: &str) -> Option<usize> {
         }
     }
     (best != NONE).then_some(best_len)
+}
+
+/// False when no match begins with `c`; a table look-up for the BMP.
+fn may_start(c: char) -> bool {
+    let cp = u32::from(c);
+    match BMP_STARTS.get((cp >> 6) as usize) {
+        Some(word) => word & (1 << (cp & 63)) != 0,
+        None => true,
+    }
 }
 
 fn child(node: &Node, c: char) -> Option<Node> {

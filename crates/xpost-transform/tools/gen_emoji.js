@@ -291,5 +291,18 @@ for (let i = 0; i < edgeTargets.length; i += 12) {
   lines.push('    ' + edgeTargets.slice(i, i + 12).join(', ') + ',');
 }
 lines.push('];');
+// A bitmap of the BMP code points that begin a match, for a quick "no".
+const starts = new Array(1024).fill(0n);
+for (const cp of nodes[0].edges.keys()) {
+  if (cp < 0x10000) starts[cp >> 6] |= 1n << BigInt(cp & 63);
+}
+lines.push('');
+lines.push('/// Bit `c % 64` of word `c / 64` is set when BMP code point `c` begins a match.');
+lines.push('#[rustfmt::skip]');
+lines.push('pub(crate) static BMP_STARTS: [u64; 1024] = [');
+for (let i = 0; i < 1024; i += 4) {
+  lines.push('    ' + starts.slice(i, i + 4).map((w) => `0x${w.toString(16).toUpperCase().padStart(16, '0')}`).join(', ') + ',');
+}
+lines.push('];');
 process.stdout.write(lines.join('\n') + '\n');
 process.stderr.write(`paths ${paths.length}, strings ${strings.length}, nodes ${rows.length}, edges ${edgeCps.length}\n`);
