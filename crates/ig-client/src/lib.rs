@@ -100,7 +100,7 @@ pub use oauth::{AuthorizeOptions, AuthorizeUrl, OAuth, SHORT_LIVED_TTL, Scope, T
 pub use page::{Cursor, Page};
 pub use profile::{AccountType, Profile};
 pub use publish::{
-    ContainerKind, ContainerStatus, MAX_CAPTION_CHARS, NewContainer, PollPolicy, PublishingLimit,
+    ContainerKind, ContainerStatus, Created, MAX_CAPTION_CHARS, NewContainer, PollPolicy, PublishingLimit,
     StatusCode,
 };
 pub use read::{CHILD_FIELDS, MEDIA_FIELDS, MediaQuery, PROFILE_FIELDS, STORY_FIELDS};

@@ -31,8 +31,9 @@ impl Cursor {
     }
 }
 
-/// One page of a listing.
-#[derive(Debug, Clone, PartialEq)]
+/// One page of a listing. Deserializes from the Graph wire shape.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "RawPage<T>", bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items on this page, in the order Instagram returned them.

@@ -282,7 +282,9 @@ pub struct ContainerStatus {
 }
 
 /// `content_publishing_limit`: API posts in the rolling window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Deserializes from the wire shape `{"data":[{quota_usage, config}]}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "LimitBody")]
 #[non_exhaustive]
 pub struct PublishingLimit {
     /// Posts published in the window.
@@ -291,6 +293,20 @@ pub struct PublishingLimit {
     pub quota_total: Option<u32>,
     /// Window length.
     pub quota_duration: Option<Duration>,
+}
+
+impl TryFrom<LimitBody> for PublishingLimit {
+    type Error = &'static str;
+
+    fn try_from(body: LimitBody) -> Result<Self, Self::Error> {
+        let entry = body.data.into_iter().next().ok_or("content_publishing_limit answered no data")?;
+        let config = entry.config;
+        Ok(Self {
+            quota_usage: entry.quota_usage,
+            quota_total: config.as_ref().and_then(|c| c.quota_total),
+            quota_duration: config.and_then(|c| c.quota_duration).map(Duration::from_secs),
+        })
+    }
 }
 
 impl PublishingLimit {
@@ -322,9 +338,12 @@ struct LimitConfig {
     quota_duration: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct IdBody<T> {
-    id: T,
+/// The `{"id": …}` answer of container creation and `media_publish`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Created<T> {
+    /// The new object's id.
+    pub id: T,
 }
 
 /// How long to wait for a container to finish.
@@ -363,7 +382,7 @@ impl UserClient {
     ) -> Result<IgContainerId, Error> {
         let params = container.params()?;
         let owner = user.map_or("me", IgUserId::as_str);
-        let body: IdBody<IgContainerId> = self.post(&[owner, "media"], &params).await?;
+        let body: Created<IgContainerId> = self.post(&[owner, "media"], &params).await?;
         Ok(body.id)
     }
 
@@ -432,7 +451,7 @@ impl UserClient {
         container: &IgContainerId,
     ) -> Result<IgMediaId, Error> {
         let owner = user.map_or("me", IgUserId::as_str);
-        let body: IdBody<IgMediaId> = self
+        let body: Created<IgMediaId> = self
             .post(
                 &[owner, "media_publish"],
                 &[("creation_id", container.as_str().to_owned())],
@@ -450,29 +469,7 @@ impl UserClient {
         user: Option<&IgUserId>,
     ) -> Result<PublishingLimit, Error> {
         let owner = user.map_or("me", IgUserId::as_str);
-        let body: LimitBody = self
-            .get(
-                &[owner, "content_publishing_limit"],
-                &[("fields", "config,quota_usage".to_owned())],
-            )
-            .await?;
-        let entry = body
-            .data
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::UnexpectedResponse {
-                status: 200,
-                body: "{\"data\":[]}".to_owned(),
-                source: None,
-            })?;
-        let config = entry.config;
-        Ok(PublishingLimit {
-            quota_usage: entry.quota_usage,
-            quota_total: config.as_ref().and_then(|c| c.quota_total),
-            quota_duration: config
-                .and_then(|c| c.quota_duration)
-                .map(Duration::from_secs),
-        })
+        self.get(&[owner, "content_publishing_limit"], &[("fields", "config,quota_usage".to_owned())]).await
     }
 }
 
