@@ -1,0 +1,76 @@
+//! The emulator's clock: wall time (or a fixed start) plus whatever tests advanced.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Emulator time, in Unix milliseconds.
+///
+/// Every expiry, rate window and processing state reads this clock, never the system
+/// clock, so a test can skip hours with [`Clock::advance`] and see tokens expire,
+/// stories vanish and rate windows reset at once.
+#[derive(Debug)]
+pub struct Clock {
+    start: Instant,
+    base_ms: i64,
+    frozen: bool,
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    /// A clock that starts at `start_unix_ms` (the system time when `None`) and runs with
+    /// wall time unless `frozen`, in which case only [`Clock::advance`] moves it.
+    pub fn new(start_unix_ms: Option<i64>, frozen: bool) -> Self {
+        let base_ms = start_unix_ms.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                .unwrap_or(0)
+        });
+        Self {
+            start: Instant::now(),
+            base_ms,
+            frozen,
+            offset_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// Now, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        let run = if self.frozen {
+            0
+        } else {
+            i64::try_from(self.start.elapsed().as_millis()).unwrap_or(i64::MAX)
+        };
+        self.base_ms
+            .saturating_add(run)
+            .saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Now, in whole Unix seconds.
+    pub fn now_s(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// Moves the clock forward by `seconds` (negative values are ignored).
+    pub fn advance(&self, seconds: i64) {
+        if seconds > 0 {
+            self.offset_ms
+                .fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_clock_moves_only_when_advanced() {
+        let clock = Clock::new(Some(1_700_000_000_000), true);
+        assert_eq!(clock.now_s(), 1_700_000_000);
+        clock.advance(3600);
+        assert_eq!(clock.now_s(), 1_700_003_600);
+        clock.advance(-10);
+        assert_eq!(clock.now_s(), 1_700_003_600);
+    }
+}

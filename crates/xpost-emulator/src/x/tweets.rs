@@ -1,0 +1,561 @@
+//! Posts: create (with every validation the cross-poster meets), delete, lookup and
+//! the user timeline.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::auth::{self, Caller};
+use super::media::processing_state;
+use crate::respond::{self, json, problem, x_invalid};
+use crate::state::{Shared, World, XTweet};
+
+/// X's timestamp: `2019-12-31T19:26:16.000Z`.
+pub fn x_timestamp(ms: i64) -> String {
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateBody {
+    text: Option<String>,
+    media: Option<MediaPart>,
+    reply: Option<ReplyPart>,
+    reply_settings: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MediaPart {
+    #[serde(default)]
+    media_ids: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReplyPart {
+    in_reply_to_tweet_id: String,
+}
+
+/// Most weighted characters one post may have.
+const MAX_WEIGHTED: usize = 280;
+
+fn normalize(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// `POST /x/api/2/tweets`.
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match auth::authorize(&shared, &headers, auth::CREATE) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let resp = create_inner(&shared, &caller, &body);
+    caller.decorate(resp)
+}
+
+fn create_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
+    let Ok(req) = serde_json::from_slice::<CreateBody>(body) else {
+        return x_invalid("body", "JSON doesn't match expected schema");
+    };
+    let text = req.text.unwrap_or_default();
+    let media_ids = req.media.map(|m| m.media_ids).unwrap_or_default();
+    if text.trim().is_empty() && media_ids.is_empty() {
+        return x_invalid("text", "You must specify either text or media.");
+    }
+    if !text.is_empty()
+        && xpost_transform::weighted_length(&text, xpost_transform::Config::v3()) > MAX_WEIGHTED
+    {
+        return json(
+            StatusCode::BAD_REQUEST,
+            json!({
+                "errors": [{"parameters": {"text": [text]}, "message": "Your Tweet text is too long."}],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.x.com/2/problems/invalid-request"
+            }),
+        );
+    }
+    if let Some(rs) = &req.reply_settings {
+        if !matches!(
+            rs.as_str(),
+            "following" | "mentionedUsers" | "subscribers" | "verified"
+        ) {
+            return x_invalid(
+                "reply_settings",
+                "reply_settings must be one of [following, mentionedUsers, subscribers, verified]",
+            );
+        }
+    }
+    if media_ids.len() > 4 {
+        return x_invalid(
+            "media.media_ids",
+            "media.media_ids: size must be between 1 and 4",
+        );
+    }
+    let now = shared.clock.now_ms();
+    let mut world = shared.world();
+    let mut keys = Vec::with_capacity(media_ids.len());
+    let mut kinds = Vec::with_capacity(media_ids.len());
+    for id in &media_ids {
+        let usable = world
+            .x_media
+            .get(id)
+            .filter(|m| m.owner == caller.user_id && now < m.expires_ms);
+        let Some(m) = usable else {
+            return x_invalid("media.media_ids", "Your media IDs are invalid.");
+        };
+        if processing_state(shared, m, now).0 != "succeeded" {
+            return x_invalid("media.media_ids", "Your media IDs are invalid.");
+        }
+        keys.push(m.media_key.clone());
+        kinds.push(m.kind());
+    }
+    let singles = kinds.iter().filter(|k| **k != "photo").count();
+    if singles > 0 && kinds.len() > 1 {
+        return x_invalid(
+            "media.media_ids",
+            "Your media IDs are invalid. A post holds up to 4 images, or 1 GIF, or 1 video.",
+        );
+    }
+    if let Some(reply) = &req.reply {
+        if world
+            .x_tweets
+            .get(&reply.in_reply_to_tweet_id)
+            .is_none_or(|t| t.deleted)
+        {
+            return problem(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "You attempted to reply to a Tweet that is deleted or not visible to you.",
+                "about:blank",
+            );
+        }
+    }
+    let dup_key = (caller.user_id.clone(), normalize(&text));
+    if !text.trim().is_empty() {
+        if let Some((at, _)) = world.x_recent_text.get(&dup_key) {
+            if now - at < shared.config.x_duplicate_window_s * 1000 {
+                return problem(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "You are not allowed to create a Tweet with duplicate content.",
+                    "about:blank",
+                );
+            }
+        }
+    }
+    let id = world.snowflakes.next(now).to_string();
+    let tweet = XTweet {
+        id: id.clone(),
+        author_id: caller.user_id.clone(),
+        text: text.clone(),
+        media_keys: keys,
+        in_reply_to: req.reply.map(|r| r.in_reply_to_tweet_id),
+        reply_settings: req.reply_settings,
+        created_ms: now,
+        deleted: false,
+    };
+    if !text.trim().is_empty() {
+        world.x_recent_text.insert(dup_key, (now, id.clone()));
+    }
+    if let Some(a) = world.x_accounts.get_mut(&caller.user_id) {
+        a.tweets.push_back(id.clone());
+    }
+    world.x_tweets.insert(id.clone(), tweet);
+    world.x_tweet_order.push_back(id.clone());
+    evict_tweets(&mut world, shared.config.max_x_posts);
+    drop(world);
+    let mut resp = json(
+        StatusCode::CREATED,
+        json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}}),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("https://api.x.com/2/tweets/{id}")) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+fn evict_tweets(world: &mut World, max: usize) {
+    while world.x_tweet_order.len() > max {
+        let Some(old) = world.x_tweet_order.pop_front() else {
+            break;
+        };
+        if let Some(t) = world.x_tweets.remove(&old) {
+            if let Some(a) = world.x_accounts.get_mut(&t.author_id) {
+                if a.tweets.front() == Some(&old) {
+                    a.tweets.pop_front();
+                } else {
+                    a.tweets.retain(|x| *x != old);
+                }
+            }
+            let key = (t.author_id, normalize(&t.text));
+            if world
+                .x_recent_text
+                .get(&key)
+                .is_some_and(|(_, id)| *id == old)
+            {
+                world.x_recent_text.remove(&key);
+            }
+        }
+    }
+}
+
+/// `DELETE /x/api/2/tweets/{id}`.
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match auth::authorize(&shared, &headers, auth::DELETE) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let mut world = shared.world();
+    let resp = match world.x_tweets.get_mut(&id) {
+        None => respond::x_not_found("tweet", &id),
+        Some(t) if t.author_id != caller.user_id => respond::x_forbidden(),
+        Some(t) => {
+            t.deleted = true;
+            let key = (t.author_id.clone(), normalize(&t.text));
+            if world.x_recent_text.get(&key).is_some_and(|(_, x)| *x == id) {
+                world.x_recent_text.remove(&key);
+            }
+            json(StatusCode::OK, json!({"data": {"deleted": true}}))
+        }
+    };
+    drop(world);
+    caller.decorate(resp)
+}
+
+/// Which optional fields and expansions a lookup asked for.
+struct Selection {
+    tweet: Vec<String>,
+    media: Vec<String>,
+    expand_media: bool,
+}
+
+impl Selection {
+    fn from(q: &HashMap<String, String>) -> Self {
+        let list = |k: &str| -> Vec<String> {
+            q.get(k)
+                .map(|v| v.split(',').map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let mut tweet = list("tweet.fields");
+        tweet.extend(list("post.fields"));
+        Self {
+            tweet,
+            media: list("media.fields"),
+            expand_media: list("expansions")
+                .iter()
+                .any(|e| e == "attachments.media_keys"),
+        }
+    }
+}
+
+fn tweet_json(t: &XTweet, sel: &Selection) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(t.id));
+    o.insert("text".into(), json!(t.text));
+    o.insert("edit_history_tweet_ids".into(), json!([t.id]));
+    for f in &sel.tweet {
+        match f.as_str() {
+            "created_at" => {
+                o.insert("created_at".into(), json!(x_timestamp(t.created_ms)));
+            }
+            "author_id" => {
+                o.insert("author_id".into(), json!(t.author_id));
+            }
+            "conversation_id" => {
+                o.insert(
+                    "conversation_id".into(),
+                    json!(t.in_reply_to.as_ref().unwrap_or(&t.id)),
+                );
+            }
+            "attachments" if !t.media_keys.is_empty() => {
+                o.insert("attachments".into(), json!({"media_keys": t.media_keys}));
+            }
+            "reply_settings" => {
+                let shown = match t.reply_settings.as_deref() {
+                    None => "everyone",
+                    Some("mentionedUsers") => "mentionedUsers",
+                    Some(other) => other,
+                };
+                o.insert("reply_settings".into(), json!(shown));
+            }
+            "referenced_tweets" => {
+                if let Some(r) = &t.in_reply_to {
+                    o.insert(
+                        "referenced_tweets".into(),
+                        json!([{"type": "replied_to", "id": r}]),
+                    );
+                }
+            }
+            "public_metrics" => {
+                o.insert(
+                    "public_metrics".into(),
+                    json!({"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0, "bookmark_count": 0, "impression_count": 0}),
+                );
+            }
+            _ => {}
+        }
+    }
+    Value::Object(o)
+}
+
+fn media_includes(world: &World, tweets: &[&XTweet], sel: &Selection) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in tweets {
+        for key in &t.media_keys {
+            let by_id = key
+                .split_once('_')
+                .and_then(|(_, id)| world.x_media.get(id));
+            let Some(m) = by_id else {
+                continue;
+            };
+            let mut o = Map::new();
+            o.insert("media_key".into(), json!(m.media_key));
+            o.insert("type".into(), json!(m.kind()));
+            if sel.media.iter().any(|f| f == "alt_text") {
+                if let Some(a) = &m.alt_text {
+                    o.insert("alt_text".into(), json!(a));
+                }
+            }
+            out.push(Value::Object(o));
+        }
+    }
+    out
+}
+
+fn not_found_item(id: &str) -> Value {
+    json!({
+        "value": id, "detail": format!("Could not find tweet with ids: [{id}]."),
+        "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+        "resource_id": id, "type": "https://api.x.com/2/problems/resource-not-found"
+    })
+}
+
+/// `GET /x/api/2/tweets?ids=`.
+pub async fn lookup(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let ids: Vec<&str> = q
+        .get("ids")
+        .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if ids.is_empty() || ids.len() > 100 {
+        return caller.decorate(x_invalid(
+            "ids",
+            "The `ids` query parameter value must hold 1 to 100 ids",
+        ));
+    }
+    let sel = Selection::from(&q);
+    let world = shared.world();
+    let found: Vec<&XTweet> = ids
+        .iter()
+        .filter_map(|id| world.x_tweets.get(*id).filter(|t| !t.deleted))
+        .collect();
+    let errors: Vec<Value> = ids
+        .iter()
+        .filter(|id| world.x_tweets.get(**id).is_none_or(|t| t.deleted))
+        .map(|id| not_found_item(id))
+        .collect();
+    let mut body = Map::new();
+    if !found.is_empty() {
+        body.insert(
+            "data".into(),
+            Value::Array(found.iter().map(|t| tweet_json(t, &sel)).collect()),
+        );
+        if sel.expand_media {
+            let media = media_includes(&world, &found, &sel);
+            if !media.is_empty() {
+                body.insert("includes".into(), json!({ "media": media }));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        body.insert("errors".into(), Value::Array(errors));
+    }
+    drop(world);
+    caller.decorate(json(StatusCode::OK, Value::Object(body)))
+}
+
+/// `GET /x/api/2/tweets/{id}`.
+pub async fn lookup_one(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let sel = Selection::from(&q);
+    let world = shared.world();
+    let body = match world.x_tweets.get(&id).filter(|t| !t.deleted) {
+        Some(t) => {
+            let mut body = json!({ "data": tweet_json(t, &sel) });
+            if sel.expand_media {
+                let media = media_includes(&world, &[t], &sel);
+                if !media.is_empty() {
+                    body["includes"] = json!({ "media": media });
+                }
+            }
+            body
+        }
+        None => json!({ "errors": [not_found_item(&id)] }),
+    };
+    drop(world);
+    caller.decorate(json(StatusCode::OK, body))
+}
+
+/// The timeline reaches back this many posts, as X's does.
+const TIMELINE_CAP: usize = 3200;
+
+fn page_token(kind: &str, id: &str) -> String {
+    format!("{kind}{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn parse_page_token(token: &str, ids: &[&String]) -> Option<(bool, usize)> {
+    ids.iter().enumerate().find_map(|(i, id)| {
+        if page_token("n", id) == token {
+            Some((true, i))
+        } else if page_token("p", id) == token {
+            Some((false, i))
+        } else {
+            None
+        }
+    })
+}
+
+/// `GET /x/api/2/users/{id}/tweets`.
+pub async fn timeline(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match auth::authorize(&shared, &headers, auth::TIMELINE) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let resp = timeline_inner(&shared, &user_id, &q);
+    caller.decorate(resp)
+}
+
+fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -> Response {
+    let max = match q.get("max_results").map(|m| m.parse::<i64>()) {
+        None => 10,
+        Some(Ok(n)) if (5..=100).contains(&n) => usize::try_from(n).unwrap_or(10),
+        Some(_) => {
+            let raw = q.get("max_results").cloned().unwrap_or_default();
+            return x_invalid(
+                "max_results",
+                &format!(
+                    "The `max_results` query parameter value [{raw}] is not between 5 and 100"
+                ),
+            );
+        }
+    };
+    let sel = Selection::from(q);
+    let world = shared.world();
+    let Some(account) = world.x_accounts.get(user_id) else {
+        return respond::x_not_found("user", user_id);
+    };
+    let num = |s: &str| s.parse::<u64>().unwrap_or(0);
+    let since = q.get("since_id").map(|s| num(s));
+    let until = q.get("until_id").map(|s| num(s));
+    let ids: Vec<&String> = account
+        .tweets
+        .iter()
+        .rev()
+        .filter(|id| world.x_tweets.get(*id).is_some_and(|t| !t.deleted))
+        .take(TIMELINE_CAP)
+        .filter(|id| since.is_none_or(|s| num(id) > s) && until.is_none_or(|u| num(id) < u))
+        .collect();
+    let (start, end) = match q.get("pagination_token") {
+        None => (0, max.min(ids.len())),
+        Some(tok) => match parse_page_token(tok, &ids) {
+            Some((true, i)) => (i + 1, (i + 1 + max).min(ids.len())),
+            Some((false, i)) => (i.saturating_sub(max), i),
+            None => {
+                return x_invalid(
+                    "pagination_token",
+                    "The `pagination_token` query parameter value is invalid",
+                );
+            }
+        },
+    };
+    let page: Vec<&XTweet> = ids[start..end]
+        .iter()
+        .filter_map(|id| world.x_tweets.get(*id))
+        .collect();
+    let mut meta = Map::new();
+    meta.insert("result_count".into(), json!(page.len()));
+    let mut body = Map::new();
+    if let (Some(first), Some(last)) = (page.first(), page.last()) {
+        meta.insert("newest_id".into(), json!(first.id));
+        meta.insert("oldest_id".into(), json!(last.id));
+        if end < ids.len() {
+            meta.insert("next_token".into(), json!(page_token("n", &last.id)));
+        }
+        if start > 0 {
+            meta.insert("previous_token".into(), json!(page_token("p", &first.id)));
+        }
+        body.insert(
+            "data".into(),
+            Value::Array(page.iter().map(|t| tweet_json(t, &sel)).collect()),
+        );
+        if sel.expand_media {
+            let media = media_includes(&world, &page, &sel);
+            if !media.is_empty() {
+                body.insert("includes".into(), json!({ "media": media }));
+            }
+        }
+    }
+    body.insert("meta".into(), Value::Object(meta));
+    json(StatusCode::OK, Value::Object(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        assert_eq!(x_timestamp(1_577_820_376_000), "2019-12-31T19:26:16.000Z");
+    }
+
+    #[test]
+    fn duplicate_detection_ignores_spacing_and_case() {
+        assert_eq!(normalize("  Hello   World "), normalize("hello world"));
+    }
+}
