@@ -20,6 +20,7 @@ pub mod report;
 mod segment;
 pub mod template;
 pub mod thread;
+pub mod validate;
 
 pub use config::Config;
 pub use count::{
