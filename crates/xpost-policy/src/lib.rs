@@ -9,7 +9,7 @@
 //! the link's past ([`Context`]) and the current time, and gets back a
 //! [`Decision`] — post now, post at T, skip because of rule R, or needs
 //! review — with the [`Rule`] behind it named after the settings key that
-//! governs it. [`render`] turns a post into the exact X posts, with X's own
+//! governs it. [`render()`] turns a post into the exact X posts, with X's own
 //! rules (280 weighted characters, one cashtag, four images or one video)
 //! enforced here instead of being discovered as API errors. Because nothing
 //! waits on I/O, every rule and every interaction of rules is tested with

@@ -4,7 +4,7 @@
 //! defaults of `docs/configuration.md`) and serde support with unknown keys
 //! refused, so the same type is built in code by embedding apps and loaded
 //! from TOML by [`crate::config`]. [`LinkSettings::validate`] refuses
-//! impossible combinations; [`crate::decide`] and [`crate::render`] assume a
+//! impossible combinations; [`crate::decide()`] and [`crate::render()`] assume a
 //! validated value.
 
 use std::collections::BTreeMap;
@@ -595,7 +595,7 @@ impl LinkSettings {
         ];
         for (key, value) in prices {
             if let Some(v) = value {
-                if !v.is_finite() || v < 0.0 || v > 1_000_000.0 {
+                if !v.is_finite() || !(0.0..=1_000_000.0).contains(&v) {
                     return Err(PolicyError::invalid(
                         key,
                         format!("{v} is not a usable amount: use 0 to 1000000 dollars"),
