@@ -136,7 +136,10 @@ impl IgClient {
                 Err(error)
                     if retry
                         && attempt < self.config.retry.max_retries
-                        && error.retry_kind() == RetryKind::Backoff =>
+                        && error.retry_kind() == RetryKind::Backoff
+                        // Calls made while throttled extend the block, so a
+                        // rate limit is left to the caller even without a delay.
+                        && !matches!(error, Error::RateLimited { .. }) =>
                 {
                     tokio::time::sleep(self.config.retry.delay(attempt)).await;
                     attempt += 1;

@@ -316,7 +316,11 @@ impl Error {
     /// the same response's headers, which supplies the regain time.
     pub fn from_response(status: u16, body: &[u8], usage: Option<&crate::RateBudget>) -> Self {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        from_error_body(status, body, usage.and_then(crate::RateBudget::regain_access_in))
+        from_error_body(
+            status,
+            body,
+            usage.and_then(crate::RateBudget::regain_access_in),
+        )
     }
 
     pub(crate) fn network(source: reqwest::Error) -> Self {

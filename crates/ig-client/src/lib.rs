@@ -97,11 +97,12 @@ pub use error::{Error, GraphError, RetryKind, TokenProblem};
 pub use ids::{IgContainerId, IgMediaId, IgUserId};
 pub use media::{Media, MediaProductType, MediaType, Owner};
 pub use oauth::{AuthorizeOptions, AuthorizeUrl, OAuth, SHORT_LIVED_TTL, Scope, Token, TokenKind};
+pub use oauth2::AuthorizationCode;
 pub use page::{Cursor, Page};
 pub use profile::{AccountType, Profile};
 pub use publish::{
-    ContainerKind, ContainerStatus, Created, MAX_CAPTION_CHARS, NewContainer, PollPolicy, PublishingLimit,
-    StatusCode,
+    ContainerKind, ContainerStatus, Created, MAX_CAPTION_CHARS, NewContainer, PollPolicy,
+    PublishingLimit, StatusCode,
 };
 pub use read::{CHILD_FIELDS, MEDIA_FIELDS, MediaQuery, PROFILE_FIELDS, STORY_FIELDS};
 pub use secret::{AccessToken, AppCredentials};

@@ -299,12 +299,18 @@ impl TryFrom<LimitBody> for PublishingLimit {
     type Error = &'static str;
 
     fn try_from(body: LimitBody) -> Result<Self, Self::Error> {
-        let entry = body.data.into_iter().next().ok_or("content_publishing_limit answered no data")?;
+        let entry = body
+            .data
+            .into_iter()
+            .next()
+            .ok_or("content_publishing_limit answered no data")?;
         let config = entry.config;
         Ok(Self {
             quota_usage: entry.quota_usage,
             quota_total: config.as_ref().and_then(|c| c.quota_total),
-            quota_duration: config.and_then(|c| c.quota_duration).map(Duration::from_secs),
+            quota_duration: config
+                .and_then(|c| c.quota_duration)
+                .map(Duration::from_secs),
         })
     }
 }
@@ -469,7 +475,11 @@ impl UserClient {
         user: Option<&IgUserId>,
     ) -> Result<PublishingLimit, Error> {
         let owner = user.map_or("me", IgUserId::as_str);
-        self.get(&[owner, "content_publishing_limit"], &[("fields", "config,quota_usage".to_owned())]).await
+        self.get(
+            &[owner, "content_publishing_limit"],
+            &[("fields", "config,quota_usage".to_owned())],
+        )
+        .await
     }
 }
 

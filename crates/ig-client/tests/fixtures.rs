@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ig_client::{
-    ContainerStatus, Created, Error, IgContainerId, IgMediaId, Media, MediaType, Page, Profile, PublishingLimit,
-    RateBudget, RetryKind,
+    ContainerStatus, Created, Error, IgContainerId, IgMediaId, Media, MediaType, Page, Profile,
+    PublishingLimit, RateBudget, RetryKind,
 };
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -25,7 +25,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn round_trips<T: serde::de::DeserializeOwned + serde::Serialize>(body: &Value) -> T {
     let model: T = serde_json::from_value(body.clone()).unwrap();
-    assert_eq!(&serde_json::to_value(&model).unwrap(), body, "a field was lost or changed");
+    assert_eq!(
+        &serde_json::to_value(&model).unwrap(),
+        body,
+        "a field was lost or changed"
+    );
     model
 }
 
@@ -34,7 +38,11 @@ fn check_media_page(body: &Value) -> Page<Media> {
     let items = body["data"].as_array().unwrap();
     assert_eq!(page.items.len(), items.len());
     for (item, raw) in page.items.iter().zip(items) {
-        assert_eq!(&serde_json::to_value(item).unwrap(), raw, "a field was lost or changed");
+        assert_eq!(
+            &serde_json::to_value(item).unwrap(),
+            raw,
+            "a field was lost or changed"
+        );
     }
     assert_eq!(page.next.is_some(), body["paging"]["next"].is_string());
     page
@@ -60,7 +68,10 @@ fn check(name: &str, status: Option<u16>, headers: &Value, body: &Value) {
         }
         "ig_user_stories.200.json" => {
             let page = check_media_page(body);
-            assert_eq!(page.next, None, "cursors without a next link are the last page");
+            assert_eq!(
+                page.next, None,
+                "cursors without a next link are the last page"
+            );
         }
         "media_children.200.json" | "ig_media_children.200.json" => {
             let page = check_media_page(body);
@@ -83,12 +94,16 @@ fn check(name: &str, status: Option<u16>, headers: &Value, body: &Value) {
             assert_eq!(status.status_code, ig_client::StatusCode::Finished);
         }
         "ig_containers_batch_ids.200.json" => {
-            let statuses: BTreeMap<String, ContainerStatus> = serde_json::from_value(body.clone()).unwrap();
+            let statuses: BTreeMap<String, ContainerStatus> =
+                serde_json::from_value(body.clone()).unwrap();
             assert_eq!(statuses.len(), 2);
         }
         "ig_content_publishing_limit.200.json" => {
             let limit: PublishingLimit = serde_json::from_value(body.clone()).unwrap();
-            assert_eq!((limit.quota_usage, limit.quota_total, limit.remaining()), (0, Some(25), Some(25)));
+            assert_eq!(
+                (limit.quota_usage, limit.quota_total, limit.remaining()),
+                (0, Some(25), Some(25))
+            );
         }
         // Comments and insights are outside this crate's models; their
         // envelopes still parse as pages.
@@ -112,7 +127,8 @@ fn check(name: &str, status: Option<u16>, headers: &Value, body: &Value) {
             assert_eq!(budget.regain_access_in(), None);
         }
         "app_request_limit_code4.json" => {
-            let error = Error::from_response(status.unwrap_or(400), body.to_string().as_bytes(), None);
+            let error =
+                Error::from_response(status.unwrap_or(400), body.to_string().as_bytes(), None);
             assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
             assert_eq!(error.retry_kind(), RetryKind::Backoff);
         }
@@ -136,9 +152,12 @@ fn every_recorded_response_deserializes() {
     walk(&root, &mut files);
     assert!(files.len() >= 25, "fixtures missing: {}", files.len());
     for path in files {
-        let recording: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recording: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let name = path.file_name().unwrap().to_str().unwrap();
-        let status = recording["status"].as_u64().map(|s| u16::try_from(s).unwrap());
+        let status = recording["status"]
+            .as_u64()
+            .map(|s| u16::try_from(s).unwrap());
         check(name, status, &recording["headers"], &recording["body"]);
     }
 }

@@ -14,7 +14,11 @@ pub fn builder(server: &mockito::Server) -> ConfigBuilder {
         .api_base(format!("{}/api", server.url()))
         .www_base(format!("{}/www", server.url()))
         .timeout(Duration::from_secs(2))
-        .retry(RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(5) })
+        .retry(RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(2),
+            max_delay: Duration::from_millis(5),
+        })
 }
 
 pub fn client(server: &mockito::Server) -> IgClient {
@@ -27,8 +31,11 @@ pub fn user(server: &mockito::Server) -> UserClient {
 
 /// The body of a vendored recording.
 pub fn fixture_body(path: &str) -> String {
-    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/instagram").join(path);
-    let recording: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(full).unwrap()).unwrap();
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/instagram")
+        .join(path);
+    let recording: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(full).unwrap()).unwrap();
     recording["body"].to_string()
 }
 
