@@ -4,6 +4,7 @@
 
 mod fit;
 mod parse;
+mod policy;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ enum Command {
     /// Text tools: exact twitter-text counting, extraction and fitting.
     #[command(subcommand)]
     Text(TextCommand),
+    /// Link policy: see what the settings decide for a post, and why.
+    Policy(policy::PolicyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Text(TextCommand::Parse(args)) => parse::run(&args),
         Command::Text(TextCommand::Fit(args)) => fit::run(args).map(|()| true),
+        Command::Policy(args) => policy::run(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
