@@ -6,18 +6,19 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
 use crate::token::{AccessToken, ClientSecret, RefreshToken, Scope, Scopes, TokenSet};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, EmptyExtraTokenFields, EndpointNotSet,
     EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
-    RevocationErrorResponseType, RevocationUrl, StandardErrorResponse, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    StandardErrorResponse, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointSet>;
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// A registered X app: its client id, its secret if it is confidential, and the
 /// redirect URI registered for it.
@@ -55,7 +56,6 @@ impl fmt::Debug for AuthorizeRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizeRequest")
             .field("url", &self.url.as_str())
-            .field("state", &"[REDACTED]")
             .field("verifier", &"[REDACTED]")
             .field("scopes", &self.scopes)
             .finish()
@@ -112,6 +112,8 @@ impl AuthorizeRequest {
 #[derive(Clone)]
 pub struct OAuthClient {
     client: Client,
+    app: OAuthApp,
+    revoke_url: String,
     http: reqwest::Client,
     timeout: Duration,
     max_body: usize,
@@ -160,10 +162,6 @@ impl OAuthClient {
             .set_token_uri(
                 TokenUrl::new(ep.api_url("/2/oauth2/token")).map_err(|e| bad("token URL", e))?,
             )
-            .set_revocation_url(
-                RevocationUrl::new(ep.api_url("/2/oauth2/revoke"))
-                    .map_err(|e| bad("revoke URL", e))?,
-            )
             .set_redirect_uri(
                 RedirectUrl::new(app.redirect_uri.clone()).map_err(|e| bad("redirect URI", e))?,
             );
@@ -175,6 +173,8 @@ impl OAuthClient {
         }
         Ok(Self {
             client,
+            app: app.clone(),
+            revoke_url: ep.api_url("/2/oauth2/revoke"),
             http,
             timeout: config.request_timeout,
             max_body: config.max_response_bytes,
@@ -254,10 +254,7 @@ impl OAuthClient {
     /// # Errors
     /// [`Error::OAuth`] or transport errors.
     pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<(), Error> {
-        self.revoke(StandardRevocableToken::AccessToken(
-            oauth2::AccessToken::new(token.expose_secret().to_owned()),
-        ))
-        .await
+        self.revoke(token.expose_secret(), "access_token").await
     }
 
     /// Revokes a refresh token (and with it the grant).
@@ -265,22 +262,52 @@ impl OAuthClient {
     /// # Errors
     /// [`Error::OAuth`] or transport errors.
     pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<(), Error> {
-        self.revoke(StandardRevocableToken::RefreshToken(
-            oauth2::RefreshToken::new(token.expose_secret().to_owned()),
-        ))
-        .await
+        self.revoke(token.expose_secret(), "refresh_token").await
     }
 
-    async fn revoke(&self, token: StandardRevocableToken) -> Result<(), Error> {
-        let http = |req| self.send(req);
-        self.client
-            .revoke_token(token)
-            .map_err(|e| Error::Config {
-                reason: e.to_string(),
-            })?
-            .request_async(&http)
-            .await
-            .map_err(|e| self.map_revoke_error(e))
+    // Sent by hand rather than through `oauth2`, which insists on an https revocation
+    // URL and so could not reach a local emulator.
+    async fn revoke(&self, token: &str, hint: &str) -> Result<(), Error> {
+        use oauth2::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("token", token)
+            .append_pair("token_type_hint", hint);
+        let mut builder = oauth2::http::Request::builder()
+            .method(oauth2::http::Method::POST)
+            .uri(self.revoke_url.as_str())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json");
+        match &self.app.client_secret {
+            Some(secret) => {
+                let pair = format!(
+                    "{}:{}",
+                    form_encode(&self.app.client_id),
+                    form_encode(secret.expose_secret())
+                );
+                builder = builder.header(AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+            }
+            None => {
+                form.append_pair("client_id", &self.app.client_id);
+            }
+        }
+        let request = builder
+            .body(form.finish().into_bytes())
+            .map_err(|e| self.map_failure(e.into()))?;
+        let response = self.send(request).await.map_err(|e| self.map_failure(e))?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        let problem = crate::error::Problem::parse(response.status().as_u16(), response.body());
+        Err(Error::OAuth {
+            error: problem
+                .error
+                .clone()
+                .unwrap_or_else(|| format!("http_{}", response.status().as_u16())),
+            description: problem
+                .error_description
+                .clone()
+                .or_else(|| Some(problem.summary())),
+        })
     }
 
     fn token_set(
@@ -367,28 +394,6 @@ impl OAuthClient {
         }
     }
 
-    fn map_revoke_error(
-        &self,
-        e: RequestTokenError<HttpFailure, StandardErrorResponse<RevocationErrorResponseType>>,
-    ) -> Error {
-        match e {
-            RequestTokenError::ServerResponse(r) => Error::OAuth {
-                error: r.error().as_ref().to_owned(),
-                description: r.error_description().cloned(),
-            },
-            RequestTokenError::Request(f) => self.map_failure(f),
-            RequestTokenError::Parse(source, body) => Error::Decode {
-                status: 0,
-                body: String::from_utf8_lossy(&body).into_owned(),
-                source: source.into_inner(),
-            },
-            RequestTokenError::Other(reason) => Error::OAuth {
-                error: "invalid_response".into(),
-                description: Some(reason),
-            },
-        }
-    }
-
     fn map_failure(&self, f: HttpFailure) -> Error {
         match f {
             HttpFailure::Timeout => Error::Timeout {
@@ -414,4 +419,10 @@ impl OAuthClient {
             },
         }
     }
+}
+
+/// `application/x-www-form-urlencoded` encoding, which RFC 6749 applies to the client
+/// id and secret before they go into HTTP Basic credentials.
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
