@@ -185,7 +185,7 @@ pub enum Error {
     #[error("token cannot be refreshed: {0}")]
     RefreshNotAllowed(&'static str),
     /// A network failure or timeout before a complete answer arrived.
-    #[error("network error{}", if *timeout { " (timeout)" } else { "" })]
+    #[error("network error{}: {source}", if *timeout { " (timeout)" } else { "" })]
     Network {
         /// Whether a timeout fired.
         timeout: bool,
