@@ -11,7 +11,9 @@
 //!   [`MediaItem`]s (a carousel's children in order);
 //! - [`ReplySettings`], who may answer a post on X;
 //! - [`RetryKind`], the one vocabulary in which every failure says what the
-//!   caller should do next.
+//!   caller should do next;
+//! - [`Shortener`], the seam through which the engine shortens a permalink
+//!   ([`NoShortener`] by default), and its [`ShortenError`].
 //!
 //! Times are [`jiff::Timestamp`]s, handed in by whoever owns the clock.
 //!
@@ -37,9 +39,11 @@ mod ids;
 mod post;
 mod reply;
 mod retry;
+mod shorten;
 
 pub use error::CoreError;
 pub use ids::{IgMediaId, IgUserId, LinkId, XMediaId, XPostId, XUserId};
 pub use post::{MediaItem, MediaKind, MediaType, ProductType, SourcePost};
 pub use reply::ReplySettings;
 pub use retry::RetryKind;
+pub use shorten::{NoShortener, ShortenError, Shortener};
