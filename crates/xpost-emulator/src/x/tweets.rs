@@ -18,11 +18,10 @@ use super::media::processing_state;
 use crate::respond::{self, json, problem, x_invalid};
 use crate::state::{Shared, World, XTweet};
 
-/// X's timestamp: `2019-12-31T19:26:16.000Z`.
+/// X's timestamp: `2019-12-31T19:26:16.000Z` (X reports whole seconds).
 pub fn x_timestamp(ms: i64) -> String {
-    let fmt =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .ok()
         .and_then(|t| t.format(&fmt).ok())
         .unwrap_or_default()
@@ -551,7 +550,7 @@ mod tests {
 
     #[test]
     fn timestamps_have_milliseconds_and_z() {
-        assert_eq!(x_timestamp(1_577_820_376_000), "2019-12-31T19:26:16.000Z");
+        assert_eq!(x_timestamp(1_577_820_376_789), "2019-12-31T19:26:16.000Z");
     }
 
     #[test]
