@@ -78,3 +78,9 @@ fn no_allocation_without_entities() {
         assert!(v.is_empty() && v.capacity() == 0);
     }
 }
+
+#[test]
+fn repeated_ascii_domain_is_placed_at_its_first_occurrence() {
+    let t = "x example.рф-Ærø•example.рф\u{3000}";
+    assert_eq!(pairs(t, &urls(t)), [("example.рф", (2, 12))]);
+}

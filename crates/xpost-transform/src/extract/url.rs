@@ -295,29 +295,39 @@ fn finish(
     }
 }
 
-/// End of `validUrlPath*` starting at `pos`: the longest run of path
-/// characters and balanced parentheses that ends in an ending character or
-/// a parenthesised group.
-fn path_end(text: &str, mut pos: usize) -> usize {
-    let mut last_good = pos;
+/// End of `validUrlPath*` starting at `pos`.
+///
+/// The library splices `validUrlPathEndingChars` (a class `|` a parenthesised
+/// group) into `validUrlPath` without brackets, so one iteration is either
+/// path characters and parenthesised groups ending in an ending character,
+/// or a parenthesised group on its own. The path therefore runs to the last
+/// ending character of the run of path tokens, plus the groups that directly
+/// follow it.
+fn path_end(text: &str, start: usize) -> usize {
+    let mut pos = start;
+    let mut end = start;
     loop {
         match char_at(text, pos) {
             Some('(') => match balanced_parens(text, pos) {
-                Some(end) => {
-                    pos = end;
-                    last_good = end;
-                }
-                None => return last_good,
+                Some(e) => pos = e,
+                None => break,
             },
             Some(c) if is_path_char(c) => {
                 pos += c.len_utf8();
                 if is_path_end_char(c) {
-                    last_good = pos;
+                    end = pos;
                 }
             }
-            _ => return last_good,
+            _ => break,
         }
     }
+    while text.as_bytes().get(end) == Some(&b'(') {
+        match balanced_parens(text, end) {
+            Some(e) => end = e,
+            None => break,
+        }
+    }
+    end
 }
 
 /// End of the run of path characters starting at `pos`.
@@ -387,8 +397,16 @@ fn accept(text: &str, m: &RawMatch, out: &mut Vec<Entity>) {
     }
     let found = out.len();
     let base = m.domain.start;
+    // The library places each match with `indexOf` from the end of the one
+    // before, so a repeated domain is reported at its first occurrence.
+    let mut search_from = 0;
     ascii_domains(domain, |r| {
-        let abs = base + r.start..base + r.end;
+        let found = &domain[r.clone()];
+        let at = domain[search_from..]
+            .find(found)
+            .map_or(r.start, |i| search_from + i);
+        search_from = at + found.len();
+        let abs = base + at..base + search_from;
         out.push(url_entity(abs.clone(), abs));
     });
     if m.has_path && out.len() > found {
@@ -633,5 +651,12 @@ mod tests {
         assert_eq!(path_end(t, 1), 4);
         let t = "/x/(a(b)c)y!";
         assert_eq!(path_end(t, 1), t.len() - 1);
+        // A group is an ending only right after another ending.
+        let t = "/z.html.(example.com)";
+        assert_eq!(path_end(t, 1), 7);
+        let t = "/a(b).(c)";
+        assert_eq!(path_end(t, 1), 5);
+        let t = "/(a)(b).";
+        assert_eq!(path_end(t, 1), 7);
     }
 }
