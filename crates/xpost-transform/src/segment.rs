@@ -39,10 +39,12 @@ pub(crate) struct Cut {
 /// `entities` are the entities of `text`; no cut falls strictly inside one.
 pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
     let words: HashSet<usize> = text.split_word_bound_indices().map(|(i, _)| i).collect();
-    let sentences: HashSet<usize> = text
-        .split_sentence_bound_indices()
-        .map(|(i, _)| i)
-        .collect();
+    // A plain loop: `collect` would ask the sentence iterator for its size
+    // hint, which underflows on an empty text in unicode-segmentation 1.13.
+    let mut sentences = HashSet::new();
+    for (i, _) in text.split_sentence_bound_indices() {
+        sentences.insert(i);
+    }
     let mut spans: Vec<(usize, usize)> = entities
         .iter()
         .map(|e| (e.range.start, e.range.end))
@@ -199,6 +201,13 @@ mod tests {
         assert_eq!(at(2), Some(Boundary::Grapheme));
         assert_eq!(at(9), Some(Boundary::Sentence));
         assert_eq!(at(text.len()), Some(Boundary::Sentence));
+        assert_eq!(
+            super::cuts("", &[]),
+            vec![Cut {
+                at: 0,
+                boundary: Boundary::Sentence
+            }]
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! (grapheme boundaries only, never inside a URL, mention, hashtag or
 //! cashtag, a sentence end preferred when it keeps at least half of the
 //! longest possible part, then a word end likewise). Whitespace at a split
-//! point is dropped; nothing else is, and no ellipsis is added, so the parts
-//! read back as the caption.
+//! point is dropped (except one character of it where dropping it would
+//! change an entity: twitter-text reads `über.fox` at the very start of a
+//! text as the link `ber.fox`); nothing else is, and no ellipsis is added, so
+//! the parts read back as the caption.
 //!
 //! **Numbering** appends ` i/N` to every part when there is more than one.
 //! The suffix is counted in the budget, and its width depends on N, which is
@@ -143,9 +145,11 @@ pub fn split(
         reject_invalid(link)?;
     }
     let cleaned = segment::strip_invalid(caption);
-    let start = segment::skip_whitespace(&cleaned, 0);
-    let caption = &cleaned[start..segment::trim_end(&cleaned, start, cleaned.len())];
-    if caption.is_empty() && link.is_none() {
+    // Leading whitespace stays until a part is cut: trimming it can change
+    // an entity (see `greedy`), so entities are judged on the text as written.
+    let caption = &cleaned[..segment::trim_end(&cleaned, 0, cleaned.len())];
+    let start = segment::skip_whitespace(caption, 0);
+    if start == caption.len() && link.is_none() {
         return Err(TransformError::EmptyText);
     }
 
@@ -164,9 +168,11 @@ pub fn split(
         allowed,
     };
 
-    let single = splitter.compose(0, caption.len(), link.is_some(), "");
-    if splitter.accept(&single) {
-        return Ok(vec![single]);
+    for from in [start, 0] {
+        let single = splitter.compose(from, caption.len(), link.is_some(), "");
+        if splitter.accept(&single) {
+            return Ok(vec![single]);
+        }
     }
 
     let mut digits = 1;
@@ -223,56 +229,29 @@ impl Splitter<'_> {
     /// Splits with `reserve` (the widest numbering suffix) counted in every part.
     fn greedy(&self, reserve: &str) -> Result<Vec<Part>, TransformError> {
         let caption = self.caption;
-        let len = caption.len();
-        let preference = Preference {
-            sentence_percent: 50,
-            word_percent: 50,
-        };
         let mut parts = Vec::new();
         let mut link_pending = self.placement == PermalinkPlacement::First && self.link.is_some();
-        let mut start = 0;
-        while start < len {
+        let mut start = segment::skip_whitespace(caption, 0);
+        while start < caption.len() {
             let link = link_pending;
-            let end_of = |at: usize| segment::trim_end(caption, start, at);
-            let render = |at: usize| self.compose(start, end_of(at), link, reserve);
-            if self.accept(&render(len)) {
-                parts.push(Part {
-                    start,
-                    end: end_of(len),
-                    link,
-                });
-                link_pending = false;
-                break;
-            }
-            let from = self.cuts.partition_point(|c| c.at <= start);
-            let to = self.cuts.partition_point(|c| c.at < len);
-            let candidates = &self.cuts[from..to];
-            let chosen = segment::best_cut(
-                candidates,
-                start,
-                preference,
-                |at| self.weight(&render(at)) <= self.budget,
-                |at| end_of(at) > start && self.accept(&render(at)),
-            );
-            match chosen {
-                Some(at) => {
-                    parts.push(Part {
-                        start,
-                        end: end_of(at),
-                        link,
-                    });
-                    start = segment::skip_whitespace(caption, at);
+            let attempt = self.next_part(start, link, reserve).or_else(|needed| {
+                // Trimming the whitespace before a part can change an entity at
+                // its start (twitter-text reads `über.fox` at the very start of
+                // a text as the link `ber.fox`), so try again keeping one.
+                match whitespace_before(caption, start) {
+                    Some(lead) => self.next_part(lead, link, reserve).map_err(|_| needed),
+                    None => Err(needed),
                 }
-                None if link => {
-                    parts.push(self.link_part(reserve)?);
+            });
+            match attempt {
+                Ok((part, next)) => {
+                    parts.push(part);
+                    start = next;
                 }
-                None => {
-                    let smallest = candidates
-                        .iter()
-                        .find(|c| end_of(c.at) > start)
-                        .map_or(len, |c| c.at);
+                Err(_) if link => parts.push(self.link_part(reserve)?),
+                Err(needed) => {
                     return Err(TransformError::PartTooLong {
-                        needed: self.weight(&render(smallest)),
+                        needed,
                         budget: self.budget,
                     });
                 }
@@ -293,6 +272,47 @@ impl Splitter<'_> {
         Ok(parts)
     }
 
+    /// The longest good part starting at `start` and where the next part starts,
+    /// or the weight of the smallest part that would hold what comes first.
+    fn next_part(&self, start: usize, link: bool, reserve: &str) -> Result<(Part, usize), usize> {
+        let caption = self.caption;
+        let len = caption.len();
+        let end_of = |at: usize| segment::trim_end(caption, start, at);
+        let render = |at: usize| self.compose(start, end_of(at), link, reserve);
+        let part = |at: usize| Part {
+            start,
+            end: end_of(at),
+            link,
+        };
+        if self.accept(&render(len)) {
+            return Ok((part(len), len));
+        }
+        let from = self.cuts.partition_point(|c| c.at <= start);
+        let to = self.cuts.partition_point(|c| c.at < len);
+        let candidates = &self.cuts[from..to];
+        let preference = Preference {
+            sentence_percent: 50,
+            word_percent: 50,
+        };
+        let chosen = segment::best_cut(
+            candidates,
+            start,
+            preference,
+            |at| self.weight(&render(at)) <= self.budget,
+            |at| end_of(at) > start && self.accept(&render(at)),
+        );
+        match chosen {
+            Some(at) => Ok((part(at), segment::skip_whitespace(caption, at))),
+            None => {
+                let smallest = candidates
+                    .iter()
+                    .find(|c| end_of(c.at) > start)
+                    .map_or(len, |c| c.at);
+                Err(self.weight(&render(smallest)))
+            }
+        }
+    }
+
     /// A part holding only the permalink.
     fn link_part(&self, reserve: &str) -> Result<Part, TransformError> {
         let text = self.compose(0, 0, true, reserve);
@@ -309,4 +329,11 @@ impl Splitter<'_> {
             })
         }
     }
+}
+
+/// The start of the whitespace grapheme right before `at`, if there is one.
+fn whitespace_before(text: &str, at: usize) -> Option<usize> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let (i, g) = text[..at].grapheme_indices(true).next_back()?;
+    g.chars().all(char::is_whitespace).then_some(i)
 }

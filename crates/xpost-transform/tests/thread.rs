@@ -136,8 +136,6 @@ proptest! {
 
         let mut rebuilt = String::new();
         let mut position = 0;
-        let trimmed_start = cleaned.len() - cleaned.trim_start().len();
-        position += trimmed_start;
         let mut split_points = Vec::new();
         for (i, part) in parts.iter().enumerate() {
             let parsed = parse_tweet(part, &config);
