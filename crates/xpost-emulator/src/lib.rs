@@ -45,6 +45,7 @@
 //! ```
 
 mod admin;
+pub mod cli;
 mod clock;
 mod config;
 mod error;
