@@ -106,14 +106,38 @@ pub fn video_check(post: &SourcePost) -> VideoCheck {
 /// thread when `text.thread` is on (the thread then holds the caption and the
 /// permalink, without the template's other text).
 ///
+/// The text carries [`link_for`] as it is; to post a shortened link instead
+/// (`text.shortener`), use [`render_with_link`].
+///
 /// # Errors
 /// [`PolicyError::Render`] when the text cannot fit (e.g. a template longer
 /// than a post) or nothing would be posted at all.
 pub fn render(post: &SourcePost, settings: &LinkSettings) -> Result<Rendered, PolicyError> {
+    render_with_link(post, settings, link_for(post, settings).as_deref())
+}
+
+/// Renders like [`render`], with `link` in place of the permalink.
+///
+/// Shortening is I/O, so it stays out of the policy: the engine takes
+/// [`link_for`] (the permalink with its UTM parameters), passes it through
+/// the link's `Shortener` when `text.shortener` names one, and hands the
+/// result in here. `None` (or an empty link) posts no link; `text.no_link`
+/// still leaves every link out.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_with_link(
+    post: &SourcePost,
+    settings: &LinkSettings,
+    link: Option<&str>,
+) -> Result<Rendered, PolicyError> {
     let text = &settings.text;
     let template = Template::parse(&text.template)?;
     let caption = mentions_for(&caption_for(post, settings), settings)?;
-    let permalink = permalink_for(post, settings);
+    let permalink = link
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !text.no_link)
+        .map(str::to_owned);
     let hashtags = hashtags_for(&caption, settings);
     let date = post
         .timestamp
@@ -225,8 +249,10 @@ fn mentions_for(caption: &str, settings: &LinkSettings) -> Result<String, Policy
     }
 }
 
-/// The permalink with UTM parameters, or `None` when links are off or there is none.
-fn permalink_for(post: &SourcePost, settings: &LinkSettings) -> Option<String> {
+/// The link the text carries: the post's permalink with the `text.utm`
+/// parameters, or `None` when `text.no_link` is on or the post has none. The
+/// engine shortens this one when `text.shortener` names a service.
+pub fn link_for(post: &SourcePost, settings: &LinkSettings) -> Option<String> {
     if settings.text.no_link {
         return None;
     }

@@ -266,6 +266,16 @@ pub struct TextSettings {
     pub max_thread_posts: usize,
     /// Which post of a thread carries the permalink. Default `last`.
     pub permalink_in: PermalinkPlacement,
+    /// The service the engine shortens the permalink through (after the UTM
+    /// parameters are added). Default `none`: X wraps every link itself.
+    pub shortener: ShortenerKind,
+    /// The shortener's base URL, needed by `shlink` and `yourls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortener_url: Option<String>,
+    /// The name of the environment variable holding the shortener's API key
+    /// (Shlink) or signature (YOURLS); the secret never goes in settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortener_key_env: Option<String>,
 }
 
 impl Default for TextSettings {
@@ -281,6 +291,9 @@ impl Default for TextSettings {
             numbering: true,
             max_thread_posts: 5,
             permalink_in: PermalinkPlacement::Last,
+            shortener: ShortenerKind::None,
+            shortener_url: None,
+            shortener_key_env: None,
         }
     }
 }
@@ -309,6 +322,31 @@ pub enum PermalinkPlacement {
     /// The last post.
     #[default]
     Last,
+}
+
+/// The service that shortens the permalink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ShortenerKind {
+    /// No shortening: the permalink is posted as it is.
+    #[default]
+    None,
+    /// A self-hosted Shlink (REST API v3).
+    Shlink,
+    /// A self-hosted YOURLS.
+    Yourls,
+}
+
+impl ShortenerKind {
+    /// The name as written in settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShortenerKind::None => "none",
+            ShortenerKind::Shlink => "shlink",
+            ShortenerKind::Yourls => "yourls",
+        }
+    }
 }
 
 /// UTM tracking parameters for the permalink.
@@ -512,6 +550,35 @@ impl<'de> Deserialize<'de> for Tz {
     }
 }
 
+/// Why `raw` is not a usable shortener base URL: it must be an absolute http(s)
+/// URL with a host, and no credentials, query or fragment.
+fn check_shortener_url(raw: &str) -> Result<(), String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{raw:?} must be an http or https URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{raw:?} has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not hold credentials; the key comes from shortener_key_env".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{raw:?} must not have a query or fragment"));
+    }
+    Ok(())
+}
+
+/// Whether `name` is a portable environment variable name.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 128
+}
+
 /// A tag as compared: without `#`, lower-case.
 pub(crate) fn normalize_tag(tag: &str) -> String {
     tag.trim().trim_start_matches(['#', '＃']).to_lowercase()
@@ -583,7 +650,47 @@ impl LinkSettings {
                 return Err(PolicyError::invalid("text.utm.source", "must not be empty"));
             }
         }
+        self.validate_shortener()?;
         crate::render::check_template(self)
+    }
+
+    /// A shortener needs a base URL and the name of the variable holding its
+    /// key. Either key, when written, must be usable even with `none`, so a
+    /// mistake shows before the shortener is turned on.
+    fn validate_shortener(&self) -> Result<(), PolicyError> {
+        let t = &self.text;
+        let kind = t.shortener.as_str();
+        let url = t.shortener_url.as_deref().map(str::trim);
+        let env = t.shortener_key_env.as_deref().map(str::trim);
+        if t.shortener != ShortenerKind::None {
+            if url.is_none_or(str::is_empty) {
+                return Err(PolicyError::invalid(
+                    "text.shortener_url",
+                    format!("shortener = \"{kind}\" needs the service's base URL"),
+                ));
+            }
+            if env.is_none_or(str::is_empty) {
+                return Err(PolicyError::invalid(
+                    "text.shortener_key_env",
+                    format!(
+                        "shortener = \"{kind}\" needs the name of the environment variable that holds its key"
+                    ),
+                ));
+            }
+        }
+        if let Some(url) = url {
+            check_shortener_url(url)
+                .map_err(|reason| PolicyError::invalid("text.shortener_url", reason))?;
+        }
+        if let Some(name) = env {
+            if !is_env_name(name) {
+                return Err(PolicyError::invalid(
+                    "text.shortener_key_env",
+                    "must be the NAME of an environment variable (letters, digits and _, not starting with a digit); never put the key itself in the settings",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_cost(&self) -> Result<(), PolicyError> {
