@@ -271,6 +271,9 @@ fn opt(n: Node) -> Node {
     Node::Rep(Box::new(n), 0, 1)
 }
 
+/// A character predicate.
+type CharFn = fn(char) -> bool;
+
 /// `validateUrlAuthority` or, with `unicode`, `validateUrlUnicodeAuthority`.
 fn authority(unicode: bool) -> Node {
     // Built per use: nodes are not shared.
@@ -309,12 +312,7 @@ fn authority(unicode: bool) -> Node {
     ]);
     let ip = Node::Alt(vec![ipv4, ipv6]);
     // Label shapes: first char, middle chars, last char.
-    let (seg_end, seg_mid, sub_mid, tld_first): (
-        fn(char) -> bool,
-        fn(char) -> bool,
-        fn(char) -> bool,
-        fn(char) -> bool,
-    ) = if unicode {
+    let (seg_end, seg_mid, sub_mid, tld_first): (CharFn, CharFn, CharFn, CharFn) = if unicode {
         (
             |c| c.is_ascii_alphanumeric() || !c.is_ascii(),
             |c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii(),

@@ -4,7 +4,7 @@
 // Twitter Inc.) as this Node.js evaluates them.
 //
 // Usage (from crates/xpost-transform):
-//   node tools/gen_extract_tables.js > src/extract/tables.rs
+//   node tools/gen_extract_tables.js > src/extract/tables.rs && rustfmt --edition 2024 src/extract/tables.rs
 //
 // Each class is measured, not transcribed: every code point is run through
 // the library's own regex with the flags it is used with (`i` changes what a

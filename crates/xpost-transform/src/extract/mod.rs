@@ -21,7 +21,7 @@
 //! assert_eq!(tags, ["Kyoto"]);
 //! let urls = extract::urls(text);
 //! assert_eq!(urls[0].value_in(text), "https://example.com/p?id=1");
-//! assert_eq!(urls[0].indices, (32, 58));
+//! assert_eq!(urls[0].indices, (33, 59)); // UTF-16 units: the emoji counts 2
 //! ```
 
 mod cashtag;

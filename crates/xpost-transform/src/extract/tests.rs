@@ -84,3 +84,77 @@ fn repeated_ascii_domain_is_placed_at_its_first_occurrence() {
     let t = "x example.рф-Ærø•example.рф\u{3000}";
     assert_eq!(pairs(t, &urls(t)), [("example.рф", (2, 12))]);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters that stress the scanners: triggers, astral letters and
+    /// emoji, combining marks, the invalid characters and bidi controls.
+    fn tricky() -> impl Strategy<Value = String> {
+        let pieces = prop::collection::vec(
+            prop_oneof![
+                Just(".".to_owned()),
+                Just("#".to_owned()),
+                Just("＃".to_owned()),
+                Just("@".to_owned()),
+                Just("＠".to_owned()),
+                Just("$".to_owned()),
+                Just("http://".to_owned()),
+                Just("https://".to_owned()),
+                Just("com".to_owned()),
+                Just("t.co/".to_owned()),
+                Just("xn--".to_owned()),
+                Just("рф".to_owned()),
+                Just("(".to_owned()),
+                Just(")".to_owned()),
+                Just("/".to_owned()),
+                Just("?".to_owned()),
+                Just(":".to_owned()),
+                Just("_".to_owned()),
+                Just("-".to_owned()),
+                Just("RT".to_owned()),
+                Just("\u{FE0F}".to_owned()),
+                Just("\u{20E3}".to_owned()),
+                Just("\u{301}".to_owned()),
+                Just("\u{FFFE}".to_owned()),
+                Just("\u{FEFF}".to_owned()),
+                Just("\u{FFFF}".to_owned()),
+                Just("\u{202E}".to_owned()),
+                Just("\u{2066}".to_owned()),
+                Just("😀".to_owned()),
+                Just("\u{1D400}".to_owned()),
+                Just("。".to_owned()),
+                Just(" ".to_owned()),
+                "[a-zA-Z0-9]{1,8}",
+                any::<char>().prop_map(String::from),
+            ],
+            0..40,
+        );
+        pieces.prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn extractors_never_panic_and_indices_agree(text in tricky()) {
+            let all = [urls(&text), hashtags(&text), mentions_or_lists(&text), cashtags(&text), entities(&text)];
+            for list in &all {
+                for e in list {
+                    prop_assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end));
+                    prop_assert!(e.range.start <= e.value.start && e.value.end <= e.range.end);
+                    let start = utf16_len(&text[..e.range.start]);
+                    let end = start + utf16_len(&text[e.range.clone()]);
+                    prop_assert_eq!(e.indices, (start, end));
+                }
+                for w in list.windows(2) {
+                    prop_assert!(w[0].range.end <= w[1].range.start);
+                }
+            }
+            let _ = reply(&text);
+            let _ = crate::validate::is_valid_url(&text, true, false);
+            let _ = crate::validate::is_valid_username(&text);
+            let _ = crate::validate::is_valid_list(&text);
+            let _ = crate::validate::is_valid_hashtag(&text);
+        }
+    }
+}
