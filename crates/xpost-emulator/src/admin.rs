@@ -575,12 +575,12 @@ fn fail(e: &EmulatorError) -> Response {
     respond::json(status, json!({"error": e.to_string()}))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
-        respond::json(
+        Box::new(respond::json(
             StatusCode::BAD_REQUEST,
             json!({"error": format!("bad JSON: {e}")}),
-        )
+        ))
     })
 }
 
@@ -592,7 +592,7 @@ struct Username {
 async fn ig_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: Username = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match admin(&s).create_instagram_account(&req.username) {
         Ok(id) => respond::json(StatusCode::OK, json!({"user_id": id})),
@@ -603,7 +603,7 @@ async fn ig_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
 async fn x_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: Username = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match admin(&s).create_x_account(&req.username) {
         Ok(id) => respond::json(StatusCode::OK, json!({"user_id": id})),
@@ -623,7 +623,7 @@ struct SessionReq {
 async fn session(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: SessionReq = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let who = if req.deny {
         None
@@ -648,7 +648,7 @@ async fn ig_media(
 ) -> Response {
     let req: NewIgMedia = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match admin(&s).publish_instagram_media(&user_id, req) {
         Ok(id) => respond::json(StatusCode::OK, json!({"id": id})),
@@ -663,7 +663,7 @@ async fn ig_profile(
 ) -> Response {
     let req: IgProfileChange = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match admin(&s).update_instagram_profile(&user_id, req) {
         Ok(()) => respond::json(StatusCode::OK, json!({})),
@@ -687,7 +687,7 @@ struct RevokeReq {
 async fn revoke(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: RevokeReq = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match admin(&s).revoke(req.platform, &req.user_id) {
         Ok(n) => respond::json(StatusCode::OK, json!({"revoked": n})),
@@ -724,7 +724,7 @@ struct FaultReq {
 async fn faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: FaultReq = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = admin(&s);
     if req.reset {
@@ -760,7 +760,7 @@ struct Advance {
 async fn advance(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let req: Advance = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if req.advance_s < 0 {
         return fail(&EmulatorError::BadInput(

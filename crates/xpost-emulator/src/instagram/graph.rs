@@ -239,7 +239,7 @@ fn media_json(
             "timestamp" => Some(json!(ig_timestamp(m.created_ms))),
             "username" => Some(json!(username)),
             "owner" => Some(json!({"id": m.owner})),
-            "is_shared_to_feed" => (m.product == IgProduct::Reels).then(|| json!(true)),
+            "is_shared_to_feed" => (m.product == IgProduct::Reels).then_some(json!(true)),
             "is_comment_enabled" => Some(json!(true)),
             "comments_count" => Some(json!(0)),
             "like_count" => Some(json!(0)),

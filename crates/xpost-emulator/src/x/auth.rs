@@ -147,19 +147,23 @@ fn tick(w: &mut Window, now_s: i64, len: i64) {
 ///
 /// # Errors
 /// The answer to send instead: 401, 403 not permitted, or 429 with headers.
-pub fn authorize(shared: &Shared, headers: &HeaderMap, ep: Endpoint) -> Result<Caller, Response> {
+pub fn authorize(
+    shared: &Shared,
+    headers: &HeaderMap,
+    ep: Endpoint,
+) -> Result<Caller, Box<Response>> {
     let now_ms = shared.clock.now_ms();
     let now_s = shared.clock.now_s();
-    let token = bearer(headers).ok_or_else(respond::x_unauthorized)?;
+    let token = bearer(headers).ok_or_else(|| Box::new(respond::x_unauthorized()))?;
     let mut world = shared.world();
     let t = world
         .tokens
         .get(&token)
         .filter(|t| t.platform == Platform::X && t.kind == TokenKind::Access)
         .filter(|t| t.revoked.is_none() && t.expires_ms.is_none_or(|e| now_ms < e))
-        .ok_or_else(respond::x_unauthorized)?;
+        .ok_or_else(|| Box::new(respond::x_unauthorized()))?;
     if !ep.scopes.iter().all(|s| t.scopes.iter().any(|g| g == s)) {
-        return Err(respond::x_forbidden());
+        return Err(Box::new(respond::x_forbidden()));
     }
     let user_id = t.user_id.clone();
     let limit = if ep.user_limit == 0 {
@@ -185,7 +189,7 @@ pub fn authorize(shared: &Shared, headers: &HeaderMap, ep: Endpoint) -> Result<C
                 0,
                 reset,
             );
-            return Err(resp);
+            return Err(Box::new(resp));
         }
         app = Some(w);
     }
@@ -196,7 +200,7 @@ pub fn authorize(shared: &Shared, headers: &HeaderMap, ep: Endpoint) -> Result<C
         .or_default();
     tick(w, now_s, FIFTEEN_MIN);
     if w.used >= limit {
-        return Err(respond::x_too_many(limit, w.reset_s));
+        return Err(Box::new(respond::x_too_many(limit, w.reset_s)));
     }
     w.used += 1;
     let (remaining, reset_s) = (limit - w.used, w.reset_s);

@@ -243,7 +243,7 @@ fn base_json(m: &XMedia, now_ms: i64) -> Map<String, Value> {
 pub async fn simple(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let caller = match auth::authorize(&shared, req.headers(), auth::UPLOAD) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = match upload_fields(req).await {
         Err(msg) => x_invalid("media", msg),
@@ -328,7 +328,7 @@ pub async fn initialize(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::CHUNKED) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = initialize_inner(&shared, &caller, &body);
     caller.decorate(resp)
@@ -402,7 +402,7 @@ pub async fn append(
 ) -> Response {
     let caller = match auth::authorize(&shared, req.headers(), auth::CHUNKED) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = match upload_fields(req).await {
         Err(msg) => x_invalid("media", msg),
@@ -473,7 +473,7 @@ pub async fn finalize(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::CHUNKED) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let now = shared.clock.now_ms();
     let mut world = shared.world();
@@ -531,7 +531,7 @@ pub async fn status(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::STATUS) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if q.get("command").map(String::as_str) != Some("STATUS") {
         return caller.decorate(x_invalid(
@@ -581,7 +581,7 @@ pub async fn metadata(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::METADATA) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = match serde_json::from_slice::<MetadataBody>(&body) {
         Err(_) => x_invalid("body", "JSON doesn't match expected schema"),

@@ -64,7 +64,7 @@ pub async fn create(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::CREATE) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = create_inner(&shared, &caller, &body);
     caller.decorate(resp)
@@ -225,7 +225,7 @@ pub async fn delete(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::DELETE) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let mut world = shared.world();
     let resp = match world.x_tweets.get_mut(&id) {
@@ -360,7 +360,7 @@ pub async fn lookup(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let ids: Vec<&str> = q
         .get("ids")
@@ -412,7 +412,7 @@ pub async fn lookup_one(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let sel = Selection::from(&q);
     let world = shared.world();
@@ -464,7 +464,7 @@ pub async fn timeline(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::TIMELINE) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let resp = timeline_inner(&shared, &user_id, &q);
     caller.decorate(resp)

@@ -71,7 +71,7 @@ pub async fn me(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::ME) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let fields: Vec<&str> = q
         .get("user.fields")
@@ -106,7 +106,7 @@ pub async fn update(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::UPDATE_ME) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Ok(req) = serde_json::from_slice::<UpdateBody>(&body) else {
         return caller.decorate(x_invalid("body", "JSON doesn't match expected schema"));
@@ -160,7 +160,7 @@ pub async fn profile_image(
 ) -> Response {
     let caller = match auth::authorize(&shared, &headers, auth::UPDATE_ME) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Ok(req) = serde_json::from_slice::<ImageBody>(&body) else {
         return caller.decorate(x_invalid("media_id", "JSON doesn't match expected schema"));
