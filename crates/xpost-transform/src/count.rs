@@ -20,9 +20,11 @@
 //! UTF-16 length between the original and the NFC text.
 //!
 //! The walker does not allocate when the text is already NFC and has no `.`
-//! (no URL is possible without one), and runs of ASCII are counted in bulk.
+//! followed by a letter (no URL is possible without one), and runs of ASCII
+//! are counted in bulk.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
@@ -145,57 +147,111 @@ fn is_invalid(unit: u32) -> bool {
 }
 
 /// The text in NFC, borrowed when it already is.
+///
+/// Normalization only changes text between two "boundaries", characters
+/// with combining class 0 and an NFC quick-check answer of Yes (nothing
+/// before one can interact with anything after it). So the text is checked
+/// segment by segment, a segment is normalized only when a character in it
+/// is not plainly NFC, and the string is allocated only when a segment
+/// actually changes.
 fn to_nfc(text: &str) -> Cow<'_, str> {
-    let at = first_non_ascii(text.as_bytes());
-    if at == text.len() {
+    let bytes = text.as_bytes();
+    let mut at = first_non_ascii(bytes);
+    if at == bytes.len() {
         return Cow::Borrowed(text);
     }
-    // The ASCII character before `at`, if any, is the last starter so far:
-    // it can still compose with a combining character that follows.
-    let mut offset = at;
-    let mut last_starter = at.saturating_sub(1);
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    // Every ASCII character is a boundary.
+    let mut boundary = at.saturating_sub(1);
     let mut last_class = 0;
-    for c in text[at..].chars() {
-        if plain_starter(c) {
-            last_starter = offset;
-            last_class = 0;
-            offset += c.len_utf8();
+    let boundaries: &[u64; 1024] = &BMP_BOUNDARIES;
+    while let Some(&byte) = bytes.get(at) {
+        if byte < 0x80 {
+            (boundary, last_class) = (at, 0);
+            at += 1;
+            continue;
+        }
+        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        if is_boundary(c, boundaries) {
+            (boundary, last_class) = (at, 0);
+            at += c.len_utf8();
             continue;
         }
         let class = canonical_combining_class(c);
-        let misordered = class != 0 && last_class > class;
-        if misordered || is_nfc_quick(std::iter::once(c)) != IsNormalized::Yes {
-            break;
+        let quick_yes = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
+        if quick_yes && class != 0 && last_class <= class {
+            last_class = class;
+            at += c.len_utf8();
+            continue;
         }
-        if class == 0 {
-            last_starter = offset;
+        let end = next_boundary(text, at + c.len_utf8());
+        let segment = &text[boundary..end];
+        if !segment.nfc().eq(segment.chars()) {
+            let nfc = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
+            nfc.push_str(&text[copied..boundary]);
+            nfc.extend(segment.nfc());
+            copied = end;
         }
-        last_class = class;
-        offset += c.len_utf8();
+        (boundary, last_class, at) = (end, 0, end);
     }
-    if offset == text.len() {
-        return Cow::Borrowed(text);
-    }
-    // Everything before the last starter that precedes the first character
-    // needing a closer look is already final: a character that can be the
-    // second half of a composition is never "Yes" in the quick check.
-    let (stable, rest) = text.split_at(last_starter);
-    let mut nfc = String::with_capacity(text.len());
-    nfc.push_str(stable);
-    nfc.extend(rest.nfc());
-    if nfc == text {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(nfc)
+    match out {
+        Some(mut nfc) => {
+            nfc.push_str(&text[copied..]);
+            Cow::Owned(nfc)
+        }
+        None => Cow::Borrowed(text),
     }
 }
 
-/// Blocks of starters that are NFC quick-check "Yes": Latin-1 and the Latin
-/// extensions below the combining marks, CJK ideographs, Hangul syllables and
-/// the emoji planes. Only a shortcut: everything else is looked up.
-fn plain_starter(c: char) -> bool {
-    matches!(u32::from(c), 0..=0x2FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0x1F000..=0x1FAFF)
+/// Byte offset of the first boundary (see [`to_nfc`]) at or after `from`.
+fn next_boundary(text: &str, from: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .find(|&(_, c)| plain_starter(c))
+        .map_or(text.len(), |(i, _)| from + i)
 }
+
+/// False when `text` cannot hold a URL: every domain ends in a dot followed
+/// by its top-level domain, which begins with a letter (ASCII or not).
+fn may_have_url(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'.', bytes).any(|at| {
+        bytes
+            .get(at + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+    })
+}
+
+/// Whether `c` is a normalization boundary: combining class 0 and NFC
+/// quick-check "Yes". A table built once for the BMP, a look-up beyond.
+fn plain_starter(c: char) -> bool {
+    is_boundary(c, &BMP_BOUNDARIES)
+}
+
+fn is_boundary(c: char, bmp: &[u64; 1024]) -> bool {
+    let cp = u32::from(c);
+    match bmp.get((cp >> 6) as usize) {
+        Some(word) => word & (1 << (cp & 63)) != 0,
+        None => is_boundary_slow(c),
+    }
+}
+
+fn is_boundary_slow(c: char) -> bool {
+    canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+}
+
+static BMP_BOUNDARIES: LazyLock<Box<[u64; 1024]>> = LazyLock::new(|| {
+    let mut words = Box::new([0u64; 1024]);
+    for (cp, c) in (0..0x10000u32).filter_map(|cp| Some((cp, char::from_u32(cp)?))) {
+        if is_boundary_slow(c) {
+            words[(cp >> 6) as usize] |= 1 << (cp & 63);
+        }
+    }
+    words
+});
 
 /// Index of the first byte of `bytes` that is not ASCII, or its length.
 fn first_non_ascii(bytes: &[u8]) -> usize {
@@ -258,8 +314,7 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn new(text: &'a str, config: &'a Config, emoji: bool) -> Self {
-        // Every URL has a dot in its domain; without one, skip extraction.
-        let urls = if memchr::memchr(b'.', text.as_bytes()).is_some() {
+        let urls = if may_have_url(text) {
             crate::extract::urls(text)
         } else {
             Vec::new()
@@ -289,13 +344,15 @@ impl<'a> Walker<'a> {
                 self.url_step();
                 continue;
             }
+            let stop = url_start.unwrap_or(bytes.len());
             if bytes[self.at] < 0x80 {
                 if let Some(weight) = self.ascii_weight {
-                    let stop = url_start.unwrap_or(bytes.len());
                     if self.ascii_run(weight, stop) {
                         continue;
                     }
                 }
+            } else if self.plain_run(stop) {
+                continue;
             }
             self.slow_step();
         }
@@ -366,6 +423,39 @@ impl<'a> Walker<'a> {
         self.at += n;
         self.at16 += n;
         true
+    }
+
+    /// Counts non-ASCII characters up to `stop` while none of them starts
+    /// an emoji or is invalid; false when the first one does or is.
+    fn plain_run(&mut self, stop: usize) -> bool {
+        if self.emoji && self.scan != self.at {
+            return false;
+        }
+        let start = self.at;
+        let (mut at, mut at16, mut total) = (self.at, self.at16, self.total);
+        while let Some(c) = self.text.get(at..stop).and_then(|rest| rest.chars().next()) {
+            let cp = u32::from(c);
+            if cp < 0x80 || is_invalid(cp) || (self.emoji && emoji::may_start(c)) {
+                break;
+            }
+            // Astral characters are weighed by their low surrogate.
+            let unit = if cp >= 0x10000 {
+                0xDC00 + ((cp - 0x10000) & 0x3FF)
+            } else {
+                cp
+            };
+            total = total.saturating_add(char_weight(unit, self.config));
+            at += c.len_utf8();
+            at16 += c.len_utf16();
+            if self.valid && total <= self.limit {
+                self.valid_end = at16 - 1;
+            }
+        }
+        (self.at, self.at16, self.total) = (at, at16, total);
+        if self.emoji {
+            self.scan = at;
+        }
+        at > start
     }
 
     fn slow_step(&mut self) {
@@ -648,6 +738,24 @@ mod tests {
     }
 
     #[test]
+    fn url_precheck() {
+        assert!(!may_have_url("The end. Then 3.5 and ... a.1"));
+        assert!(may_have_url("see example.com"));
+        assert!(may_have_url("example.рф"));
+        assert!(may_have_url("t.co"));
+        for text in [
+            "x.1",
+            "a. b",
+            "a.\n",
+            "http://1.2.3.4/",
+            "http://127.0.0.1:8080/a",
+        ] {
+            assert!(!may_have_url(text), "{text}");
+            assert!(crate::extract::urls(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
     fn nfc_shortcut_matches_full_normalization() {
         for text in [
             "e\u{301}",
@@ -666,9 +774,20 @@ mod tests {
 
     proptest! {
         #[test]
-        fn nfc_shortcut_agrees(text in "[a-e\u{300}-\u{36F}\u{1100}-\u{1175}\u{11A8}-\u{11C2}가-갛\u{B47}\u{B3E}\u{958}\u{212B}]{0,12}") {
+        fn nfc_shortcut_agrees(
+            text in "[a-eAéÅか\u{300}-\u{36F}\u{1100}-\u{1175}\u{11A8}-\u{11C2}가-갛\u{B47}\u{B3E}\u{B4B}\u{958}\u{93C}\u{915}\u{212B}\u{3099}\u{1F71}\u{FB2C}\u{5B0}-\u{5C2}😀]{0,16}"
+        ) {
             let full: String = text.nfc().collect();
             prop_assert_eq!(to_nfc(&text), full);
+        }
+
+        #[test]
+        fn url_precheck_never_hides_a_url(
+            text in "([a-zA-Zé0-9:/ ]{0,6}[.。][a-zA-Z0-9 .()東]{0,5}){0,4}"
+        ) {
+            if !may_have_url(&text) {
+                prop_assert!(crate::extract::urls(&text).is_empty());
+            }
         }
 
         #[test]

@@ -73,7 +73,7 @@ pub(crate) fn match_len(text: &str) -> Option<usize> {
 }
 
 /// False when no match begins with `c`; a table look-up for the BMP.
-fn may_start(c: char) -> bool {
+pub(crate) fn may_start(c: char) -> bool {
     let cp = u32::from(c);
     match BMP_STARTS.get((cp >> 6) as usize) {
         Some(word) => word & (1 << (cp & 63)) != 0,
