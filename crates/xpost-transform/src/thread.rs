@@ -1,8 +1,8 @@
 //! Splitting a long caption into a thread of posts.
 //!
 //! The caption (without characters X rejects, which are removed; see
-//! [`crate::fit`]) is trimmed and cut greedily: each part takes the longest
-//! prefix of what is left that fits the budget, cut like [`crate::fit`] cuts
+//! [`mod@crate::fit`]) is trimmed and cut greedily: each part takes the longest
+//! prefix of what is left that fits the budget, cut like [`mod@crate::fit`] cuts
 //! (grapheme boundaries only, never inside a URL, mention, hashtag or
 //! cashtag, a sentence end preferred when it keeps at least half of the
 //! longest possible part, then a word end likewise). Whitespace at a split
@@ -22,7 +22,7 @@
 //! last part ([`PermalinkPlacement`]); when it does not fit there, it gets a
 //! part of its own.
 //!
-//! As in [`crate::fit`], a budget above the configuration's maximum is
+//! As in [`mod@crate::fit`], a budget above the configuration's maximum is
 //! honoured by judging validity with the maximum set to the budget.
 
 use crate::config::Config;

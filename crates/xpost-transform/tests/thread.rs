@@ -92,7 +92,7 @@ fn no_space(text: &str) -> String {
 }
 
 /// The caption text of a part: the part without its numbering and permalink.
-fn body<'a>(part: &'a str, i: usize, n: usize, numbered: bool) -> &'a str {
+fn body(part: &str, i: usize, n: usize, numbered: bool) -> &str {
     let mut body = part;
     if numbered {
         body = body
