@@ -247,8 +247,12 @@ impl Common {
             .map_err(|_| BuildError::InvalidUserAgent(self.user_agent.clone()))?;
         let client = match self.client {
             Some(client) => client,
+            // Redirects are not followed: a redirect to another host would
+            // carry the `X-Api-Key` header (or the form with the signature)
+            // there.
             None => reqwest::Client::builder()
                 .timeout(self.timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(BuildError::Client)?,
         };
@@ -318,7 +322,9 @@ macro_rules! common_setters {
         }
 
         /// The HTTP client to use (connection pool, proxy, TLS settings).
-        /// Default: a new client.
+        /// Default: a new client that follows no redirects, so the key is
+        /// never sent to another host; give a client built with
+        /// `redirect::Policy::none()` to keep that guarantee.
         pub fn client(mut self, client: reqwest::Client) -> Self {
             self.common.client = Some(client);
             self

@@ -562,3 +562,33 @@ async fn an_injected_client_is_used_as_a_dyn_shortener() {
     );
     mock.assert_async().await;
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_with_the_key() {
+    let mut elsewhere = Server::new_async().await;
+    let stolen = elsewhere
+        .mock("POST", Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let stolen_get = elsewhere
+        .mock("GET", Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let mut server = Server::new_async().await;
+    server
+        .mock("POST", PATH)
+        .with_status(307)
+        .with_header("location", &format!("{}/steal", elsewhere.url()))
+        .expect(1)
+        .create_async()
+        .await;
+    let err = shlink(&server).shorten(&long()).await.unwrap_err();
+    assert!(
+        matches!(err, ShortenError::Rejected { status: 307, .. }),
+        "{err:?}"
+    );
+    stolen.assert_async().await;
+    stolen_get.assert_async().await;
+}
