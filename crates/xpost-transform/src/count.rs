@@ -62,7 +62,7 @@ pub struct ParsedTweet {
 /// let parsed = parse_tweet("こんにちは 👋🏽", Config::v3());
 /// assert_eq!(parsed.weighted_length, 13);
 /// assert!(parsed.valid);
-/// assert_eq!(parsed.display_range, (0, 7));
+/// assert_eq!(parsed.display_range, (0, 9));
 /// ```
 pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
     let nfc = to_nfc(text);
