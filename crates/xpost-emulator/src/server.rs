@@ -54,6 +54,7 @@ impl Emulator {
             .merge(crate::admin::routes())
             .merge(crate::instagram::routes())
             .merge(crate::x::routes())
+            .fallback(not_found)
             .with_state(self.shared.clone())
     }
 
@@ -122,6 +123,28 @@ impl Drop for RunningEmulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Unknown paths answer in the shape of the host they fall under.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/x/") {
+        respond::problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            &format!("Sorry, that page does not exist: {path}"),
+            "about:blank",
+        )
+    } else if path.starts_with("/instagram/") {
+        respond::GraphError::oauth(2500, format!("Unknown path components: {path}"))
+            .kind("IGApiException")
+            .into_response_at(0)
+    } else {
+        respond::json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": format!("no such admin path: {path}")}),
+        )
     }
 }
 
