@@ -115,6 +115,17 @@ async fn simple_upload_answers_like_v2_and_needs_a_category() {
     assert_eq!(data["expires_after_secs"], 86_400);
     assert!(data.get("processing_info").is_none());
 
+    // The same endpoint answers under the upload host's prefix.
+    let status = http
+        .post(format!("{}/x/upload/2/media/upload", emu.base_url))
+        .bearer_auth(&access)
+        .json(&j!({"media": STANDARD.encode(picture(7)), "media_category": "tweet_image"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+
     let (status, body) = json(
         http.post(format!("{}/x/api/2/media/upload", emu.base_url))
             .bearer_auth(&access)

@@ -350,3 +350,35 @@ async fn denied_consent_and_plain_method_case() {
     assert_eq!(param(&loc, "state").as_deref(), Some("zz"));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_let_exactly_one_win() {
+    let emu = start().await;
+    let http = client();
+    let (_, _, refresh) = x_login(&emu, &http, "race").await;
+    let attempts = (0..8).map(|_| {
+        let http = http.clone();
+        let url = format!("{}/x/api/2/oauth2/token", emu.base_url);
+        let refresh = refresh.clone();
+        tokio::spawn(async move {
+            http.post(url)
+                .header("authorization", basic())
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut codes = Vec::new();
+    for a in attempts {
+        codes.push(a.await.unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 400).count(), 7, "{codes:?}");
+    emu.shutdown().await;
+}

@@ -24,16 +24,30 @@ const MEDIA_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The X routes under `/x/...`.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
-    let media = Router::new()
-        .route(
-            "/x/api/2/media/upload",
-            post(media::simple).get(media::status),
-        )
-        .route("/x/api/2/media/upload/initialize", post(media::initialize))
-        .route("/x/api/2/media/upload/{id}/append", post(media::append))
-        .route("/x/api/2/media/upload/{id}/finalize", post(media::finalize))
-        .route("/x/api/2/media/metadata", post(media::metadata))
-        .layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT));
+    // The v2 media endpoints live on api.x.com; they are also answered under the
+    // upload host's prefix, for clients configured with a separate upload base.
+    let mut media = Router::new();
+    for host in ["/x/api", "/x/upload"] {
+        media = media
+            .route(
+                &format!("{host}/2/media/upload"),
+                post(media::simple).get(media::status),
+            )
+            .route(
+                &format!("{host}/2/media/upload/initialize"),
+                post(media::initialize),
+            )
+            .route(
+                &format!("{host}/2/media/upload/{{id}}/append"),
+                post(media::append),
+            )
+            .route(
+                &format!("{host}/2/media/upload/{{id}}/finalize"),
+                post(media::finalize),
+            )
+            .route(&format!("{host}/2/media/metadata"), post(media::metadata));
+    }
+    let media = media.layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT));
     Router::new()
         .route("/x/www/i/oauth2/authorize", get(oauth::authorize))
         .route("/x/api/2/oauth2/token", post(oauth::token))
