@@ -176,6 +176,9 @@ async fn accept_loop(
     conns.shutdown().await;
 }
 
+/// A client that does not finish sending its headers within this time is disconnected.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, router: Router) {
     let kill = Arc::new(Notify::new());
     let killer = kill.clone();
@@ -187,6 +190,8 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, ro
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), svc);
     tokio::select! {
         _ = conn => {}
@@ -280,6 +285,30 @@ async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_shows_no_tokens() {
+        let emu = Emulator::builder().seed(3u64).build().unwrap();
+        let admin = emu.admin();
+        admin.create_x_account("dbg").unwrap();
+        let token = crate::state::Token {
+            platform: Platform::X,
+            user_id: "1".into(),
+            kind: crate::state::TokenKind::Access,
+            value: "very-secret-token-value".into(),
+            issued_ms: 0,
+            expires_ms: None,
+            revoked: None,
+            scopes: Vec::new(),
+            ig_long: false,
+            family: 0,
+        };
+        assert!(!format!("{token:?}").contains("very-secret"));
+        emu.shared.world().add_token(token, 10);
+        let shown = format!("{emu:?} {admin:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(!shown.contains("xpost-emulator-secret"), "{shown}");
+    }
 
     #[test]
     fn version_segment_is_removed_for_instagram_only() {

@@ -47,8 +47,8 @@ pub enum Revocation {
     Spent,
 }
 
-/// A token the emulator issued.
-#[derive(Debug, Clone)]
+/// A token the emulator issued. Its `Debug` hides the token string.
+#[derive(Clone)]
 pub struct Token {
     /// Which platform issued it.
     pub platform: Platform,
@@ -70,6 +70,19 @@ pub struct Token {
     pub ig_long: bool,
     /// X only: tokens from one authorization share a family.
     pub family: u64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("platform", &self.platform)
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("value", &"[redacted]")
+            .field("expires_ms", &self.expires_ms)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Instagram `media_type`.
@@ -239,7 +252,7 @@ impl XMedia {
 }
 
 /// A pending OAuth authorization code.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AuthCode {
     /// The consenting account.
     pub user_id: String,
@@ -281,7 +294,6 @@ pub struct IgUsage {
 }
 
 /// Everything the emulator knows.
-#[derive(Debug)]
 pub struct World {
     /// Seeded or random source of ids and tokens.
     pub rng: StdRng,
@@ -386,7 +398,6 @@ impl World {
 }
 
 /// Everything a request handler needs, shared by all connections.
-#[derive(Debug)]
 pub struct Shared {
     /// Settings.
     pub config: Config,
@@ -402,6 +413,16 @@ pub struct Shared {
 
 /// Most distinct paths `GET /admin/stats` keeps before folding the rest into `(other)`.
 const MAX_STAT_PATHS: usize = 10_000;
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The world holds tokens and codes; it stays out of debug output.
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Shared {
     /// Builds the shared state from settings.
