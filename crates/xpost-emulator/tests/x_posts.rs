@@ -304,6 +304,50 @@ async fn timeline_pages_newest_first_and_ends_without_next_token() {
     assert_eq!(pages, 3);
     assert_eq!(seen, ids);
 
+    // A reply is left out with exclude=replies, kept otherwise.
+    let (_, r) = json(
+        tweet(
+            &emu,
+            &http,
+            &access,
+            j!({"text": "self reply", "reply": {"in_reply_to_tweet_id": ids[0]}}),
+        )
+        .await,
+    )
+    .await;
+    let rid = r["data"]["id"].as_str().unwrap().to_owned();
+    let (_, all) = json(
+        http.get(&url)
+            .bearer_auth(&access)
+            .query(&[("tweet.fields", "in_reply_to_user_id")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(all["data"][0]["id"], rid.as_str());
+    assert_eq!(all["data"][0]["in_reply_to_user_id"], user_id.as_str());
+    let (_, no_replies) = json(
+        http.get(&url)
+            .bearer_auth(&access)
+            .query(&[("exclude", "replies")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(no_replies["data"][0]["id"], ids[0].as_str());
+    let (status, _) = json(
+        http.get(&url)
+            .bearer_auth(&access)
+            .query(&[("start_time", "yesterday")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+
     let (_, since) = json(
         http.get(&url)
             .bearer_auth(&access)
@@ -313,7 +357,7 @@ async fn timeline_pages_newest_first_and_ends_without_next_token() {
             .unwrap(),
     )
     .await;
-    assert_eq!(since["meta"]["result_count"], 2);
+    assert_eq!(since["meta"]["result_count"], 3);
 
     let (_, other_id) = (0, emu.admin().create_x_account("quiet").unwrap());
     let (_, empty) = json(

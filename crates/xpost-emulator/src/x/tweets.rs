@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use super::auth::{self, Caller};
@@ -270,7 +271,7 @@ impl Selection {
     }
 }
 
-fn tweet_json(t: &XTweet, sel: &Selection) -> Value {
+fn tweet_json(world: &World, t: &XTweet, sel: &Selection) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), json!(t.id));
     o.insert("text".into(), json!(t.text));
@@ -299,6 +300,12 @@ fn tweet_json(t: &XTweet, sel: &Selection) -> Value {
                     Some(other) => other,
                 };
                 o.insert("reply_settings".into(), json!(shown));
+            }
+            "in_reply_to_user_id" => {
+                let parent = t.in_reply_to.as_ref().and_then(|r| world.x_tweets.get(r));
+                if let Some(p) = parent {
+                    o.insert("in_reply_to_user_id".into(), json!(p.author_id));
+                }
             }
             "referenced_tweets" => {
                 if let Some(r) = &t.in_reply_to {
@@ -387,7 +394,7 @@ pub async fn lookup(
     if !found.is_empty() {
         body.insert(
             "data".into(),
-            Value::Array(found.iter().map(|t| tweet_json(t, &sel)).collect()),
+            Value::Array(found.iter().map(|t| tweet_json(&world, t, &sel)).collect()),
         );
         if sel.expand_media {
             let media = media_includes(&world, &found, &sel);
@@ -418,7 +425,7 @@ pub async fn lookup_one(
     let world = shared.world();
     let body = match world.x_tweets.get(&id).filter(|t| !t.deleted) {
         Some(t) => {
-            let mut body = json!({ "data": tweet_json(t, &sel) });
+            let mut body = json!({ "data": tweet_json(&world, t, &sel) });
             if sel.expand_media {
                 let media = media_includes(&world, &[t], &sel);
                 if !media.is_empty() {
@@ -492,6 +499,26 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
     let num = |s: &str| s.parse::<u64>().unwrap_or(0);
     let since = q.get("since_id").map(|s| num(s));
     let until = q.get("until_id").map(|s| num(s));
+    let no_replies = q
+        .get("exclude")
+        .is_some_and(|e| e.split(',').any(|x| x == "replies"));
+    let bound = |k: &str| -> Result<Option<i64>, Response> {
+        match q.get(k) {
+            None => Ok(None),
+            Some(v) => OffsetDateTime::parse(v, &Rfc3339)
+                .map(|t| Some(t.unix_timestamp() * 1000))
+                .map_err(|_| {
+                    x_invalid(
+                        k,
+                        &format!("Invalid '{k}': {v}. '{k}' must be a valid RFC 3339 date."),
+                    )
+                }),
+        }
+    };
+    let (start_ms, end_ms) = match (bound("start_time"), bound("end_time")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
     let ids: Vec<&String> = account
         .tweets
         .iter()
@@ -499,6 +526,13 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
         .filter(|id| world.x_tweets.get(*id).is_some_and(|t| !t.deleted))
         .take(TIMELINE_CAP)
         .filter(|id| since.is_none_or(|s| num(id) > s) && until.is_none_or(|u| num(id) < u))
+        .filter(|id| {
+            world.x_tweets.get(*id).is_some_and(|t| {
+                !(no_replies && t.in_reply_to.is_some())
+                    && start_ms.is_none_or(|s| t.created_ms >= s)
+                    && end_ms.is_none_or(|e| t.created_ms <= e)
+            })
+        })
         .collect();
     let (start, end) = match q.get("pagination_token") {
         None => (0, max.min(ids.len())),
@@ -531,7 +565,7 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
         }
         body.insert(
             "data".into(),
-            Value::Array(page.iter().map(|t| tweet_json(t, &sel)).collect()),
+            Value::Array(page.iter().map(|t| tweet_json(&world, t, &sel)).collect()),
         );
         if sel.expand_media {
             let media = media_includes(&world, &page, &sel);
