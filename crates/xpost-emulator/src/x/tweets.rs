@@ -502,22 +502,22 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
     let no_replies = q
         .get("exclude")
         .is_some_and(|e| e.split(',').any(|x| x == "replies"));
-    let bound = |k: &str| -> Result<Option<i64>, Response> {
+    let bound = |k: &'static str| -> Result<Option<i64>, (&'static str, String)> {
         match q.get(k) {
             None => Ok(None),
             Some(v) => OffsetDateTime::parse(v, &Rfc3339)
                 .map(|t| Some(t.unix_timestamp() * 1000))
-                .map_err(|_| {
-                    x_invalid(
-                        k,
-                        &format!("Invalid '{k}': {v}. '{k}' must be a valid RFC 3339 date."),
-                    )
-                }),
+                .map_err(|_| (k, v.clone())),
         }
     };
     let (start_ms, end_ms) = match (bound("start_time"), bound("end_time")) {
         (Ok(s), Ok(e)) => (s, e),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err((k, v)), _) | (_, Err((k, v))) => {
+            return x_invalid(
+                k,
+                &format!("Invalid '{k}': {v}. '{k}' must be a valid RFC 3339 date."),
+            );
+        }
     };
     let ids: Vec<&String> = account
         .tweets
