@@ -65,12 +65,7 @@ pub struct ParsedTweet {
 /// assert_eq!(parsed.display_range, (0, 9));
 /// ```
 pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
-    let nfc = to_nfc(text);
-    let walk = Walker::new(&nfc, config, config.emoji_parsing_enabled).run();
-    let original_len = match &nfc {
-        Cow::Borrowed(_) => walk.len16,
-        Cow::Owned(_) => utf16_len(text),
-    };
+    let (walk, original_len) = walk(text, config, config.emoji_parsing_enabled);
     let scale = u64::from(config.scale.max(1));
     let max = u64::from(config.max_weighted_tweet_length);
     let weighted = walk.total as f64 / scale as f64;
@@ -97,8 +92,7 @@ pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
 /// assert_eq!(weighted_length("see example.com ✨", Config::v3()), 4 + 23 + 1 + 2);
 /// ```
 pub fn weighted_length(text: &str, config: &Config) -> usize {
-    let nfc = to_nfc(text);
-    let walk = Walker::new(&nfc, config, config.emoji_parsing_enabled).run();
+    let (walk, _) = walk(text, config, config.emoji_parsing_enabled);
     (walk.total / u64::from(config.scale.max(1))) as usize
 }
 
@@ -121,10 +115,37 @@ pub fn is_valid_tweet_text(text: &str, config: &Config) -> bool {
     if text.is_empty() {
         return false;
     }
-    let nfc = to_nfc(text);
-    let walk = Walker::new(&nfc, config, true).run();
+    let (walk, _) = walk(text, config, true);
     let limit = u64::from(config.max_weighted_tweet_length) * u64::from(config.scale.max(1));
     walk.total <= limit && has_invalid_characters(text).is_none()
+}
+
+/// Walks the NFC form of `text`; also returns the UTF-16 length of `text`.
+///
+/// Most text is already NFC, so without URLs the walk runs on `text` itself
+/// and checks normalization on the way; only when a segment would change is
+/// the NFC string built and walked again. With URLs, extraction costs more
+/// than a separate normalization pass, so the text is normalized first to
+/// extract only once.
+fn walk(text: &str, config: &Config, emoji: bool) -> (Walk, usize) {
+    if !may_have_url(text) {
+        let walk = Walker::new(text, config, emoji, true).run();
+        if walk.nfc_ok {
+            let len16 = walk.len16;
+            return (walk, len16);
+        }
+    }
+    match to_nfc(text) {
+        Cow::Borrowed(same) => {
+            let walk = Walker::new(same, config, emoji, false).run();
+            let len16 = walk.len16;
+            (walk, len16)
+        }
+        Cow::Owned(nfc) => (
+            Walker::new(&nfc, config, emoji, false).run(),
+            utf16_len(text),
+        ),
+    }
 }
 
 /// The first character of `text` that X rejects (U+FFFE, U+FEFF, U+FFFF), if any.
@@ -290,6 +311,8 @@ struct Walk {
     valid_end: usize,
     /// UTF-16 length of the NFC text.
     len16: usize,
+    /// False when the walk stopped early because the text is not NFC.
+    nfc_ok: bool,
 }
 
 struct Walker<'a> {
@@ -310,10 +333,21 @@ struct Walker<'a> {
     total: u64,
     valid: bool,
     valid_end: usize,
+    /// Whether to check on the way that the text is NFC.
+    check_nfc: bool,
+    /// No segment of the text seen so far changes under NFC.
+    nfc_ok: bool,
+    /// Byte start of the current normalization segment.
+    nfc_boundary: usize,
+    /// Combining class of the last character of the segment.
+    nfc_class: u8,
+    /// Bytes before this were checked as part of a whole segment.
+    nfc_checked: usize,
+    boundaries: &'static [u64; 1024],
 }
 
 impl<'a> Walker<'a> {
-    fn new(text: &'a str, config: &'a Config, emoji: bool) -> Self {
+    fn new(text: &'a str, config: &'a Config, emoji: bool, check_nfc: bool) -> Self {
         let urls = if may_have_url(text) {
             crate::extract::urls(text)
         } else {
@@ -333,12 +367,18 @@ impl<'a> Walker<'a> {
             total: 0,
             valid: true,
             valid_end: 0,
+            check_nfc,
+            nfc_ok: true,
+            nfc_boundary: 0,
+            nfc_class: 0,
+            nfc_checked: 0,
+            boundaries: &BMP_BOUNDARIES,
         }
     }
 
     fn run(mut self) -> Walk {
         let bytes = self.text.as_bytes();
-        while self.at < bytes.len() {
+        while self.at < bytes.len() && self.nfc_ok {
             let url_start = self.next_url_start();
             if url_start == Some(self.at) {
                 self.url_step();
@@ -361,6 +401,7 @@ impl<'a> Walker<'a> {
             valid: self.valid,
             valid_end: self.valid_end,
             len16: self.at16,
+            nfc_ok: self.nfc_ok,
         }
     }
 
@@ -388,6 +429,7 @@ impl<'a> Walker<'a> {
             .text
             .get(range.clone())
             .and_then(|u| u.chars().next_back());
+        self.check_nfc_range(range.start, range.end);
         self.advance(range.end, units, url_weight, last);
     }
 
@@ -420,6 +462,8 @@ impl<'a> Walker<'a> {
             }
         }
         self.total = self.total.saturating_add(weight.saturating_mul(n as u64));
+        // Every ASCII character is a normalization boundary.
+        (self.nfc_boundary, self.nfc_class) = (self.at + n - 1, 0);
         self.at += n;
         self.at16 += n;
         true
@@ -437,6 +481,12 @@ impl<'a> Walker<'a> {
             let cp = u32::from(c);
             if cp < 0x80 || is_invalid(cp) || (self.emoji && emoji::may_start(c)) {
                 break;
+            }
+            if self.check_nfc {
+                self.check_nfc_char(at, c);
+                if !self.nfc_ok {
+                    break;
+                }
             }
             // Astral characters are weighed by their low surrogate.
             let unit = if cp >= 0x10000 {
@@ -470,6 +520,7 @@ impl<'a> Walker<'a> {
                 match emoji::match_len(&self.text[at..]) {
                     Some(len) => {
                         self.scan = at + len;
+                        self.check_nfc_range(at, at + len);
                         let matched = &self.text[at..at + len];
                         let weight = u64::from(self.config.default_weight);
                         let last = matched.chars().next_back();
@@ -486,7 +537,48 @@ impl<'a> Walker<'a> {
             cp => cp,
         };
         let weight = char_weight(unit, self.config);
+        if self.check_nfc {
+            self.check_nfc_char(at, c);
+        }
         self.advance(at + c.len_utf8(), c.len_utf16(), weight, Some(c));
+    }
+
+    /// Checks every character of `text[from..to]`, see [`Self::check_nfc_char`].
+    fn check_nfc_range(&mut self, from: usize, to: usize) {
+        if !self.check_nfc {
+            return;
+        }
+        let Some(part) = self.text.get(from..to) else {
+            return;
+        };
+        for (i, c) in part.char_indices() {
+            self.check_nfc_char(from + i, c);
+        }
+    }
+
+    /// Keeps track of normalization segments (see [`to_nfc`]) and clears
+    /// `nfc_ok` when the segment holding `c`, at byte `at`, changes under NFC.
+    fn check_nfc_char(&mut self, at: usize, c: char) {
+        if is_boundary(c, self.boundaries) {
+            (self.nfc_boundary, self.nfc_class) = (at, 0);
+            return;
+        }
+        if at < self.nfc_checked {
+            return;
+        }
+        let class = canonical_combining_class(c);
+        let in_order = class != 0 && self.nfc_class <= class;
+        if in_order && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes {
+            self.nfc_class = class;
+            return;
+        }
+        let end = next_boundary(self.text, at + c.len_utf8());
+        let segment = &self.text[self.nfc_boundary..end];
+        if segment.nfc().eq(segment.chars()) {
+            self.nfc_checked = end;
+        } else {
+            self.nfc_ok = false;
+        }
     }
 
     /// Moves the global emoji scan up to the walk: the regex keeps scanning
@@ -645,6 +737,11 @@ mod tests {
         assert_eq!(v3("\u{1F71}"), 1);
         assert_eq!(v3("\u{1100}\u{1161}\u{11A8}"), 2);
         assert_eq!(summary("\u{958}", Config::v3()), (2, true, 7, 0, 0));
+        // The URL is found in the NFC text, where it starts after the é.
+        assert_eq!(
+            summary("e\u{301}example.com", Config::v3()),
+            (24, true, 85, 12, 12)
+        );
     }
 
     #[test]
@@ -787,6 +884,21 @@ mod tests {
         ) {
             if !may_have_url(&text) {
                 prop_assert!(crate::extract::urls(&text).is_empty());
+            }
+        }
+
+        #[test]
+        fn counting_sees_the_nfc_text(
+            text in "[a-e .éÅか\u{300}-\u{36F}\u{1100}-\u{1175}\u{11A8}-\u{11C2}가-갛\u{B47}\u{B3E}\u{958}\u{212B}\u{3099}\u{1F71}\u{FB2C}\u{5B0}-\u{5C2}😀\u{FE0F}\u{20E3}1]{0,16}"
+        ) {
+            let nfc: String = text.nfc().collect();
+            for config in [Config::v1(), Config::v2(), Config::v3()] {
+                let raw = parse_tweet(&text, config);
+                let normal = parse_tweet(&nfc, config);
+                prop_assert_eq!(raw.weighted_length, normal.weighted_length);
+                prop_assert_eq!(raw.valid, normal.valid);
+                let shift = text.encode_utf16().count() as i64 - nfc.encode_utf16().count() as i64;
+                prop_assert_eq!(raw.reported_valid_range_end, normal.reported_valid_range_end + shift);
             }
         }
 
