@@ -567,6 +567,14 @@ fn admin(shared: &Arc<Shared>) -> Admin {
     Admin::new(shared.clone())
 }
 
+/// `200` with the body, or the error's answer.
+fn answer(result: Result<Value, EmulatorError>) -> Response {
+    match result {
+        Ok(body) => respond::json(StatusCode::OK, body),
+        Err(e) => fail(&e),
+    }
+}
+
 fn fail(e: &EmulatorError) -> Response {
     let status = match e {
         EmulatorError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -594,10 +602,11 @@ async fn ig_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    match admin(&s).create_instagram_account(&req.username) {
-        Ok(id) => respond::json(StatusCode::OK, json!({"user_id": id})),
-        Err(e) => fail(&e),
-    }
+    answer(
+        admin(&s)
+            .create_instagram_account(&req.username)
+            .map(|id| json!({"user_id": id})),
+    )
 }
 
 async fn x_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -605,10 +614,11 @@ async fn x_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    match admin(&s).create_x_account(&req.username) {
-        Ok(id) => respond::json(StatusCode::OK, json!({"user_id": id})),
-        Err(e) => fail(&e),
-    }
+    answer(
+        admin(&s)
+            .create_x_account(&req.username)
+            .map(|id| json!({"user_id": id})),
+    )
 }
 
 #[derive(Deserialize)]
@@ -635,10 +645,7 @@ async fn session(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             "give a username or deny: true".into(),
         ));
     }
-    match admin(&s).set_session(req.platform, who) {
-        Ok(()) => respond::json(StatusCode::OK, json!({})),
-        Err(e) => fail(&e),
-    }
+    answer(admin(&s).set_session(req.platform, who).map(|()| json!({})))
 }
 
 async fn ig_media(
@@ -650,10 +657,11 @@ async fn ig_media(
         Ok(r) => r,
         Err(r) => return *r,
     };
-    match admin(&s).publish_instagram_media(&user_id, req) {
-        Ok(id) => respond::json(StatusCode::OK, json!({"id": id})),
-        Err(e) => fail(&e),
-    }
+    answer(
+        admin(&s)
+            .publish_instagram_media(&user_id, req)
+            .map(|id| json!({"id": id})),
+    )
 }
 
 async fn ig_profile(
@@ -665,17 +673,15 @@ async fn ig_profile(
         Ok(r) => r,
         Err(r) => return *r,
     };
-    match admin(&s).update_instagram_profile(&user_id, req) {
-        Ok(()) => respond::json(StatusCode::OK, json!({})),
-        Err(e) => fail(&e),
-    }
+    answer(
+        admin(&s)
+            .update_instagram_profile(&user_id, req)
+            .map(|()| json!({})),
+    )
 }
 
 async fn ig_delete(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    match admin(&s).delete_instagram_media(&id) {
-        Ok(()) => respond::json(StatusCode::OK, json!({})),
-        Err(e) => fail(&e),
-    }
+    answer(admin(&s).delete_instagram_media(&id).map(|()| json!({})))
 }
 
 #[derive(Deserialize)]
@@ -689,10 +695,11 @@ async fn revoke(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    match admin(&s).revoke(req.platform, &req.user_id) {
-        Ok(n) => respond::json(StatusCode::OK, json!({"revoked": n})),
-        Err(e) => fail(&e),
-    }
+    answer(
+        admin(&s)
+            .revoke(req.platform, &req.user_id)
+            .map(|n| json!({"revoked": n})),
+    )
 }
 
 async fn x_tweets(State(s): State<Arc<Shared>>) -> Response {
@@ -700,10 +707,7 @@ async fn x_tweets(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn x_profile(State(s): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
-    match admin(&s).x_account(&user_id) {
-        Ok(a) => respond::json(StatusCode::OK, json!(a)),
-        Err(e) => fail(&e),
-    }
+    answer(admin(&s).x_account(&user_id).map(|a| json!(a)))
 }
 
 async fn x_media(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> Response {
