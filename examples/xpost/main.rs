@@ -2,6 +2,7 @@
 //!
 //! Every failure exits non-zero with one human-readable line on stderr.
 
+mod emulator;
 mod fit;
 mod parse;
 mod policy;
@@ -23,6 +24,8 @@ enum Command {
     /// Text tools: exact twitter-text counting, extraction and fitting.
     #[command(subcommand)]
     Text(TextCommand),
+    /// Serve a local Instagram and X (contract section 2) until SIGINT/SIGTERM.
+    Emulator(emulator::EmulatorArgs),
     /// Link policy: see what the settings decide for a post, and why.
     Policy(policy::PolicyArgs),
 }
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Text(TextCommand::Parse(args)) => parse::run(&args),
         Command::Text(TextCommand::Fit(args)) => fit::run(args).map(|()| true),
+        Command::Emulator(args) => emulator::run(args)
+            .map(|()| true)
+            .map_err(|e| e.to_string()),
         Command::Policy(args) => policy::run(args).map(|()| true),
     };
     match result {
