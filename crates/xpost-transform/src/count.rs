@@ -448,20 +448,27 @@ impl<'a> Walker<'a> {
             return false;
         }
         if self.emoji {
-            self.catch_up_scan();
+            if self.scan < self.at {
+                self.catch_up_scan();
+            }
             // No match starts at an ASCII character followed by ASCII.
             self.scan = self.scan.max(self.at + n);
         }
+        let run_weight = weight.saturating_mul(n as u64);
         if self.valid && self.total <= self.limit {
             let room = self.limit - self.total;
-            let fits = room
-                .checked_div(weight)
-                .map_or(n as u64, |f| f.min(n as u64));
+            // Only the run that crosses the limit needs the division.
+            let fits = if run_weight <= room {
+                n as u64
+            } else {
+                room.checked_div(weight)
+                    .map_or(n as u64, |f| f.min(n as u64))
+            };
             if fits > 0 {
                 self.valid_end = self.at16 + fits as usize - 1;
             }
         }
-        self.total = self.total.saturating_add(weight.saturating_mul(n as u64));
+        self.total = self.total.saturating_add(run_weight);
         // Every ASCII character is a normalization boundary.
         (self.nfc_boundary, self.nfc_class) = (self.at + n - 1, 0);
         self.at += n;
@@ -515,9 +522,16 @@ impl<'a> Walker<'a> {
             return;
         };
         if self.emoji {
-            self.catch_up_scan();
+            if self.scan < at {
+                self.catch_up_scan();
+            }
             if self.scan == at {
-                match emoji::match_len(&self.text[at..]) {
+                let found = if emoji::may_start(c) {
+                    emoji::match_len(&self.text[at..])
+                } else {
+                    None
+                };
+                match found {
                     Some(len) => {
                         self.scan = at + len;
                         self.check_nfc_range(at, at + len);
@@ -583,6 +597,7 @@ impl<'a> Walker<'a> {
 
     /// Moves the global emoji scan up to the walk: the regex keeps scanning
     /// through text the walk skipped as a URL.
+    #[cold]
     fn catch_up_scan(&mut self) {
         while self.scan < self.at {
             let rest = &self.text[self.scan..];
