@@ -441,7 +441,8 @@ impl<'a> Walker<'a> {
         let ascii = first_non_ascii(rest);
         let mut n = ascii;
         // The last ASCII character before non-ASCII may start a keycap.
-        if self.emoji && ascii < rest.len() {
+        let keycap_base = |b: &u8| matches!(b, b'#' | b'*' | b'0'..=b'9');
+        if self.emoji && ascii < rest.len() && ascii > 0 && keycap_base(&rest[ascii - 1]) {
             n -= 1;
         }
         if n == 0 {

@@ -119,6 +119,25 @@ mod tests {
     }
 
     #[test]
+    fn start_bitmap_and_ascii_starts_match_the_trie() {
+        let root = &NODES[0];
+        let first = root.first_edge as usize;
+        let roots = &EDGE_CODE_POINTS[first..first + root.edge_count as usize];
+        let ascii_roots: Vec<u32> = roots.iter().copied().filter(|cp| *cp < 0x80).collect();
+        let keycap_bases: Vec<u32> = "#*0123456789".chars().map(u32::from).collect();
+        assert_eq!(
+            ascii_roots, keycap_bases,
+            "only keycap bases start in ASCII"
+        );
+        for cp in 0..0x10000u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            assert_eq!(may_start(c), roots.contains(&cp), "U+{cp:04X}");
+        }
+    }
+
+    #[test]
     fn first_alternative_wins_not_the_longest() {
         assert_eq!(matched("✨\u{FE0F}"), Some("✨"));
         assert_eq!(matched("\u{FE0F}"), Some("\u{FE0F}"));
