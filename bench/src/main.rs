@@ -108,13 +108,28 @@ fn run() -> Result<(), String> {
         std::str::from_utf8(t.as_bytes()).map(str::len).unwrap_or(0)
     });
     let ours_weighted = measure(&texts, o.seconds, |t| xpost_transform::weighted_length(t, v3));
+    // Full parse is `analyze`: the same answers as the five calls below, with
+    // the URLs extracted once for counting, URLs and hashtags.
     let ours_full = measure(&texts, o.seconds, |t| {
-        xpost_transform::parse_tweet(t, v3).weighted_length
-            + xpost_transform::extract::urls(t).len()
-            + xpost_transform::extract::hashtags(t).len()
-            + xpost_transform::extract::mentions(t).len()
-            + xpost_transform::extract::cashtags(t).len()
+        let a = xpost_transform::analyze(t, v3);
+        a.parsed.weighted_length + a.urls.len() + a.hashtags.len() + a.mentions.len() + a.cashtags.len()
     });
+
+    let parts = [
+        ("parse_tweet", measure(&texts, o.seconds / 2.0, |t| xpost_transform::parse_tweet(t, v3).weighted_length)),
+        ("extract::urls", measure(&texts, o.seconds / 2.0, |t| xpost_transform::extract::urls(t).len())),
+        ("extract::hashtags", measure(&texts, o.seconds / 2.0, |t| xpost_transform::extract::hashtags(t).len())),
+        ("extract::mentions", measure(&texts, o.seconds / 2.0, |t| xpost_transform::extract::mentions(t).len())),
+        ("extract::cashtags", measure(&texts, o.seconds / 2.0, |t| xpost_transform::extract::cashtags(t).len())),
+        ("five separate calls", measure(&texts, o.seconds / 2.0, |t| {
+            xpost_transform::parse_tweet(t, v3).weighted_length
+                + xpost_transform::extract::urls(t).len()
+                + xpost_transform::extract::hashtags(t).len()
+                + xpost_transform::extract::mentions(t).len()
+                + xpost_transform::extract::cashtags(t).len()
+        })),
+        ("report (as xpost text parse)", measure(&texts, o.seconds / 2.0, |t| xpost_transform::report(t, v3).urls.len())),
+    ];
 
     // The crate panics on some inputs: measure it on the captions it survives.
     let crate_config = twitter_text_config::config_v3();
@@ -170,6 +185,11 @@ fn run() -> Result<(), String> {
     println!("| xpost-transform          | {ours_weighted:>15.1} | {ours_full:>33.1} |");
     println!("| twitter-text crate 0.3.1 | {crate_weighted:>15.1} | {crate_full:>33.1} |");
     println!("| official JS 3.1.0 (node) | {js_weighted:>15.1} | {js_full:>33.1} |");
+    println!();
+    println!("xpost-transform by part, MB/s:");
+    for (name, mbps) in parts {
+        println!("  {name:<30} {mbps:>8.1}");
+    }
     println!();
     println!(
         "crate panicked on {} of {} captions (measured on the rest)",

@@ -73,8 +73,10 @@ pub fn run(args: &ParseArgs) -> Result<bool, String> {
             }
         };
         written.map_err(|e| format!("cannot write stdout: {e}"))?;
-        out.write_all(b"\n").map_err(|e| format!("cannot write stdout: {e}"))?;
+        out.write_all(b"\n")
+            .map_err(|e| format!("cannot write stdout: {e}"))?;
     }
-    out.flush().map_err(|e| format!("cannot write stdout: {e}"))?;
+    out.flush()
+        .map_err(|e| format!("cannot write stdout: {e}"))?;
     Ok(all_ok)
 }

@@ -65,7 +65,12 @@ pub struct ParsedTweet {
 /// assert_eq!(parsed.display_range, (0, 9));
 /// ```
 pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
-    let (walk, original_len) = walk(text, config, config.emoji_parsing_enabled);
+    let (walk, original_len) = walk(text, config, config.emoji_parsing_enabled, None);
+    finish(&walk, original_len, config)
+}
+
+/// The fields of [`ParsedTweet`] from a walk over a text of `original_len` UTF-16 units.
+fn finish(walk: &Walk, original_len: usize, config: &Config) -> ParsedTweet {
     let scale = u64::from(config.scale.max(1));
     let max = u64::from(config.max_weighted_tweet_length);
     let weighted = walk.total as f64 / scale as f64;
@@ -92,7 +97,7 @@ pub fn parse_tweet(text: &str, config: &Config) -> ParsedTweet {
 /// assert_eq!(weighted_length("see example.com ✨", Config::v3()), 4 + 23 + 1 + 2);
 /// ```
 pub fn weighted_length(text: &str, config: &Config) -> usize {
-    let (walk, _) = walk(text, config, config.emoji_parsing_enabled);
+    let (walk, _) = walk(text, config, config.emoji_parsing_enabled, None);
     (walk.total / u64::from(config.scale.max(1))) as usize
 }
 
@@ -115,37 +120,47 @@ pub fn is_valid_tweet_text(text: &str, config: &Config) -> bool {
     if text.is_empty() {
         return false;
     }
-    let (walk, _) = walk(text, config, true);
+    let (walk, _) = walk(text, config, true, None);
     let limit = u64::from(config.max_weighted_tweet_length) * u64::from(config.scale.max(1));
     walk.total <= limit && has_invalid_characters(text).is_none()
 }
 
 /// Walks the NFC form of `text`; also returns the UTF-16 length of `text`.
 ///
-/// Most text is already NFC, so without URLs the walk runs on `text` itself
-/// and checks normalization on the way; only when a segment would change is
-/// the NFC string built and walked again. With URLs, extraction costs more
-/// than a separate normalization pass, so the text is normalized first to
-/// extract only once.
-fn walk(text: &str, config: &Config, emoji: bool) -> (Walk, usize) {
-    if !may_have_url(text) {
-        let walk = Walker::new(text, config, emoji, true).run();
-        if walk.nfc_ok {
-            let len16 = walk.len16;
-            return (walk, len16);
-        }
+/// Most text is already NFC, so the walk runs on `text` itself and checks
+/// normalization on the way; then the URLs of `text` are those of its NFC
+/// form, and `known_urls` (the caller's extraction of `text`, if it has one)
+/// saves extracting them again. Only when a segment would change is the NFC
+/// string built, its URLs extracted and the walk run again.
+fn walk(text: &str, config: &Config, emoji: bool, known_urls: Option<&[Entity]>) -> (Walk, usize) {
+    let urls = match known_urls {
+        Some(urls) => Cow::Borrowed(urls),
+        None => urls_of(text),
+    };
+    let walk = Walker::new(text, config, emoji, true, urls).run();
+    if walk.nfc_ok {
+        let len16 = walk.len16;
+        return (walk, len16);
     }
-    match to_nfc(text) {
-        Cow::Borrowed(same) => {
-            let walk = Walker::new(same, config, emoji, false).run();
-            let len16 = walk.len16;
-            (walk, len16)
-        }
-        Cow::Owned(nfc) => (
-            Walker::new(&nfc, config, emoji, false).run(),
-            utf16_len(text),
-        ),
+    let nfc = to_nfc(text);
+    let walk = Walker::new(&nfc, config, emoji, false, urls_of(&nfc)).run();
+    (walk, crate::utf16::len(text))
+}
+
+/// The URLs of `text`, without extracting when none is possible.
+fn urls_of(text: &str) -> Cow<'static, [Entity]> {
+    if may_have_url(text) {
+        Cow::Owned(crate::extract::urls(text))
+    } else {
+        Cow::Borrowed(&[])
     }
+}
+
+/// [`parse_tweet`] for a caller that already extracted the URLs of `text`
+/// with [`crate::extract::urls`], so that they are not extracted twice.
+pub(crate) fn parse_tweet_with_urls(text: &str, config: &Config, urls: &[Entity]) -> ParsedTweet {
+    let (walk, original_len) = walk(text, config, config.emoji_parsing_enabled, Some(urls));
+    finish(&walk, original_len, config)
 }
 
 /// The first character of `text` that X rejects (U+FFFE, U+FEFF, U+FFFF), if any.
@@ -278,27 +293,22 @@ static BMP_BOUNDARIES: LazyLock<Box<[u64; 1024]>> = LazyLock::new(|| {
 fn first_non_ascii(bytes: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;
-    let mut chunks = bytes.chunks_exact(16);
+    let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let (a, b) = chunk.split_at(8);
-        let a = u64::from_le_bytes(a.try_into().unwrap_or([0x80; 8]));
-        let b = u64::from_le_bytes(b.try_into().unwrap_or([0x80; 8]));
-        if (a | b) & HIGH != 0 {
-            break;
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let high = u64::from_le_bytes(word) & HIGH;
+        if high != 0 {
+            // The lowest set high bit is the first non-ASCII byte.
+            return at + (high.trailing_zeros() / 8) as usize;
         }
-        at += 16;
+        at += 8;
     }
-    at + bytes[at..]
+    at + chunks
+        .remainder()
         .iter()
         .position(|b| *b >= 0x80)
         .unwrap_or(bytes.len() - at)
-}
-
-/// UTF-16 length of `s`: one unit per scalar value, two for astral ones.
-fn utf16_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
-        .sum()
 }
 
 /// What a walk over the NFC text found.
@@ -321,8 +331,11 @@ struct Walker<'a> {
     emoji: bool,
     /// Weight of every ASCII character when they all weigh the same.
     ascii_weight: Option<u64>,
+    /// Weight of every character of two UTF-8 bytes (U+0080 to U+07FF:
+    /// Latin, Greek, Cyrillic, Hebrew, Arabic...) when they all weigh the same.
+    two_byte_weight: Option<u64>,
     limit: u64,
-    urls: Vec<Entity>,
+    urls: Cow<'a, [Entity]>,
     next_url: usize,
     /// Byte position where the global emoji scan resumes.
     scan: usize,
@@ -347,17 +360,19 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(text: &'a str, config: &'a Config, emoji: bool, check_nfc: bool) -> Self {
-        let urls = if may_have_url(text) {
-            crate::extract::urls(text)
-        } else {
-            Vec::new()
-        };
+    fn new(
+        text: &'a str,
+        config: &'a Config,
+        emoji: bool,
+        check_nfc: bool,
+        urls: Cow<'a, [Entity]>,
+    ) -> Self {
         Walker {
             text,
             config,
             emoji,
-            ascii_weight: ascii_weight(config),
+            ascii_weight: uniform_weight(config, 0, 0x7F),
+            two_byte_weight: uniform_weight(config, 0x80, 0x7FF),
             limit: u64::from(config.max_weighted_tweet_length) * u64::from(config.scale),
             urls,
             next_url: 0,
@@ -485,7 +500,8 @@ impl<'a> Walker<'a> {
         }
         let start = self.at;
         let (mut at, mut at16, mut total) = (self.at, self.at16, self.total);
-        while let Some(c) = self.text.get(at..stop).and_then(|rest| rest.chars().next()) {
+        let text: &'a str = self.text;
+        for c in text.get(at..stop).unwrap_or("").chars() {
             let cp = u32::from(c);
             if cp < 0x80 || is_invalid(cp) || (self.emoji && emoji::may_start(c)) {
                 break;
@@ -502,7 +518,11 @@ impl<'a> Walker<'a> {
             } else {
                 cp
             };
-            total = total.saturating_add(char_weight(unit, self.config));
+            let weight = match self.two_byte_weight {
+                Some(weight) if (0x80..0x800).contains(&unit) => weight,
+                _ => char_weight(unit, self.config),
+            };
+            total = total.saturating_add(weight);
             at += c.len_utf8();
             at16 += c.len_utf16();
             if self.valid && total <= self.limit {
@@ -539,7 +559,7 @@ impl<'a> Walker<'a> {
                         let matched = &self.text[at..at + len];
                         let weight = u64::from(self.config.default_weight);
                         let last = matched.chars().next_back();
-                        self.advance(at + len, utf16_len(matched), weight, last);
+                        self.advance(at + len, crate::utf16::len(matched), weight, last);
                         return;
                     }
                     None => self.scan = at + c.len_utf8(),
@@ -636,15 +656,17 @@ fn char_weight(unit: u32, config: &Config) -> u64 {
     u64::from(weight)
 }
 
-/// The common weight of all ASCII characters, when there is one.
-fn ascii_weight(config: &Config) -> Option<u64> {
+/// The common weight of every code unit in `lo..=hi`, when there is one:
+/// each unit takes the first range holding it, so the units share a weight
+/// when the first range reaching into `lo..=hi` covers all of it.
+fn uniform_weight(config: &Config, lo: u32, hi: u32) -> Option<u64> {
     let first = config
         .ranges
         .iter()
-        .find(|r| r.start <= r.end && r.start <= 0x7F);
+        .find(|r| r.start <= r.end && r.start <= hi && r.end >= lo);
     match first {
         None => Some(u64::from(config.default_weight)),
-        Some(r) if r.start == 0 && r.end >= 0x7F => Some(u64::from(r.weight)),
+        Some(r) if r.start <= lo && r.end >= hi => Some(u64::from(r.weight)),
         Some(_) => None,
     }
 }

@@ -15,6 +15,8 @@
 //! Every string of the regex is well-formed UTF-16, so walking Rust `char`s is
 //! the same as the regex walking code units.
 
+use std::sync::LazyLock;
+
 use crate::emoji_table::{BMP_STARTS, EDGE_CODE_POINTS, EDGE_TARGETS, NODES};
 
 /// One trie node of the generated table.
@@ -57,7 +59,12 @@ pub(crate) fn match_len(text: &str) -> Option<usize> {
     let mut best = NONE;
     let mut best_len = 0;
     for (at, c) in text.char_indices() {
-        let Some(next) = child(&node, c) else { break };
+        let next = if at == 0 {
+            root_child(c)
+        } else {
+            child(&node, c)
+        };
+        let Some(next) = next else { break };
         node = next;
         let end = at + c.len_utf8();
         if node.free < best {
@@ -79,6 +86,56 @@ pub(crate) fn may_start(c: char) -> bool {
         Some(word) => word & (1 << (cp & 63)) != 0,
         None => true,
     }
+}
+
+/// The emoji blocks where most matches start: U+2000–U+32FF (symbols,
+/// arrows, dingbats) and U+1F000–U+1FAFF (the pictographs).
+const DENSE: [(u32, u32); 2] = [(0x2000, 0x3300), (0x1F000, 0x1FB00)];
+
+/// For each code point of the [`DENSE`] blocks, one plus the index of the
+/// root's edge for it (0: no edge), so that a match's first step is one
+/// look-up instead of a binary search over the root's thousand edges.
+static ROOT_EDGES: LazyLock<Vec<u16>> = LazyLock::new(|| {
+    let size = DENSE.iter().map(|(lo, hi)| (hi - lo) as usize).sum();
+    let mut table = vec![0u16; size];
+    let root = NODES[0];
+    let first = root.first_edge as usize;
+    for i in 0..root.edge_count as usize {
+        let Some(slot) = EDGE_CODE_POINTS
+            .get(first + i)
+            .copied()
+            .and_then(dense_slot)
+        else {
+            continue;
+        };
+        if let (Some(entry), Ok(value)) = (table.get_mut(slot), u16::try_from(i + 1)) {
+            *entry = value;
+        }
+    }
+    table
+});
+
+/// Position of `cp` in [`ROOT_EDGES`], when it lies in a dense block.
+fn dense_slot(cp: u32) -> Option<usize> {
+    let mut offset = 0;
+    for (lo, hi) in DENSE {
+        if (lo..hi).contains(&cp) {
+            return Some(offset + (cp - lo) as usize);
+        }
+        offset += (hi - lo) as usize;
+    }
+    None
+}
+
+/// The root's child for `c`.
+fn root_child(c: char) -> Option<Node> {
+    let root = &NODES[0];
+    let Some(slot) = dense_slot(u32::from(c)) else {
+        return child(root, c);
+    };
+    let i = usize::from(*ROOT_EDGES.get(slot)?).checked_sub(1)?;
+    let target = *EDGE_TARGETS.get(root.first_edge as usize + i)?;
+    NODES.get(target as usize).copied()
 }
 
 fn child(node: &Node, c: char) -> Option<Node> {

@@ -73,6 +73,7 @@ pub mod report;
 mod segment;
 pub mod template;
 pub mod thread;
+mod utf16;
 pub mod validate;
 
 pub use config::Config;
@@ -83,6 +84,6 @@ pub use entity::{Entity, EntityKind};
 pub use error::TransformError;
 pub use fit::{FitOptions, Fitted, fit};
 pub use mention_map::MentionMap;
-pub use report::{TextReport, report};
+pub use report::{Analysis, TextReport, analyze, report};
 pub use template::{Template, Vars};
 pub use thread::{PermalinkPlacement, ThreadOptions};

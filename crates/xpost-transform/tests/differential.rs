@@ -54,7 +54,11 @@ fn ask_oracle(cases: &[(String, &str)]) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(answers.len(), cases.len(), "oracle answered a different number of lines");
+    assert_eq!(
+        answers.len(),
+        cases.len(),
+        "oracle answered a different number of lines"
+    );
     answers
 }
 
@@ -94,7 +98,10 @@ fn compare(cases: &[(String, &str)]) {
 }
 
 fn case_count() -> usize {
-    std::env::var("XPOST_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(12_000)
+    std::env::var("XPOST_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12_000)
 }
 
 #[test]
@@ -116,18 +123,28 @@ fn agrees_with_official_library_on_adversarial_captions() {
 #[test]
 fn agrees_with_official_library_on_realistic_captions() {
     let mut rng = Rng::new(0x5EED_0002);
-    let cases: Vec<(String, &str)> =
-        (0..case_count() / 4).map(|_| (realistic_caption(&mut rng), "v3")).collect();
+    let cases: Vec<(String, &str)> = (0..case_count() / 4)
+        .map(|_| (realistic_caption(&mut rng), "v3"))
+        .collect();
     compare(&cases);
 }
 
 #[test]
 fn agrees_on_documented_quirks() {
     let mut texts: Vec<String> = [
-        "", " ", "\n", "a", "example.com", "Booking.com readme.md script.py doc.zip file.txt node.js t.co",
-        "👨‍👩‍👧‍👦 🏳️‍🌈 🇯🇵 1️⃣ 1⃣ 👍🏽 🏴󠁧󠁢󠁥󠁮󠁧󠁿", "🧑‍🤝‍🧑 🧑‍💻 🫱🏻‍🫲🏿", "✨️ © ® ©️ 🇦",
-        "e\u{301} \u{212B} \u{1F71} \u{1100}\u{1161}\u{11A8} \u{958}", "\u{FFFE}\u{FEFF}\u{FFFF}",
-        "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}", "é!@user",
+        "",
+        " ",
+        "\n",
+        "a",
+        "example.com",
+        "Booking.com readme.md script.py doc.zip file.txt node.js t.co",
+        "👨‍👩‍👧‍👦 🏳️‍🌈 🇯🇵 1️⃣ 1⃣ 👍🏽 🏴󠁧󠁢󠁥󠁮󠁧󠁿",
+        "🧑‍🤝‍🧑 🧑‍💻 🫱🏻‍🫲🏿",
+        "✨️ © ® ©️ 🇦",
+        "e\u{301} \u{212B} \u{1F71} \u{1100}\u{1161}\u{11A8} \u{958}",
+        "\u{FFFE}\u{FEFF}\u{FFFF}",
+        "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}",
+        "é!@user",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -34,14 +34,6 @@ mod url;
 
 use crate::entity::{Entity, EntityKind};
 
-/// Length of `s` in UTF-16 code units.
-#[inline]
-pub(crate) fn utf16_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| usize::from((b & 0xC0) != 0x80) + usize::from(b >= 0xF0))
-        .sum()
-}
-
 /// Fills the UTF-16 `indices` of entities sorted by start.
 fn fill_indices(text: &str, entities: &mut [Entity]) {
     let mut pos = 0;
@@ -51,9 +43,9 @@ fn fill_indices(text: &str, entities: &mut [Entity]) {
             pos = 0;
             units = 0;
         }
-        units += utf16_len(&text[pos..e.range.start]);
+        units += crate::utf16::len(&text[pos..e.range.start]);
         let start = units;
-        units += utf16_len(&text[e.range.clone()]);
+        units += crate::utf16::len(&text[e.range.clone()]);
         pos = e.range.end;
         e.indices = (start, units);
     }
@@ -86,34 +78,22 @@ pub fn has_url_candidate(text: &str) -> bool {
 /// its ASCII part, the library's URL string skips those labels while its
 /// indices cover them; here the value covers them too.
 pub fn urls(text: &str) -> Vec<Entity> {
-    let mut out = Vec::new();
-    if url::has_candidate(text) {
-        url::find(text, &mut out);
-        fill_indices(text, &mut out);
-    }
+    let mut out = find_urls(text);
+    fill_indices(text, &mut out);
     out
 }
 
 /// Hashtags as `extractHashtagsWithIndices` (URL overlaps removed).
 pub fn hashtags(text: &str) -> Vec<Entity> {
-    let mut tags = Vec::new();
-    hashtag::find(text, &mut tags);
-    if !tags.is_empty() && url::has_candidate(text) {
-        let found = tags.len();
-        url::find(text, &mut tags);
-        if tags.len() > found {
-            remove_overlaps(&mut tags);
-            tags.retain(|e| e.kind == EntityKind::Hashtag);
-        }
-    }
+    let mut tags = find_hashtags(text, None);
     fill_indices(text, &mut tags);
     tags
 }
 
 /// Mentions as `extractMentionsWithIndices` (lists excluded).
 pub fn mentions(text: &str) -> Vec<Entity> {
-    let mut out = mentions_or_lists(text);
-    out.retain(|e| e.range.end == e.value.end);
+    let mut out = find_mentions(text);
+    fill_indices(text, &mut out);
     out
 }
 
@@ -127,19 +107,120 @@ pub fn mentions_or_lists(text: &str) -> Vec<Entity> {
     out
 }
 
-/// The screen name a reply is addressed to, as `extractReplies`: the text
-/// starts (after spaces) with a mention that is not followed by `@`, a Latin
-/// accented letter or `://`.
-pub fn reply(text: &str) -> Option<&str> {
-    mention::reply(text)
-}
-
 /// Cashtags as `extractCashtagsWithIndices`.
 pub fn cashtags(text: &str) -> Vec<Entity> {
     let mut out = Vec::new();
     cashtag::find(text, &mut out);
     fill_indices(text, &mut out);
     out
+}
+
+/// The four kinds of entity of one text, each as its own extractor finds it.
+pub(crate) struct Found {
+    /// As [`urls`].
+    pub(crate) urls: Vec<Entity>,
+    /// As [`hashtags`].
+    pub(crate) hashtags: Vec<Entity>,
+    /// As [`mentions`].
+    pub(crate) mentions: Vec<Entity>,
+    /// As [`cashtags`].
+    pub(crate) cashtags: Vec<Entity>,
+}
+
+/// What [`urls`], [`hashtags`], [`mentions`] and [`cashtags`] answer, with
+/// the URLs found once and the UTF-16 indices of all four counted in one pass.
+pub(crate) fn find_all(text: &str) -> Found {
+    let urls = find_urls(text);
+    let hashtags = find_hashtags(text, Some(&urls));
+    let mut cashtags = Vec::new();
+    cashtag::find(text, &mut cashtags);
+    let mut found = Found {
+        urls,
+        hashtags,
+        mentions: find_mentions(text),
+        cashtags,
+    };
+    fill_indices_of_all(
+        text,
+        &mut [
+            &mut found.urls,
+            &mut found.hashtags,
+            &mut found.mentions,
+            &mut found.cashtags,
+        ],
+    );
+    found
+}
+
+/// URLs without their UTF-16 indices.
+fn find_urls(text: &str) -> Vec<Entity> {
+    let mut out = Vec::new();
+    if url::has_candidate(text) {
+        url::find(text, &mut out);
+    }
+    out
+}
+
+/// Hashtags without their UTF-16 indices, the URLs of `text` given or found.
+fn find_hashtags(text: &str, urls: Option<&[Entity]>) -> Vec<Entity> {
+    let mut tags = Vec::new();
+    hashtag::find(text, &mut tags);
+    if tags.is_empty() {
+        return tags;
+    }
+    let found = tags.len();
+    match urls {
+        Some(urls) => tags.extend_from_slice(urls),
+        None if url::has_candidate(text) => url::find(text, &mut tags),
+        None => {}
+    }
+    if tags.len() > found {
+        // Overlaps go as in the official library (a hashtag first at an
+        // equal start), then the URLs.
+        remove_overlaps(&mut tags);
+        tags.retain(|e| e.kind == EntityKind::Hashtag);
+    }
+    tags
+}
+
+/// Mentions (lists excluded) without their UTF-16 indices.
+fn find_mentions(text: &str) -> Vec<Entity> {
+    let mut out = Vec::new();
+    mention::find(text, &mut out);
+    out.retain(|e| e.range.end == e.value.end);
+    out
+}
+
+/// Fills the UTF-16 indices of several lists of entities, which may overlap
+/// one another, counting each stretch of the text once.
+fn fill_indices_of_all(text: &str, lists: &mut [&mut Vec<Entity>]) {
+    let mut marks: Vec<usize> = lists
+        .iter()
+        .flat_map(|l| l.iter().flat_map(|e| [e.range.start, e.range.end]))
+        .collect();
+    if marks.is_empty() {
+        return;
+    }
+    marks.sort_unstable();
+    marks.dedup();
+    let mut units = Vec::with_capacity(marks.len());
+    let (mut pos, mut count) = (0, 0);
+    for &mark in &marks {
+        count += crate::utf16::len(&text[pos..mark]);
+        units.push(count);
+        pos = mark;
+    }
+    let at = |byte: usize| marks.binary_search(&byte).map_or(0, |i| units[i]);
+    for e in lists.iter_mut().flat_map(|l| l.iter_mut()) {
+        e.indices = (at(e.range.start), at(e.range.end));
+    }
+}
+
+/// The screen name a reply is addressed to, as `extractReplies`: the text
+/// starts (after spaces) with a mention that is not followed by `@`, a Latin
+/// accented letter or `://`.
+pub fn reply(text: &str) -> Option<&str> {
+    mention::reply(text)
 }
 
 /// Every entity, sorted by position, overlaps removed, as

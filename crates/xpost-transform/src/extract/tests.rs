@@ -142,8 +142,8 @@ mod never_panics {
                 for e in list {
                     prop_assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end));
                     prop_assert!(e.range.start <= e.value.start && e.value.end <= e.range.end);
-                    let start = utf16_len(&text[..e.range.start]);
-                    let end = start + utf16_len(&text[e.range.clone()]);
+                    let start = text[..e.range.start].encode_utf16().count();
+                    let end = start + text[e.range.clone()].encode_utf16().count();
                     prop_assert_eq!(e.indices, (start, end));
                 }
                 for w in list.windows(2) {

@@ -18,7 +18,6 @@ use super::chars::{
     is_label_char, is_path_char, is_path_end_char, is_query_char, is_query_end_char,
 };
 use super::tld::tld_at;
-use super::utf16_len;
 use crate::entity::{Entity, EntityKind};
 
 /// Longest URL the library accepts, in UTF-16 units, scheme included.
@@ -377,7 +376,7 @@ fn accept(text: &str, m: &RawMatch, out: &mut Vec<Entity>) {
     // Both lengths are in UTF-16 units; bytes are an upper bound.
     let url_bytes = m.end - m.start;
     if scheme_len + url_bytes > MAX_URL_LENGTH {
-        let units = utf16_len(&text[m.start..m.end]) - usize::from(m.mid);
+        let units = crate::utf16::len(&text[m.start..m.end]) - usize::from(m.mid);
         if scheme_len + units > MAX_URL_LENGTH {
             return;
         }

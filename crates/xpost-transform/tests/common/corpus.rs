@@ -11,7 +11,11 @@ pub struct Rng(u64);
 impl Rng {
     /// A generator seeded with `seed` (0 is replaced by a fixed constant).
     pub fn new(seed: u64) -> Self {
-        Rng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     /// The next 64 random bits.
@@ -40,17 +44,20 @@ impl Rng {
     }
 }
 
+#[rustfmt::skip]
 const LATIN: &[&str] = &[
     "the", "sunset", "was", "amazing", "today", "with", "friends", "and", "coffee", "in",
     "Paris", "new", "recipe", "link", "bio", "café", "naïve", "über", "façade", "Straße",
     "señor", "déjà", "vu", "Ærø", "Łódź", "İstanbul", "Dvořák", "résumé", "a", "I",
 ];
+#[rustfmt::skip]
 const OTHER_SCRIPTS: &[&str] = &[
     "привет", "мир", "Καλημέρα", "κόσμε", "שלום", "مرحبا", "بالعالم", "नमस्ते", "दुनिया",
     "สวัสดี", "ᐊᐃᓐᓇᐅᔪᖅ", "ሰላም", "გამარჯობა", "Բարեւ", "你好", "世界", "東京", "こんにちは",
     "カタカナ", "안녕하세요", "한국어", "ᄀᄀᄀ", "ㄱ", "ｆｕｌｌｗｉｄｔｈ", "半角ｶﾀｶﾅ", "ཀཁག",
     "မြန်မာ", "ລາວ", "ខ្មែរ", "𝓯𝓪𝓷𝓬𝔂", "𠀋𡈽", "ꙮ", "ᚠᚢᚦ", "𐌰𐌱", "ߊߋ", "ދިވެހި",
 ];
+#[rustfmt::skip]
 const EMOJI: &[&str] = &[
     "😀", "😂", "❤", "❤️", "✨", "✨️", "🔥", "👍", "👍🏽", "👍🏿", "🙏🏻", "👨‍👩‍👧‍👦",
     "👩‍❤️‍👨", "🏳️‍🌈", "🏳‍🌈", "🏴‍☠️", "🇯🇵", "🇺🇸", "🇫🇷", "🇦", "🇦🇦", "1️⃣", "1⃣", "#️⃣",
@@ -59,6 +66,7 @@ const EMOJI: &[&str] = &[
     "⌚", "⏩", "〰️", "🅰️", "🈯", "🧙🏾‍♀️", "🤷‍♂️", "🤷🏼‍♀️", "💁🏻‍♂️", "🕵️‍♀️", "🏌️‍♀️",
     "⛹🏽‍♂️", "🧑🏿‍🦰", "👨‍🦲", "\u{1F3FB}", "\u{200D}", "\u{FE0F}", "\u{20E3}", "🇪🇺",
 ];
+#[rustfmt::skip]
 const URLS: &[&str] = &[
     "https://www.instagram.com/p/Cx1AbC-d_9/", "http://example.com", "https://example.com/path?q=1&x=y#frag",
     "example.com", "www.example.co.uk/page", "Booking.com", "readme.md", "script.py", "doc.zip",
@@ -73,25 +81,31 @@ const URLS: &[&str] = &[
     "a.b", "google.comfoo", "example.中国", "example.рф", "http://example.com/path%20with",
     "http://x.com/#!/a", "https://example.com/?a=[1]", "example.com/~user", "https://✪df.ws/123",
 ];
+#[rustfmt::skip]
 const TAGS: &[&str] = &[
     "#sunset", "#travel", "#café", "#東京", "#한국", "#1", "#123abc", "#_", "#tag_with_underscore",
     "＃fullwidth", "#ñandú", "#hashtag#again", "&#39;", "#tag!", "#tag.", "#😀", "#a‍b", "#ट", "#ไทย",
     "#Дом", "#نص", "#x̃", "##double", "#tag://", "a#notatag",
 ];
+#[rustfmt::skip]
 const MENTIONS: &[&str] = &[
     "@bob", "@Bob_Smith", "@a", "@abcdefghijklmnopqrstu", "@user.name", "＠fullwidth", "@@double",
     "@_", "user@example.com", "@jack/list-name", "@jack/", "RT @someone:", "@bob's", "@ünïcode",
     ".@dotted", "@123", "@x_", "@user@host",
 ];
+#[rustfmt::skip]
 const CASHTAGS: &[&str] = &["$AAPL", "$tsla", "$BRK.A", "$GOOG_X", "$1", "$ABCDEFG", "$a", "US$5", "$$X"];
+#[rustfmt::skip]
 const PUNCT: &[&str] = &[
     ".", ",", "!", "?", "…", "...", ":", ";", "—", "–", "-", "(", ")", "\"", "'", "“", "”", "‘", "’",
     "«", "»", "/", "&", "+", "=", "*", "~", "|", "•", "·", "¡", "¿", "。", "、", "！", "？",
 ];
+#[rustfmt::skip]
 const SPACES: &[&str] = &[
     " ", " ", " ", " ", "\n", "\n\n", "\t", "\u{00A0}", "\u{2003}", "\u{3000}", "\u{200B}",
     "\u{2028}", "\u{2800}", "\r\n",
 ];
+#[rustfmt::skip]
 const ODD: &[&str] = &[
     "e\u{0301}", "A\u{030A}", "\u{212B}", "\u{1F71}", "\u{1100}\u{1161}\u{11A8}", "\u{0958}",
     "\u{FB2C}", "\u{FFFE}", "\u{FEFF}", "\u{FFFF}", "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}",
