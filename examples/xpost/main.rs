@@ -35,14 +35,14 @@ enum TextCommand {
     /// Count and extract entities: JSON Lines `{"text": ...}` on stdin, one report per line on stdout.
     Parse(parse::ParseArgs),
     /// Fit a caption (stdin) into a tweet, or split it into a thread.
-    Fit(fit::FitArgs),
+    Fit(Box<fit::FitArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Text(TextCommand::Parse(args)) => parse::run(&args),
-        Command::Text(TextCommand::Fit(args)) => fit::run(args).map(|()| true),
+        Command::Text(TextCommand::Fit(args)) => fit::run(*args).map(|()| true),
         Command::Emulator(args) => emulator::run(args)
             .map(|()| true)
             .map_err(|e| e.to_string()),
