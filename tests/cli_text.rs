@@ -32,7 +32,10 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || input.write_all(&data));
     let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    // A command that fails before reading its input closes the pipe early.
+    if let Err(e) = writer.join().unwrap() {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     out
 }
 
