@@ -267,6 +267,7 @@ fn plain_starter(c: char) -> bool {
     is_boundary(c, &BMP_BOUNDARIES)
 }
 
+#[inline]
 fn is_boundary(c: char, bmp: &[u64; 1024]) -> bool {
     let cp = u32::from(c);
     match bmp.get((cp >> 6) as usize) {
@@ -507,9 +508,14 @@ impl<'a> Walker<'a> {
                 break;
             }
             if self.check_nfc {
-                self.check_nfc_char(at, c);
-                if !self.nfc_ok {
-                    break;
+                // Most characters are plain starters: keep that test inline.
+                if is_boundary(c, self.boundaries) {
+                    (self.nfc_boundary, self.nfc_class) = (at, 0);
+                } else {
+                    self.check_nfc_char(at, c);
+                    if !self.nfc_ok {
+                        break;
+                    }
                 }
             }
             // Astral characters are weighed by their low surrogate.

@@ -191,28 +191,36 @@ fn find_mentions(text: &str) -> Vec<Entity> {
     out
 }
 
-/// Fills the UTF-16 indices of several lists of entities, which may overlap
-/// one another, counting each stretch of the text once.
-fn fill_indices_of_all(text: &str, lists: &mut [&mut Vec<Entity>]) {
-    let mut marks: Vec<usize> = lists
-        .iter()
-        .flat_map(|l| l.iter().flat_map(|e| [e.range.start, e.range.end]))
-        .collect();
-    if marks.is_empty() {
-        return;
-    }
-    marks.sort_unstable();
-    marks.dedup();
-    let mut units = Vec::with_capacity(marks.len());
-    let (mut pos, mut count) = (0, 0);
-    for &mark in &marks {
-        count += crate::utf16::len(&text[pos..mark]);
-        units.push(count);
-        pos = mark;
-    }
-    let at = |byte: usize| marks.binary_search(&byte).map_or(0, |i| units[i]);
-    for e in lists.iter_mut().flat_map(|l| l.iter_mut()) {
-        e.indices = (at(e.range.start), at(e.range.end));
+/// Fills the UTF-16 indices of several lists of entities, each sorted by
+/// start, counting the text once: the entities of all lists are visited in
+/// order of start (a merge), and a cursor converts byte offsets as it goes,
+/// starting over only when an entity of one list overlaps one of another.
+fn fill_indices_of_all(text: &str, lists: &mut [&mut Vec<Entity>; 4]) {
+    let mut next = [0usize; 4];
+    let (mut pos, mut units) = (0, 0);
+    let mut at = |byte: usize| {
+        if byte < pos {
+            (pos, units) = (0, 0);
+        }
+        units += crate::utf16::len(text.get(pos..byte).unwrap_or(""));
+        pos = byte;
+        units
+    };
+    loop {
+        let mut best: Option<(usize, usize)> = None;
+        for (k, list) in lists.iter().enumerate() {
+            if let Some(e) = list.get(next[k]) {
+                if best.is_none_or(|(_, start)| e.range.start < start) {
+                    best = Some((k, e.range.start));
+                }
+            }
+        }
+        let Some((k, _)) = best else { break };
+        if let Some(e) = lists[k].get_mut(next[k]) {
+            let start = at(e.range.start);
+            e.indices = (start, at(e.range.end));
+        }
+        next[k] += 1;
     }
 }
 
