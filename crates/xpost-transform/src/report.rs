@@ -10,43 +10,43 @@ use crate::extract;
 
 /// A URL entity as reported by `xpost text parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UrlReport {
+pub struct UrlReport<'t> {
     /// The URL as written in the text.
-    pub url: String,
+    pub url: &'t str,
     /// `[start, end)` in UTF-16 code units.
     pub indices: [usize; 2],
 }
 
 /// A hashtag entity as reported by `xpost text parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HashtagReport {
+pub struct HashtagReport<'t> {
     /// The hashtag without its `#`.
-    pub hashtag: String,
+    pub hashtag: &'t str,
     /// `[start, end)` in UTF-16 code units, `#` included.
     pub indices: [usize; 2],
 }
 
 /// A mention entity as reported by `xpost text parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MentionReport {
+pub struct MentionReport<'t> {
     /// The screen name without its `@`.
-    pub screen_name: String,
+    pub screen_name: &'t str,
     /// `[start, end)` in UTF-16 code units, `@` included.
     pub indices: [usize; 2],
 }
 
 /// A cashtag entity as reported by `xpost text parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CashtagReport {
+pub struct CashtagReport<'t> {
     /// The cashtag without its `$`.
-    pub cashtag: String,
+    pub cashtag: &'t str,
     /// `[start, end)` in UTF-16 code units, `$` included.
     pub indices: [usize; 2],
 }
 
 /// Everything `xpost text parse` says about one text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TextReport {
+pub struct TextReport<'t> {
     /// Weighted length under the chosen config.
     pub weighted_length: usize,
     /// Whether the text can be posted as one tweet.
@@ -60,13 +60,13 @@ pub struct TextReport {
     /// Inclusive UTF-16 range of the whole text.
     pub display_range: [usize; 2],
     /// URLs, as `extractUrlsWithIndices`.
-    pub urls: Vec<UrlReport>,
+    pub urls: Vec<UrlReport<'t>>,
     /// Hashtags, as `extractHashtagsWithIndices`.
-    pub hashtags: Vec<HashtagReport>,
+    pub hashtags: Vec<HashtagReport<'t>>,
     /// Mentions, as `extractMentionsWithIndices`.
-    pub mentions: Vec<MentionReport>,
+    pub mentions: Vec<MentionReport<'t>>,
     /// Cashtags, as `extractCashtagsWithIndices`.
-    pub cashtags: Vec<CashtagReport>,
+    pub cashtags: Vec<CashtagReport<'t>>,
 }
 
 fn indices(e: &Entity) -> [usize; 2] {
@@ -112,9 +112,9 @@ pub fn analyze(text: &str, config: &Config) -> Analysis {
 
 /// Counts `text` under `config` and extracts every entity, in the shape of
 /// `xpost text parse`.
-pub fn report(text: &str, config: &Config) -> TextReport {
+pub fn report<'t>(text: &'t str, config: &Config) -> TextReport<'t> {
     let a = analyze(text, config);
-    let value = |e: &Entity| e.value_in(text).to_owned();
+    let value = |e: &Entity| e.value_in(text);
     TextReport {
         weighted_length: a.parsed.weighted_length,
         valid: a.parsed.valid,
