@@ -200,3 +200,24 @@ fn fit_rejects_bad_input_with_one_line() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("template"), "{err}");
 }
+
+#[test]
+fn fit_never_lets_an_instagram_handle_ping_anyone_by_default() {
+    let mentions = |out: &Output| {
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        let line = serde_json::json!({ "text": text.trim_end() }).to_string();
+        let parsed = run(&["text", "parse"], format!("{line}\n").as_bytes());
+        lines(&parsed)[0]["mentions"].as_array().unwrap().len()
+    };
+    let caption = b"Thanks @anna.k and @joao_p!";
+    let out = run(&["text", "fit"], caption);
+    assert!(out.status.success());
+    assert_eq!(
+        mentions(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["text", "fit", "--keep-mentions"], caption);
+    assert_eq!(mentions(&out), 2);
+}

@@ -79,9 +79,14 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "last", requires = "thread")]
     pub permalink_in: PermalinkIn,
     /// JSON file mapping Instagram handles to X handles (`{"ig.name": "XName"}`).
-    /// Mapped @handles become X mentions, all others are made inert.
+    /// Mapped @handles become X mentions; all others are always made inert,
+    /// so that an Instagram handle never pings a stranger on X.
     #[arg(long)]
     pub map_mentions: Option<PathBuf>,
+    /// Leave @handles as written (they may then mention whoever holds that
+    /// name on X). Off by default.
+    #[arg(long, conflicts_with = "map_mentions")]
+    pub keep_mentions: bool,
     /// Print one JSON object instead of plain text.
     #[arg(long)]
     pub json: bool,
@@ -127,9 +132,10 @@ pub fn run(args: FitArgs) -> Result<(), String> {
         .strip_suffix('\n')
         .map(|c| c.strip_suffix('\r').unwrap_or(c))
         .unwrap_or(&caption);
-    let caption = match &args.map_mentions {
-        Some(path) => load_mention_map(path)?.apply(caption),
-        None => caption.to_owned(),
+    let caption = match (&args.map_mentions, args.keep_mentions) {
+        (Some(path), _) => load_mention_map(path)?.apply(caption),
+        (None, true) => caption.to_owned(),
+        (None, false) => MentionMap::new().apply(caption),
     };
 
     let output = if args.thread {
