@@ -16,6 +16,10 @@ pub struct ParseArgs {
     /// twitter-text configuration to count with: v1, v2 or v3.
     #[arg(long, default_value = "v3")]
     pub config: String,
+    /// Worker threads (default: one per core). The output order is the input
+    /// order whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +96,10 @@ fn answer_batch(
 /// An unknown config, or a failure to read stdin or write stdout.
 pub fn run(args: &ParseArgs) -> Result<bool, String> {
     let config = Config::by_name(&args.config).map_err(|e| e.to_string())?;
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
     let stdin = std::io::stdin();
     let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
     let stdout = std::io::stdout();
