@@ -23,7 +23,7 @@
 //! counting fast path. Counting ([`parse_tweet`], [`weighted_length`]) and
 //! extraction ([`extract`]) are hand-written byte scanners instead of the
 //! original's regular expressions, which makes them many times faster than
-//! the JavaScript. On top of them, [`fit`] shrinks a caption into a template
+//! the JavaScript. On top of them, [`fit()`] shrinks a caption into a template
 //! and a budget without ever cutting inside an entity, [`thread::split`]
 //! turns a long caption into numbered posts, and [`MentionMap`] maps
 //! Instagram handles to X handles and makes every other handle inert.
