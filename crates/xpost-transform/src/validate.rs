@@ -89,6 +89,14 @@ pub fn is_valid_url(url: &str, unicode_domains: bool, require_protocol: bool) ->
         return false;
     }
     let chars: Vec<char> = parts.authority.chars().collect();
+    // The matcher backtracks by recursion, one level per domain label; an
+    // authority this long is no real host (DNS names stop at 253
+    // characters), and refusing it keeps the stack bounded on any input.
+    // The official library has no such bound: this is the one place where
+    // this crate answers differently, and only for such monsters.
+    if chars.len() > MAX_AUTHORITY_CHARS {
+        return false;
+    }
     let node = if unicode_domains {
         authority(true)
     } else {
@@ -101,6 +109,9 @@ pub fn is_valid_url(url: &str, unicode_domains: bool, require_protocol: bool) ->
     });
     first_end == Some(chars.len())
 }
+
+/// The longest authority (user info, host and port) [`is_valid_url`] examines.
+const MAX_AUTHORITY_CHARS: usize = 512;
 
 /// The parts of `validateUrlUnencoded`.
 struct UrlParts<'a> {
@@ -366,6 +377,14 @@ fn authority(unicode: bool) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_authorities_are_refused_without_exhausting_the_stack() {
+        let url = format!("http://{}com/", "a.".repeat(100_000));
+        assert!(!is_valid_url(&url, true, true));
+        let long_but_real = format!("http://{}example.com/", "abcdefghi.".repeat(24));
+        assert!(is_valid_url(&long_but_real, true, true));
+    }
 
     #[test]
     fn first_match_must_be_the_whole_authority() {
