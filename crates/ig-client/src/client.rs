@@ -238,19 +238,7 @@ impl UserClient {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T, Error> {
-        let url = self.client.graph_url(segments, true);
-        self.client
-            .send_json(
-                || {
-                    self.client
-                        .http
-                        .get(url.clone())
-                        .bearer_auth(self.token.expose())
-                        .query(query)
-                },
-                true,
-                Some(&self.budget),
-            )
+        self.call(Method::GET, segments, |r| r.query(query), true)
             .await
     }
 
@@ -260,17 +248,31 @@ impl UserClient {
         segments: &[&str],
         form: &[(&str, String)],
     ) -> Result<T, Error> {
+        self.call(Method::POST, segments, |r| r.form(form), false)
+            .await
+    }
+
+    /// An authorized call on the versioned Graph host that records the rate
+    /// budget; `params` adds the query or form.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        params: impl Fn(RequestBuilder) -> RequestBuilder,
+        retry: bool,
+    ) -> Result<T, Error> {
         let url = self.client.graph_url(segments, true);
         self.client
             .send_json(
                 || {
-                    self.client
-                        .http
-                        .request(Method::POST, url.clone())
-                        .bearer_auth(self.token.expose())
-                        .form(form)
+                    params(
+                        self.client
+                            .http
+                            .request(method.clone(), url.clone())
+                            .bearer_auth(self.token.expose()),
+                    )
                 },
-                false,
+                retry,
                 Some(&self.budget),
             )
             .await
