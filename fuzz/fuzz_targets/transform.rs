@@ -4,7 +4,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use xpost_transform::thread::{PermalinkPlacement, ThreadOptions, split};
-use xpost_transform::{Config, FitOptions, MentionMap, Template, Vars, extract, fit, parse_tweet};
+use xpost_transform::{
+    Config, FitOptions, MentionMap, Template, Vars, extract, fit, parse_tweet, validate,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -24,6 +26,13 @@ fuzz_target!(|data: &[u8]| {
         assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end));
     }
     let _ = xpost_transform::report(&text, config);
+    let _ = xpost_transform::analyze(&text, config);
+    let _ = validate::is_valid_url(&text, selector & 1 == 0, selector & 2 == 0);
+    let _ = validate::is_valid_hashtag(&text);
+    let _ = validate::is_valid_username(&text);
+    let _ = validate::is_valid_list(&text);
+    let _ = extract::reply(&text);
+    let _ = extract::mentions_or_lists(&text);
 
     let map = MentionMap::from_pairs([("anna.k", "anna"), ("bob", "bob_x")]);
     if let Ok(map) = map {
