@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -583,13 +583,23 @@ fn fail(e: &EmulatorError) -> Response {
     respond::json(status, json!({"error": e.to_string()}))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
-    serde_json::from_slice(body).map_err(|e| {
-        Box::new(respond::json(
-            StatusCode::BAD_REQUEST,
-            json!({"error": format!("bad JSON: {e}")}),
-        ))
-    })
+/// A JSON request body; one that does not parse is answered `400 {"error": "bad JSON: …"}`.
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        serde_json::from_slice(&body).map(JsonBody).map_err(|e| {
+            respond::json(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!("bad JSON: {e}")}),
+            )
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -597,11 +607,7 @@ struct Username {
     username: String,
 }
 
-async fn ig_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: Username = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn ig_account(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Username>) -> Response {
     answer(
         admin(&s)
             .create_instagram_account(&req.username)
@@ -609,11 +615,7 @@ async fn ig_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     )
 }
 
-async fn x_account(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: Username = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn x_account(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Username>) -> Response {
     answer(
         admin(&s)
             .create_x_account(&req.username)
@@ -630,11 +632,7 @@ struct SessionReq {
     deny: bool,
 }
 
-async fn session(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: SessionReq = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn session(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<SessionReq>) -> Response {
     let who = if req.deny {
         None
     } else {
@@ -651,12 +649,8 @@ async fn session(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
 async fn ig_media(
     State(s): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    body: Bytes,
+    JsonBody(req): JsonBody<NewIgMedia>,
 ) -> Response {
-    let req: NewIgMedia = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
     answer(
         admin(&s)
             .publish_instagram_media(&user_id, req)
@@ -667,12 +661,8 @@ async fn ig_media(
 async fn ig_profile(
     State(s): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    body: Bytes,
+    JsonBody(req): JsonBody<IgProfileChange>,
 ) -> Response {
-    let req: IgProfileChange = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
     answer(
         admin(&s)
             .update_instagram_profile(&user_id, req)
@@ -690,11 +680,7 @@ struct RevokeReq {
     user_id: String,
 }
 
-async fn revoke(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: RevokeReq = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn revoke(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<RevokeReq>) -> Response {
     answer(
         admin(&s)
             .revoke(req.platform, &req.user_id)
@@ -725,11 +711,7 @@ struct FaultReq {
     fault: Option<Fault>,
 }
 
-async fn faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: FaultReq = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn faults(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<FaultReq>) -> Response {
     let a = admin(&s);
     if req.reset {
         a.reset_faults();
@@ -761,11 +743,7 @@ struct Advance {
     advance_s: i64,
 }
 
-async fn advance(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: Advance = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
+async fn advance(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Advance>) -> Response {
     if req.advance_s < 0 {
         return fail(&EmulatorError::BadInput(
             "advance_s must not be negative".into(),

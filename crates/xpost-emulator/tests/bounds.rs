@@ -152,5 +152,18 @@ async fn unknown_paths_answer_in_each_hosts_shape() {
     )
     .await;
     assert_eq!(status, 400);
+    let (status, body) = json(
+        http.post(format!("{}/admin/x/accounts", emu.base_url))
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"].as_str().unwrap().starts_with("bad JSON: "),
+        "{body}"
+    );
     emu.shutdown().await;
 }
