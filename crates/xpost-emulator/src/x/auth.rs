@@ -143,6 +143,20 @@ fn tick(w: &mut Window, now_s: i64, len: i64) {
     }
 }
 
+/// Runs `handle` for an authorized caller and adds the rate headers to its answer;
+/// without authorization, answers as [`authorize`] does.
+pub fn guarded(
+    shared: &Shared,
+    headers: &HeaderMap,
+    ep: Endpoint,
+    handle: impl FnOnce(&Caller) -> Response,
+) -> Response {
+    match authorize(shared, headers, ep) {
+        Ok(caller) => caller.decorate(handle(&caller)),
+        Err(resp) => *resp,
+    }
+}
+
 /// Checks the bearer token, its scopes and the rate windows, counting the call.
 ///
 /// # Errors

@@ -326,12 +326,9 @@ pub async fn initialize(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::CHUNKED) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let resp = initialize_inner(&shared, &caller, &body);
-    caller.decorate(resp)
+    auth::guarded(&shared, &headers, auth::CHUNKED, |caller| {
+        initialize_inner(&shared, caller, &body)
+    })
 }
 
 fn initialize_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
@@ -471,56 +468,54 @@ pub async fn finalize(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::CHUNKED) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let now = shared.clock.now_ms();
-    let mut world = shared.world();
-    let mut added = 0;
-    let resp = match world
-        .x_media
-        .get_mut(&id)
-        .filter(|m| m.owner == caller.user_id)
-    {
-        None => x_not_found("media", &id),
-        Some(m) if m.state != UploadState::Uploading => {
-            x_invalid("media_id", "The media was already finalized.")
-        }
-        Some(m) => {
-            let size: usize = m.segments.iter().flatten().map(Bytes::len).sum();
-            if size != m.total_bytes {
-                x_invalid(
-                    "media",
-                    "Segments do not add up to provided total file size.",
-                )
-            } else {
-                let mut all = Vec::with_capacity(size);
-                for s in m.segments.drain(..).flatten() {
-                    all.extend_from_slice(&s);
-                }
-                let sniffed = sniff(&all);
-                // Processing fails, as X's does, when the bytes are not what was declared.
-                m.fails = match m.kind() {
-                    "video" => sniffed != Some("video/mp4"),
-                    "animated_gif" => sniffed != Some("image/gif"),
-                    _ => !sniffed.is_some_and(|s| s.starts_with("image/")),
-                };
-                added = all.len();
-                m.bytes = Bytes::from(all);
-                m.state = UploadState::Finalized(now);
-                let mut o = base_json(m, now);
-                if m.is_async() {
-                    o.insert("processing_info".into(), processing_json(&shared, m, now));
-                }
-                json(StatusCode::OK, json!({ "data": o }))
+    auth::guarded(&shared, &headers, auth::CHUNKED, |caller| {
+        let now = shared.clock.now_ms();
+        let mut world = shared.world();
+        let mut added = 0;
+        let resp = match world
+            .x_media
+            .get_mut(&id)
+            .filter(|m| m.owner == caller.user_id)
+        {
+            None => x_not_found("media", &id),
+            Some(m) if m.state != UploadState::Uploading => {
+                x_invalid("media_id", "The media was already finalized.")
             }
-        }
-    };
-    world.x_media_bytes += added;
-    evict_bytes(&mut world, shared.config.max_x_media_bytes);
-    drop(world);
-    caller.decorate(resp)
+            Some(m) => {
+                let size: usize = m.segments.iter().flatten().map(Bytes::len).sum();
+                if size != m.total_bytes {
+                    x_invalid(
+                        "media",
+                        "Segments do not add up to provided total file size.",
+                    )
+                } else {
+                    let mut all = Vec::with_capacity(size);
+                    for s in m.segments.drain(..).flatten() {
+                        all.extend_from_slice(&s);
+                    }
+                    let sniffed = sniff(&all);
+                    // Processing fails, as X's does, when the bytes are not what was declared.
+                    m.fails = match m.kind() {
+                        "video" => sniffed != Some("video/mp4"),
+                        "animated_gif" => sniffed != Some("image/gif"),
+                        _ => !sniffed.is_some_and(|s| s.starts_with("image/")),
+                    };
+                    added = all.len();
+                    m.bytes = Bytes::from(all);
+                    m.state = UploadState::Finalized(now);
+                    let mut o = base_json(m, now);
+                    if m.is_async() {
+                        o.insert("processing_info".into(), processing_json(&shared, m, now));
+                    }
+                    json(StatusCode::OK, json!({ "data": o }))
+                }
+            }
+        };
+        world.x_media_bytes += added;
+        evict_bytes(&mut world, shared.config.max_x_media_bytes);
+        drop(world);
+        resp
+    })
 }
 
 /// `GET /x/api/2/media/upload?command=STATUS&media_id=`.
@@ -529,32 +524,27 @@ pub async fn status(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::STATUS) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    if q.get("command").map(String::as_str) != Some("STATUS") {
-        return caller.decorate(x_invalid(
-            "command",
-            "The `command` parameter must be STATUS.",
-        ));
-    }
-    let id = q.get("media_id").cloned().unwrap_or_default();
-    let now = shared.clock.now_ms();
-    let world = shared.world();
-    let resp = match world.x_media.get(&id).filter(|m| m.owner == caller.user_id) {
-        None => x_not_found("media", &id),
-        Some(m) => {
-            let mut o = base_json(m, now);
-            o.insert("processing_info".into(), processing_json(&shared, m, now));
-            if m.kind() == "video" {
-                o.insert("video".into(), json!({"video_type": m.mime}));
-            }
-            json(StatusCode::OK, json!({ "data": o }))
+    auth::guarded(&shared, &headers, auth::STATUS, |caller| {
+        if q.get("command").map(String::as_str) != Some("STATUS") {
+            return x_invalid("command", "The `command` parameter must be STATUS.");
         }
-    };
-    drop(world);
-    caller.decorate(resp)
+        let id = q.get("media_id").cloned().unwrap_or_default();
+        let now = shared.clock.now_ms();
+        let world = shared.world();
+        let resp = match world.x_media.get(&id).filter(|m| m.owner == caller.user_id) {
+            None => x_not_found("media", &id),
+            Some(m) => {
+                let mut o = base_json(m, now);
+                o.insert("processing_info".into(), processing_json(&shared, m, now));
+                if m.kind() == "video" {
+                    o.insert("video".into(), json!({"video_type": m.mime}));
+                }
+                json(StatusCode::OK, json!({ "data": o }))
+            }
+        };
+        drop(world);
+        resp
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -579,41 +569,41 @@ pub async fn metadata(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::METADATA) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let resp = match serde_json::from_slice::<MetadataBody>(&body) {
-        Err(_) => x_invalid("body", "JSON doesn't match expected schema"),
-        Ok(req) => {
-            let text = req.metadata.and_then(|m| m.alt_text).map(|a| a.text);
-            let mut world = shared.world();
-            match (
-                world
-                    .x_media
-                    .get_mut(&req.id)
-                    .filter(|m| m.owner == caller.user_id),
-                text,
-            ) {
-                (None, _) => x_not_found("media", &req.id),
-                (Some(_), None) => {
-                    x_invalid("metadata.alt_text.text", "alt_text.text is required.")
-                }
-                (Some(_), Some(t)) if t.chars().count() > 1000 => x_invalid(
-                    "metadata.alt_text.text",
-                    "alt_text.text must be at most 1000 characters.",
-                ),
-                (Some(m), Some(t)) => {
-                    m.alt_text = Some(t.clone());
-                    json(
-                        StatusCode::OK,
-                        json!({"data": {"id": req.id, "associated_metadata": {"alt_text": {"text": t}}}}),
-                    )
+    auth::guarded(
+        &shared,
+        &headers,
+        auth::METADATA,
+        |caller| match serde_json::from_slice::<MetadataBody>(&body) {
+            Err(_) => x_invalid("body", "JSON doesn't match expected schema"),
+            Ok(req) => {
+                let text = req.metadata.and_then(|m| m.alt_text).map(|a| a.text);
+                let mut world = shared.world();
+                match (
+                    world
+                        .x_media
+                        .get_mut(&req.id)
+                        .filter(|m| m.owner == caller.user_id),
+                    text,
+                ) {
+                    (None, _) => x_not_found("media", &req.id),
+                    (Some(_), None) => {
+                        x_invalid("metadata.alt_text.text", "alt_text.text is required.")
+                    }
+                    (Some(_), Some(t)) if t.chars().count() > 1000 => x_invalid(
+                        "metadata.alt_text.text",
+                        "alt_text.text must be at most 1000 characters.",
+                    ),
+                    (Some(m), Some(t)) => {
+                        m.alt_text = Some(t.clone());
+                        json(
+                            StatusCode::OK,
+                            json!({"data": {"id": req.id, "associated_metadata": {"alt_text": {"text": t}}}}),
+                        )
+                    }
                 }
             }
-        }
-    };
-    caller.decorate(resp)
+        },
+    )
 }
 
 #[cfg(test)]

@@ -63,12 +63,9 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::CREATE) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let resp = create_inner(&shared, &caller, &body);
-    caller.decorate(resp)
+    auth::guarded(&shared, &headers, auth::CREATE, |caller| {
+        create_inner(&shared, caller, &body)
+    })
 }
 
 fn create_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
@@ -224,25 +221,23 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::DELETE) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let mut world = shared.world();
-    let resp = match world.x_tweets.get_mut(&id) {
-        None => respond::x_not_found("tweet", &id),
-        Some(t) if t.author_id != caller.user_id => respond::x_forbidden(),
-        Some(t) => {
-            t.deleted = true;
-            let key = (t.author_id.clone(), normalize(&t.text));
-            if world.x_recent_text.get(&key).is_some_and(|(_, x)| *x == id) {
-                world.x_recent_text.remove(&key);
+    auth::guarded(&shared, &headers, auth::DELETE, |caller| {
+        let mut world = shared.world();
+        let resp = match world.x_tweets.get_mut(&id) {
+            None => respond::x_not_found("tweet", &id),
+            Some(t) if t.author_id != caller.user_id => respond::x_forbidden(),
+            Some(t) => {
+                t.deleted = true;
+                let key = (t.author_id.clone(), normalize(&t.text));
+                if world.x_recent_text.get(&key).is_some_and(|(_, x)| *x == id) {
+                    world.x_recent_text.remove(&key);
+                }
+                json(StatusCode::OK, json!({"data": {"deleted": true}}))
             }
-            json(StatusCode::OK, json!({"data": {"deleted": true}}))
-        }
-    };
-    drop(world);
-    caller.decorate(resp)
+        };
+        drop(world);
+        resp
+    })
 }
 
 /// Which optional fields and expansions a lookup asked for.
@@ -365,49 +360,47 @@ pub async fn lookup(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let ids: Vec<&str> = q
-        .get("ids")
-        .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    if ids.is_empty() || ids.len() > 100 {
-        return caller.decorate(x_invalid(
-            "ids",
-            "The `ids` query parameter value must hold 1 to 100 ids",
-        ));
-    }
-    let sel = Selection::from(&q);
-    let world = shared.world();
-    let found: Vec<&XTweet> = ids
-        .iter()
-        .filter_map(|id| world.x_tweets.get(*id).filter(|t| !t.deleted))
-        .collect();
-    let errors: Vec<Value> = ids
-        .iter()
-        .filter(|id| world.x_tweets.get(**id).is_none_or(|t| t.deleted))
-        .map(|id| not_found_item(id))
-        .collect();
-    let mut body = Map::new();
-    if !found.is_empty() {
-        body.insert(
-            "data".into(),
-            Value::Array(found.iter().map(|t| tweet_json(&world, t, &sel)).collect()),
-        );
-        if sel.expand_media {
-            let media = media_includes(&world, &found, &sel);
-            if !media.is_empty() {
-                body.insert("includes".into(), json!({ "media": media }));
+    auth::guarded(&shared, &headers, auth::LOOKUP, |_| {
+        let ids: Vec<&str> = q
+            .get("ids")
+            .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        if ids.is_empty() || ids.len() > 100 {
+            return x_invalid(
+                "ids",
+                "The `ids` query parameter value must hold 1 to 100 ids",
+            );
+        }
+        let sel = Selection::from(&q);
+        let world = shared.world();
+        let found: Vec<&XTweet> = ids
+            .iter()
+            .filter_map(|id| world.x_tweets.get(*id).filter(|t| !t.deleted))
+            .collect();
+        let errors: Vec<Value> = ids
+            .iter()
+            .filter(|id| world.x_tweets.get(**id).is_none_or(|t| t.deleted))
+            .map(|id| not_found_item(id))
+            .collect();
+        let mut body = Map::new();
+        if !found.is_empty() {
+            body.insert(
+                "data".into(),
+                Value::Array(found.iter().map(|t| tweet_json(&world, t, &sel)).collect()),
+            );
+            if sel.expand_media {
+                let media = media_includes(&world, &found, &sel);
+                if !media.is_empty() {
+                    body.insert("includes".into(), json!({ "media": media }));
+                }
             }
         }
-    }
-    if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors));
-    }
-    drop(world);
-    caller.decorate(json(StatusCode::OK, Value::Object(body)))
+        if !errors.is_empty() {
+            body.insert("errors".into(), Value::Array(errors));
+        }
+        drop(world);
+        json(StatusCode::OK, Value::Object(body))
+    })
 }
 
 /// `GET /x/api/2/tweets/{id}`.
@@ -417,27 +410,25 @@ pub async fn lookup_one(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::LOOKUP) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let sel = Selection::from(&q);
-    let world = shared.world();
-    let body = match world.x_tweets.get(&id).filter(|t| !t.deleted) {
-        Some(t) => {
-            let mut body = json!({ "data": tweet_json(&world, t, &sel) });
-            if sel.expand_media {
-                let media = media_includes(&world, &[t], &sel);
-                if !media.is_empty() {
-                    body["includes"] = json!({ "media": media });
+    auth::guarded(&shared, &headers, auth::LOOKUP, |_| {
+        let sel = Selection::from(&q);
+        let world = shared.world();
+        let body = match world.x_tweets.get(&id).filter(|t| !t.deleted) {
+            Some(t) => {
+                let mut body = json!({ "data": tweet_json(&world, t, &sel) });
+                if sel.expand_media {
+                    let media = media_includes(&world, &[t], &sel);
+                    if !media.is_empty() {
+                        body["includes"] = json!({ "media": media });
+                    }
                 }
+                body
             }
-            body
-        }
-        None => json!({ "errors": [not_found_item(&id)] }),
-    };
-    drop(world);
-    caller.decorate(json(StatusCode::OK, body))
+            None => json!({ "errors": [not_found_item(&id)] }),
+        };
+        drop(world);
+        json(StatusCode::OK, body)
+    })
 }
 
 /// The timeline reaches back this many posts, as X's does.
@@ -469,12 +460,9 @@ pub async fn timeline(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::TIMELINE) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let resp = timeline_inner(&shared, &user_id, &q);
-    caller.decorate(resp)
+    auth::guarded(&shared, &headers, auth::TIMELINE, |_| {
+        timeline_inner(&shared, &user_id, &q)
+    })
 }
 
 fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -> Response {

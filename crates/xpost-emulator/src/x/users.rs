@@ -69,25 +69,23 @@ pub async fn me(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::ME) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let fields: Vec<&str> = q
-        .get("user.fields")
-        .map(|f| f.split(',').collect())
-        .unwrap_or_default();
-    let now = shared.clock.now_ms();
-    let mut world = shared.world();
-    let resp = match world.x_accounts.get_mut(&caller.user_id) {
-        Some(a) => {
-            settle_image(a, now);
-            json(StatusCode::OK, json!({ "data": user_json(a, &fields) }))
-        }
-        None => crate::respond::x_unauthorized(),
-    };
-    drop(world);
-    caller.decorate(resp)
+    auth::guarded(&shared, &headers, auth::ME, |caller| {
+        let fields: Vec<&str> = q
+            .get("user.fields")
+            .map(|f| f.split(',').collect())
+            .unwrap_or_default();
+        let now = shared.clock.now_ms();
+        let mut world = shared.world();
+        let resp = match world.x_accounts.get_mut(&caller.user_id) {
+            Some(a) => {
+                settle_image(a, now);
+                json(StatusCode::OK, json!({ "data": user_json(a, &fields) }))
+            }
+            None => crate::respond::x_unauthorized(),
+        };
+        drop(world);
+        resp
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,46 +102,41 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::UPDATE_ME) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let Ok(req) = serde_json::from_slice::<UpdateBody>(&body) else {
-        return caller.decorate(x_invalid("body", "JSON doesn't match expected schema"));
-    };
-    let too_long =
-        |v: &Option<String>, max: usize| v.as_ref().is_some_and(|s| s.chars().count() > max);
-    for (name, value, max) in [
-        ("name", &req.name, 50),
-        ("description", &req.description, 160),
-        ("url", &req.url, 100),
-        ("location", &req.location, 30),
-    ] {
-        if too_long(value, max) {
-            return caller.decorate(x_invalid(
-                name,
-                &format!("{name} must be at most {max} characters."),
-            ));
-        }
-    }
-    let mut world = shared.world();
-    let resp = match world.x_accounts.get_mut(&caller.user_id) {
-        Some(a) => {
-            if let Some(n) = req.name {
-                a.name = n;
+    auth::guarded(&shared, &headers, auth::UPDATE_ME, |caller| {
+        let Ok(req) = serde_json::from_slice::<UpdateBody>(&body) else {
+            return x_invalid("body", "JSON doesn't match expected schema");
+        };
+        let too_long =
+            |v: &Option<String>, max: usize| v.as_ref().is_some_and(|s| s.chars().count() > max);
+        for (name, value, max) in [
+            ("name", &req.name, 50),
+            ("description", &req.description, 160),
+            ("url", &req.url, 100),
+            ("location", &req.location, 30),
+        ] {
+            if too_long(value, max) {
+                return x_invalid(name, &format!("{name} must be at most {max} characters."));
             }
-            if let Some(d) = req.description {
-                a.description = d;
-            }
-            json(
-                StatusCode::OK,
-                json!({ "data": user_json(a, &["description"]) }),
-            )
         }
-        None => crate::respond::x_unauthorized(),
-    };
-    drop(world);
-    caller.decorate(resp)
+        let mut world = shared.world();
+        let resp = match world.x_accounts.get_mut(&caller.user_id) {
+            Some(a) => {
+                if let Some(n) = req.name {
+                    a.name = n;
+                }
+                if let Some(d) = req.description {
+                    a.description = d;
+                }
+                json(
+                    StatusCode::OK,
+                    json!({ "data": user_json(a, &["description"]) }),
+                )
+            }
+            None => crate::respond::x_unauthorized(),
+        };
+        drop(world);
+        resp
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,42 +151,40 @@ pub async fn profile_image(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match auth::authorize(&shared, &headers, auth::UPDATE_ME) {
-        Ok(c) => c,
-        Err(resp) => return *resp,
-    };
-    let Ok(req) = serde_json::from_slice::<ImageBody>(&body) else {
-        return caller.decorate(x_invalid("media_id", "JSON doesn't match expected schema"));
-    };
-    let now = shared.clock.now_ms();
-    let mut world = shared.world();
-    let sha = match world.x_media.get(&req.media_id) {
-        Some(m)
-            if m.owner == caller.user_id
-                && m.kind() == "photo"
-                && !m.bytes.is_empty()
-                && processing_state(&shared, m, now).0 == "succeeded" =>
-        {
-            Sha256::digest(&m.bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        }
-        _ => {
-            drop(world);
-            return caller.decorate(x_invalid("media_id", "Your media IDs are invalid."));
-        }
-    };
-    let resp = match world.x_accounts.get_mut(&caller.user_id) {
-        Some(a) => {
-            a.pending_image = Some((now + IMAGE_DELAY_MS, sha));
-            json(
-                StatusCode::OK,
-                json!({ "data": user_json(a, &["profile_image_url"]) }),
-            )
-        }
-        None => crate::respond::x_unauthorized(),
-    };
-    drop(world);
-    caller.decorate(resp)
+    auth::guarded(&shared, &headers, auth::UPDATE_ME, |caller| {
+        let Ok(req) = serde_json::from_slice::<ImageBody>(&body) else {
+            return x_invalid("media_id", "JSON doesn't match expected schema");
+        };
+        let now = shared.clock.now_ms();
+        let mut world = shared.world();
+        let sha = match world.x_media.get(&req.media_id) {
+            Some(m)
+                if m.owner == caller.user_id
+                    && m.kind() == "photo"
+                    && !m.bytes.is_empty()
+                    && processing_state(&shared, m, now).0 == "succeeded" =>
+            {
+                Sha256::digest(&m.bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            }
+            _ => {
+                drop(world);
+                return x_invalid("media_id", "Your media IDs are invalid.");
+            }
+        };
+        let resp = match world.x_accounts.get_mut(&caller.user_id) {
+            Some(a) => {
+                a.pending_image = Some((now + IMAGE_DELAY_MS, sha));
+                json(
+                    StatusCode::OK,
+                    json!({ "data": user_json(a, &["profile_image_url"]) }),
+                )
+            }
+            None => crate::respond::x_unauthorized(),
+        };
+        drop(world);
+        resp
+    })
 }
