@@ -129,37 +129,23 @@ async fn latency_and_slow_200_delay_the_answer() {
     let emu = start().await;
     let http = client();
     let (_, x, _) = x_login(&emu, &http, "f3").await;
-    fault(
-        &emu,
-        &http,
-        j!({"platform": "x", "path_prefix": "/2/users/me", "status": 200, "latency_ms": 300}),
-    )
-    .await;
-    let t = Instant::now();
-    let resp = http
-        .get(format!("{}/x/api/2/users/me", emu.base_url))
-        .bearer_auth(&x)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    assert!(t.elapsed() >= Duration::from_millis(300));
-
-    fault(
-        &emu,
-        &http,
-        j!({"platform": "x", "path_prefix": "/2/users/me", "status": 503, "latency_ms": 200}),
-    )
-    .await;
-    let t = Instant::now();
-    let resp = http
-        .get(format!("{}/x/api/2/users/me", emu.base_url))
-        .bearer_auth(&x)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 503);
-    assert!(t.elapsed() >= Duration::from_millis(200));
+    for (status, latency_ms) in [(200_u16, 300_u64), (503, 200)] {
+        fault(
+            &emu,
+            &http,
+            j!({"platform": "x", "path_prefix": "/2/users/me", "status": status, "latency_ms": latency_ms}),
+        )
+        .await;
+        let t = Instant::now();
+        let resp = http
+            .get(format!("{}/x/api/2/users/me", emu.base_url))
+            .bearer_auth(&x)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        assert!(t.elapsed() >= Duration::from_millis(latency_ms));
+    }
     emu.shutdown().await;
 }
 
