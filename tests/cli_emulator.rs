@@ -3,16 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
 
-/// `target/<profile>/examples/xpost`, built by `cargo test` with the tests.
-fn xpost() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir.join("examples").join("xpost")
-}
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
 /// The emulator process; killed when dropped.
 struct Emulator {
@@ -28,7 +22,7 @@ impl Drop for Emulator {
 }
 
 fn start(extra: &[&str]) -> Emulator {
-    let mut child = Command::new(xpost())
+    let mut child = Command::new(common::xpost())
         .args(["emulator", "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -58,15 +52,11 @@ async fn prints_its_address_and_serves_the_admin_api_and_oauth() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let account: serde_json::Value = http
-        .post(format!("{}/admin/instagram/accounts", emu.base))
-        .json(&serde_json::json!({"username": "alice"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = json(
+        http.post(format!("{}/admin/instagram/accounts", emu.base))
+            .json(&serde_json::json!({"username": "alice"})),
+    )
+    .await;
     let user_id = account["user_id"]
         .as_str()
         .expect("ids are JSON strings")
@@ -102,21 +92,17 @@ async fn prints_its_address_and_serves_the_admin_api_and_oauth() {
     assert!(location.contains("state=s-123"), "{location}");
     let code = url_param(&location, "code");
 
-    let token: serde_json::Value = http
-        .post(format!("{}/instagram/api/oauth/access_token", emu.base))
-        .form(&[
-            ("client_id", "xpost-emulator"),
-            ("client_secret", "xpost-emulator-secret"),
-            ("grant_type", "authorization_code"),
-            ("redirect_uri", "http://127.0.0.1:9/callback"),
-            ("code", code.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = json(
+        http.post(format!("{}/instagram/api/oauth/access_token", emu.base))
+            .form(&[
+                ("client_id", "xpost-emulator"),
+                ("client_secret", "xpost-emulator-secret"),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", "http://127.0.0.1:9/callback"),
+                ("code", code.as_str()),
+            ]),
+    )
+    .await;
     let token = token["data"][0]["access_token"]
         .as_str()
         .unwrap()
@@ -137,14 +123,7 @@ async fn prints_its_address_and_serves_the_admin_api_and_oauth() {
     assert_eq!(me["user_id"], user_id.as_str());
     assert_eq!(me["username"], "alice");
 
-    let tokens: serde_json::Value = http
-        .get(format!("{}/admin/tokens", emu.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = json(http.get(format!("{}/admin/tokens", emu.base))).await;
     assert!(
         tokens
             .as_array()
@@ -156,12 +135,17 @@ async fn prints_its_address_and_serves_the_admin_api_and_oauth() {
 
 #[test]
 fn a_bad_listen_address_is_one_line_and_non_zero() {
-    let out = Command::new(xpost())
+    let out = Command::new(common::xpost())
         .args(["emulator", "--listen", "not-an-address"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+}
+
+/// Sends `request` and reads its JSON answer.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 fn url_param(url: &str, name: &str) -> String {

@@ -3,25 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// `target/<profile>/examples/xpost`, built by `cargo test` with the tests.
-fn xpost() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let bin = profile_dir.join("examples").join("xpost");
-    assert!(
-        bin.is_file(),
-        "{} missing: run `cargo test` (it builds examples)",
-        bin.display()
-    );
-    bin
-}
-
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(xpost())
+    let mut child = Command::new(common::xpost())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
