@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --prefix crates/xpost-transform/tests/oracle --no-audit --no-fund --loglevel=error
 cargo build --release --locked --example xpost
-cargo run --release --manifest-path bench/Cargo.toml -- "$@"
+cargo run --release --manifest-path bench/Cargo.toml -- --xpost "${CARGO_TARGET_DIR:-target}/release/examples/xpost" "$@"

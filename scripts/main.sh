@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --example xpost --example ig_list_media --example x_post
-bin=target/release/examples
+bin="${CARGO_TARGET_DIR:-target}/release/examples"
 xpost=$bin/xpost
 
 echo "== 1. xpost text parse (contract section 1)"
