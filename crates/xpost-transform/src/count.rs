@@ -135,25 +135,24 @@ pub fn is_valid_tweet_text(text: &str, config: &Config) -> bool {
 fn walk(text: &str, config: &Config, emoji: bool, known_urls: Option<&[Entity]>) -> (Walk, usize) {
     let urls = match known_urls {
         Some(urls) => Cow::Borrowed(urls),
-        None => urls_of(text),
+        None => Cow::Owned(crate::extract::urls(text)),
     };
     let walk = Walker::new(text, config, emoji, true, urls).run();
     if walk.nfc_ok {
         let len16 = walk.len16;
         return (walk, len16);
     }
-    let nfc = to_nfc(text);
-    let walk = Walker::new(&nfc, config, emoji, false, urls_of(&nfc)).run();
+    // Only text that is not NFC gets here, which is rare: normalize it whole.
+    let nfc: String = text.nfc().collect();
+    let walk = Walker::new(
+        &nfc,
+        config,
+        emoji,
+        false,
+        Cow::Owned(crate::extract::urls(&nfc)),
+    )
+    .run();
     (walk, crate::utf16::len(text))
-}
-
-/// The URLs of `text`, without extracting when none is possible.
-fn urls_of(text: &str) -> Cow<'static, [Entity]> {
-    if may_have_url(text) {
-        Cow::Owned(crate::extract::urls(text))
-    } else {
-        Cow::Borrowed(&[])
-    }
 }
 
 /// [`parse_tweet`] for a caller that already extracted the URLs of `text`
@@ -182,83 +181,13 @@ fn is_invalid(unit: u32) -> bool {
     matches!(unit, 0xFFFE | 0xFEFF | 0xFFFF)
 }
 
-/// The text in NFC, borrowed when it already is.
-///
-/// Normalization only changes text between two "boundaries", characters
-/// with combining class 0 and an NFC quick-check answer of Yes (nothing
-/// before one can interact with anything after it). So the text is checked
-/// segment by segment, a segment is normalized only when a character in it
-/// is not plainly NFC, and the string is allocated only when a segment
-/// actually changes.
-fn to_nfc(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let mut at = first_non_ascii(bytes);
-    if at == bytes.len() {
-        return Cow::Borrowed(text);
-    }
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    // Every ASCII character is a boundary.
-    let mut boundary = at.saturating_sub(1);
-    let mut last_class = 0;
-    let boundaries: &[u64; 1024] = &BMP_BOUNDARIES;
-    while let Some(&byte) = bytes.get(at) {
-        if byte < 0x80 {
-            (boundary, last_class) = (at, 0);
-            at += 1;
-            continue;
-        }
-        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-            break;
-        };
-        if is_boundary(c, boundaries) {
-            (boundary, last_class) = (at, 0);
-            at += c.len_utf8();
-            continue;
-        }
-        let class = canonical_combining_class(c);
-        let quick_yes = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
-        if quick_yes && class != 0 && last_class <= class {
-            last_class = class;
-            at += c.len_utf8();
-            continue;
-        }
-        let end = next_boundary(text, at + c.len_utf8());
-        let segment = &text[boundary..end];
-        if !segment.nfc().eq(segment.chars()) {
-            let nfc = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
-            nfc.push_str(&text[copied..boundary]);
-            nfc.extend(segment.nfc());
-            copied = end;
-        }
-        (boundary, last_class, at) = (end, 0, end);
-    }
-    match out {
-        Some(mut nfc) => {
-            nfc.push_str(&text[copied..]);
-            Cow::Owned(nfc)
-        }
-        None => Cow::Borrowed(text),
-    }
-}
-
-/// Byte offset of the first boundary (see [`to_nfc`]) at or after `from`.
+/// Byte offset of the first normalization boundary (see [`plain_starter`])
+/// at or after `from`.
 fn next_boundary(text: &str, from: usize) -> usize {
     text[from..]
         .char_indices()
         .find(|&(_, c)| plain_starter(c))
         .map_or(text.len(), |(i, _)| from + i)
-}
-
-/// False when `text` cannot hold a URL: every domain ends in a dot followed
-/// by its top-level domain, which begins with a letter (ASCII or not).
-fn may_have_url(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'.', bytes).any(|at| {
-        bytes
-            .get(at + 1)
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
-    })
 }
 
 /// Whether `c` is a normalization boundary: combining class 0 and NFC
@@ -597,8 +526,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Keeps track of normalization segments (see [`to_nfc`]) and clears
-    /// `nfc_ok` when the segment holding `c`, at byte `at`, changes under NFC.
+    /// Keeps track of normalization segments and clears `nfc_ok` when the
+    /// segment holding `c`, at byte `at`, changes under NFC. Normalization
+    /// only changes text between two boundaries (see [`plain_starter`]), so a
+    /// segment is normalized and compared only when a character in it is not
+    /// plainly NFC.
     fn check_nfc_char(&mut self, at: usize, c: char) {
         if is_boundary(c, self.boundaries) {
             (self.nfc_boundary, self.nfc_class) = (at, 0);
@@ -880,10 +812,12 @@ mod tests {
 
     #[test]
     fn url_precheck() {
-        assert!(!may_have_url("The end. Then 3.5 and ... a.1"));
-        assert!(may_have_url("see example.com"));
-        assert!(may_have_url("example.рф"));
-        assert!(may_have_url("t.co"));
+        assert!(!crate::extract::has_url_candidate(
+            "The end. Then 3.5 and ... a.1"
+        ));
+        assert!(crate::extract::has_url_candidate("see example.com"));
+        assert!(crate::extract::has_url_candidate("example.рф"));
+        assert!(crate::extract::has_url_candidate("t.co"));
         for text in [
             "x.1",
             "a. b",
@@ -891,42 +825,17 @@ mod tests {
             "http://1.2.3.4/",
             "http://127.0.0.1:8080/a",
         ] {
-            assert!(!may_have_url(text), "{text}");
+            assert!(!crate::extract::has_url_candidate(text), "{text}");
             assert!(crate::extract::urls(text).is_empty(), "{text}");
-        }
-    }
-
-    #[test]
-    fn nfc_shortcut_matches_full_normalization() {
-        for text in [
-            "e\u{301}",
-            "ab\u{301}\u{316}",
-            "é\u{316}\u{301}x",
-            "\u{1100}\u{1161}",
-            "가\u{11A8}",
-            "\u{B47}\u{B3E}",
-            "x\u{958}y",
-            "déjà vu",
-        ] {
-            let full: String = text.nfc().collect();
-            assert_eq!(to_nfc(text), full, "{text:?}");
         }
     }
 
     proptest! {
         #[test]
-        fn nfc_shortcut_agrees(
-            text in "[a-eAéÅか\u{300}-\u{36F}\u{1100}-\u{1175}\u{11A8}-\u{11C2}가-갛\u{B47}\u{B3E}\u{B4B}\u{958}\u{93C}\u{915}\u{212B}\u{3099}\u{1F71}\u{FB2C}\u{5B0}-\u{5C2}😀]{0,16}"
-        ) {
-            let full: String = text.nfc().collect();
-            prop_assert_eq!(to_nfc(&text), full);
-        }
-
-        #[test]
         fn url_precheck_never_hides_a_url(
             text in "([a-zA-Zé0-9:/ ]{0,6}[.。][a-zA-Z0-9 .()東]{0,5}){0,4}"
         ) {
-            if !may_have_url(&text) {
+            if !crate::extract::has_url_candidate(&text) {
                 prop_assert!(crate::extract::urls(&text).is_empty());
             }
         }

@@ -77,9 +77,16 @@ pub(crate) fn find(text: &str, out: &mut Vec<Entity>) {
     }
 }
 
-/// Whether `text` has any chance of holding a URL (the library's own fast path).
+/// Whether `text` has any chance of holding a URL: every domain ends in a
+/// dot followed by its top-level domain, which begins with a letter (ASCII
+/// or not), so text without such a dot has none.
 pub(crate) fn has_candidate(text: &str) -> bool {
-    memchr(b'.', text.as_bytes()).is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'.', bytes).any(|at| {
+        bytes
+            .get(at + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+    })
 }
 
 /// The rest of the chain after `dot`: the end of the domain if a label after
