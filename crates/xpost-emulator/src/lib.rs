@@ -45,7 +45,6 @@
 //! ```
 
 mod admin;
-pub mod cli;
 mod clock;
 mod config;
 mod error;

@@ -1,6 +1,6 @@
-//! `xpost emulator`: the command-line front of the emulator (contract section 2).
+//! `xpost emulator`: a local Instagram and X (see `docs/emulator.md`).
 //!
-//! The front-end binary parses [`EmulatorArgs`] and calls [`run`] (blocking) or
+//! The front-end parses [`EmulatorArgs`] and calls [`run`] (blocking) or
 //! [`serve`] (inside its own runtime). Once the socket accepts connections, one line
 //! `listening on http://127.0.0.1:PORT` goes to stdout; the server then runs until
 //! SIGINT or SIGTERM.
@@ -9,8 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::io::Write;
 
-use crate::error::EmulatorError;
-use crate::server::Emulator;
+use xpost_emulator::{Emulator, EmulatorError};
 
 /// Options of `xpost emulator`.
 #[derive(Clone, clap::Args)]
@@ -143,7 +142,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_contract_and_debug_hides_the_secret() {
+    fn defaults_are_the_documented_ones_and_debug_hides_the_secret() {
         let cli = Cli::parse_from(["xpost", "--client-secret", "s3cr3t-value"]);
         assert_eq!(cli.args.listen, "127.0.0.1:0");
         assert_eq!(cli.args.client_id, "xpost-emulator");

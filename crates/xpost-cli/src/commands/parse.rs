@@ -1,4 +1,4 @@
-//! `xpost text parse`: JSON Lines in, one report per line out (contract §1).
+//! `xpost text parse`: JSON Lines in, one report per line out (see `docs/cli.md`).
 //!
 //! Lines are read in batches; each batch is split between the machine's
 //! cores and the answers are written back in input order, so the output is

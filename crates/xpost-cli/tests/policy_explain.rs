@@ -1,8 +1,7 @@
-//! The `xpost policy explain` front-end module, compiled and run here.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, dead_code)]
+//! `xpost policy explain`, run in-process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../../examples/xpost/policy.rs"]
-mod policy;
+use xpost_cli::commands::policy;
 
 use clap::Parser;
 

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use xpost_emulator::cli::{EmulatorArgs, serve};
+use xpost_cli::commands::emulator::{EmulatorArgs, serve};
 
 #[tokio::test]
 async fn announces_the_real_port_serves_and_stops() {

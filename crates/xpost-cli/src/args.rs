@@ -1,0 +1,35 @@
+//! The command line's shape: the top-level parser and its subcommands.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{emulator, fit, parse, policy};
+
+/// Cross-post an Instagram account to X.
+#[derive(Debug, Parser)]
+#[command(name = "xpost", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Text tools: exact twitter-text counting, extraction and fitting.
+    #[command(subcommand)]
+    Text(TextCommand),
+    /// Serve a local Instagram and X with an admin API until SIGINT/SIGTERM.
+    Emulator(emulator::EmulatorArgs),
+    /// Link policy: see what the settings decide for a post, and why.
+    Policy(policy::PolicyArgs),
+}
+
+/// `xpost text ...`
+#[derive(Debug, Subcommand)]
+pub enum TextCommand {
+    /// Count and extract entities: JSON Lines `{"text": ...}` on stdin, one report per line on stdout.
+    Parse(parse::ParseArgs),
+    /// Fit a caption (stdin) into a tweet, or split it into a thread.
+    Fit(Box<fit::FitArgs>),
+}

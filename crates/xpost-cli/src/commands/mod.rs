@@ -1,0 +1,6 @@
+//! One module per command; each has its clap arguments and a `run` function.
+
+pub mod emulator;
+pub mod fit;
+pub mod parse;
+pub mod policy;

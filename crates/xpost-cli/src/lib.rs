@@ -1,0 +1,83 @@
+//! The `xpost` command line as a library.
+//!
+//! The binary (`examples/xpost`) is a few lines that call [`main`]; everything a
+//! command does lives here, one module per command under [`commands`], so that the
+//! commands can be tested in-process and embedded in other front-ends. Nothing
+//! below this crate knows about `clap`: argument types are defined here and turned
+//! into the lower crates' own configuration types.
+//!
+//! Every failure ends as one human-readable line on stderr and a non-zero exit
+//! code (see [`ExitStatus`]); no command panics on bad input.
+//!
+//! ```
+//! use clap::Parser;
+//! use xpost_cli::Cli;
+//!
+//! let cli = Cli::try_parse_from(["xpost", "text", "parse", "--config", "v3"]);
+//! assert!(cli.is_ok());
+//! ```
+
+pub mod args;
+pub mod commands;
+mod error;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, TextCommand};
+pub use error::CliError;
+
+/// How a command ended, as the process reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExitStatus {
+    /// Everything succeeded (exit code 0).
+    Success,
+    /// The command ran, but some of its input was refused (exit code 1), e.g. a
+    /// `text parse` line that is not valid JSON.
+    Partial,
+    /// The command could not do its job (exit code 2); the cause went to stderr.
+    Failure,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Partial => ExitCode::from(1),
+            ExitStatus::Failure => ExitCode::from(2),
+        }
+    }
+}
+
+/// Runs one parsed command line.
+///
+/// # Errors
+/// [`CliError`] with the one-line cause when the command could not do its job.
+pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
+    let all_ok = match cli.command {
+        Command::Text(TextCommand::Parse(args)) => commands::parse::run(&args)?,
+        Command::Text(TextCommand::Fit(args)) => commands::fit::run(*args).map(|()| true)?,
+        Command::Emulator(args) => commands::emulator::run(args).map(|()| true)?,
+        Command::Policy(args) => commands::policy::run(args).map(|()| true)?,
+    };
+    Ok(if all_ok {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    })
+}
+
+/// The whole program: parses `std::env::args`, runs the command, prints a failure
+/// as `xpost: CAUSE` on stderr and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(cause) => {
+            eprintln!("xpost: {cause}");
+            ExitStatus::Failure.into()
+        }
+    }
+}
