@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// How long to stay away after a throttle answer whose usage headers give no
 /// regain time (or that has none, like a bare HTTP 429): five minutes.
@@ -20,32 +20,32 @@ pub const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(5 * 60);
 /// creation failed (2207032), media not found (2207006).
 const NEW_CONTAINER_SUBCODES: [i64; 4] = [2_207_020, 2_207_053, 2_207_032, 2_207_006];
 
-/// The `error` object of a Graph error body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The `error` object of a Graph error body; serializes back to that shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GraphError {
     /// Human-readable text, often starting `(#<code>)`.
     #[serde(default)]
     pub message: String,
     /// `OAuthException`, `IGApiException`, `GraphMethodException`…
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
     /// The Graph error code, the primary key of classification.
     pub code: i64,
     /// Refines `code` (for example 463 for an expired token).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_subcode: Option<i64>,
     /// Instagram's own transient hint (not always right: 9007 says `false`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_transient: Option<bool>,
     /// A title meant for the end user.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_user_title: Option<String>,
     /// A message meant for the end user.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_user_msg: Option<String>,
     /// Meta's trace id, to quote in bug reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbtrace_id: Option<String>,
     /// The HTTP status the error came with (not part of the JSON).
     #[serde(skip, default = "default_status")]
@@ -363,7 +363,11 @@ impl Error {
     /// the same response's headers, which supplies the regain time.
     pub fn from_response(status: u16, body: &[u8], usage: Option<&crate::RateBudget>) -> Self {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        from_error_body(status, body, usage.and_then(crate::RateBudget::throttle_wait))
+        from_error_body(
+            status,
+            body,
+            usage.and_then(crate::RateBudget::throttle_wait),
+        )
     }
 
     pub(crate) fn network(source: reqwest::Error) -> Self {
@@ -466,12 +470,13 @@ struct GraphEnvelope {
 /// Turns a non-2xx answer into an error: Graph shape, legacy OAuth shape, or
 /// unexpected (body kept). HTTP 429 is a throttle whatever the body says.
 pub(crate) fn from_error_body(status: StatusCode, body: &[u8], regain: Option<Duration>) -> Error {
-    let graph = serde_json::from_slice::<GraphEnvelope>(body)
-        .ok()
-        .map(|GraphEnvelope { mut error }| {
-            error.status = status.as_u16();
-            error
-        });
+    let graph =
+        serde_json::from_slice::<GraphEnvelope>(body)
+            .ok()
+            .map(|GraphEnvelope { mut error }| {
+                error.status = status.as_u16();
+                error
+            });
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Error::RateLimited {
             retry_after: regain,
@@ -603,7 +608,10 @@ mod tests {
         assert_eq!(DEFAULT_THROTTLE_WAIT, Duration::from_secs(300));
         let publishing = Error::from_graph(graph(9, Some(2_207_042), "daily limit"), None);
         assert!(matches!(publishing, Error::RateLimited { .. }));
-        assert_eq!(publishing.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
+        assert_eq!(
+            publishing.retry_kind(),
+            RetryKind::After(DEFAULT_THROTTLE_WAIT)
+        );
         let spam = Error::from_graph(graph(4, Some(2_207_051), "spam"), None);
         assert_eq!(spam.retry_kind(), RetryKind::Never);
     }
@@ -641,7 +649,13 @@ mod tests {
     fn a_bare_429_is_a_throttle_with_the_default_wait() {
         let error = from_error_body(StatusCode::TOO_MANY_REQUESTS, b"Too Many Requests", None);
         assert!(
-            matches!(error, Error::RateLimited { retry_after: None, source: None }),
+            matches!(
+                error,
+                Error::RateLimited {
+                    retry_after: None,
+                    source: None
+                }
+            ),
             "{error:?}"
         );
         assert_eq!(error.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
@@ -656,14 +670,21 @@ mod tests {
         );
         let graph_body = br#"{"error":{"message":"m","type":"OAuthException","code":100}}"#;
         let error = from_error_body(StatusCode::TOO_MANY_REQUESTS, graph_body, None);
-        assert_eq!(error.graph_error().map(|g| (g.code, g.status)), Some((100, 429)));
+        assert_eq!(
+            error.graph_error().map(|g| (g.code, g.status)),
+            Some((100, 429))
+        );
         assert_eq!(error.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
     }
 
     #[test]
     fn rejected_cursors_restart_from_a_time_bound() {
         for error in [
-            graph(100, None, "(#100) The parameter cursor value QVFI is invalid"),
+            graph(
+                100,
+                None,
+                "(#100) The parameter cursor value QVFI is invalid",
+            ),
             graph(100, None, "Invalid after Cursor"),
             graph(2642, None, "(#2642) Invalid cursors values"),
         ] {
@@ -672,7 +693,10 @@ mod tests {
             assert_eq!(error.retry_kind(), RetryKind::RestartFromTimeBound);
             assert!(!error.is_retryable() && !error.needs_reauth());
         }
-        let other = Error::from_graph(graph(100, None, "(#100) Tried accessing nonexisting field"), None);
+        let other = Error::from_graph(
+            graph(100, None, "(#100) Tried accessing nonexisting field"),
+            None,
+        );
         assert!(matches!(other, Error::BadRequest { .. }));
     }
 
@@ -685,7 +709,10 @@ mod tests {
             (24, 2_207_006),
         ] {
             let error = Error::from_graph(graph(code, Some(subcode), "x"), None);
-            assert!(matches!(error, Error::ContainerUnusable { .. }), "{subcode}");
+            assert!(
+                matches!(error, Error::ContainerUnusable { .. }),
+                "{subcode}"
+            );
             assert_eq!(error.retry_kind(), RetryKind::NewContainer, "{subcode}");
         }
         let expired = Error::ContainerFailed {

@@ -1,7 +1,7 @@
 //! The media model: posts, carousel children and stories.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use jiff::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{IgMediaId, IgUserId};
 

@@ -23,7 +23,14 @@ use crate::error::Error;
 /// The query parameters that say where a page starts. Everything else in a
 /// paging link (the fields, the limit, the access token) comes from the
 /// caller's own query instead.
-const POSITION_PARAMS: &[&str] = &["after", "before", "since", "until", "__paging_token", "offset"];
+const POSITION_PARAMS: &[&str] = &[
+    "after",
+    "before",
+    "since",
+    "until",
+    "__paging_token",
+    "offset",
+];
 
 /// An opaque position in a listing: a cursor, a time bound, or both. Persist
 /// it (it serializes as a plain string, see [`Cursor::as_str`]) to resume later.
@@ -37,7 +44,8 @@ impl Cursor {
     /// as an `after` cursor.
     pub fn new(stored: impl Into<String>) -> Self {
         let stored = stored.into();
-        if !stored.is_empty() && Self::pairs(&stored).all(|(key, _)| position_param(&key).is_some()) {
+        if !stored.is_empty() && Self::pairs(&stored).all(|(key, _)| position_param(&key).is_some())
+        {
             Self(stored)
         } else {
             Self::after(stored)
@@ -75,11 +83,16 @@ impl Cursor {
     }
 
     fn pairs(encoded: &str) -> impl Iterator<Item = (String, String)> + '_ {
-        url::form_urlencoded::parse(encoded.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
+        url::form_urlencoded::parse(encoded.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
     }
 
     fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+        Self(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        )
     }
 
     /// The position a paging link points at, if it names one.
@@ -93,7 +106,9 @@ impl Cursor {
         if pairs.is_empty() {
             None
         } else {
-            Some(Self::encode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            Some(Self::encode(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ))
         }
     }
 }
@@ -260,9 +275,13 @@ mod tests {
 
         assert_eq!(page(r#"{"data":[]}"#).unwrap().next, None);
 
-        let link_only = page(r#"{"data":[],"paging":{"next":"https://x/?until=5&after=zz"}}"#).unwrap();
+        let link_only =
+            page(r#"{"data":[],"paging":{"next":"https://x/?until=5&after=zz"}}"#).unwrap();
         let params: Vec<_> = link_only.next.as_ref().unwrap().params().collect();
-        assert_eq!(params, [("until", "5".to_owned()), ("after", "zz".to_owned())]);
+        assert_eq!(
+            params,
+            [("until", "5".to_owned()), ("after", "zz".to_owned())]
+        );
     }
 
     #[test]
@@ -280,9 +299,16 @@ mod tests {
         );
         assert!(!next.as_str().contains("SECRET") && !next.as_str().contains("metric"));
         assert_eq!(Cursor::new(next.as_str()), next, "the stored form restores");
-        assert!(time_paged.previous.unwrap().as_str().contains("until=1699430350"));
+        assert!(
+            time_paged
+                .previous
+                .unwrap()
+                .as_str()
+                .contains("until=1699430350")
+        );
 
-        let unfollowable = r#"{"data":[1],"paging":{"next":"https://x/?access_token=SECRET&limit=2"}}"#;
+        let unfollowable =
+            r#"{"data":[1],"paging":{"next":"https://x/?access_token=SECRET&limit=2"}}"#;
         let error = page(unfollowable).unwrap_err().to_string();
         assert!(error.contains("no position"), "{error}");
         assert!(!error.contains("SECRET"));

@@ -109,8 +109,14 @@ mod tests {
         let signed = sign(&payload, &creds("app-secret")).unwrap();
         let request = verify(&signed, &creds("app-secret")).unwrap();
         assert_eq!(request.user_id.as_deref(), Some("218471"));
-        assert_eq!(request.issued_at.map(Timestamp::as_second), Some(1_291_836_800));
-        assert_eq!(request.expires.map(Timestamp::as_second), Some(1_291_840_400));
+        assert_eq!(
+            request.issued_at.map(Timestamp::as_second),
+            Some(1_291_836_800)
+        );
+        assert_eq!(
+            request.expires.map(Timestamp::as_second),
+            Some(1_291_840_400)
+        );
 
         assert!(matches!(
             verify(&signed, &creds("other")),
