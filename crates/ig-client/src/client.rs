@@ -114,7 +114,7 @@ impl IgClient {
         if status.is_success() {
             Ok(body)
         } else {
-            let regain = usage.as_ref().and_then(RateBudget::regain_access_in);
+            let regain = usage.as_ref().and_then(RateBudget::throttle_wait);
             Err(from_error_body(status, &body, regain))
         }
     }
@@ -136,10 +136,10 @@ impl IgClient {
                 Err(error)
                     if retry
                         && attempt < self.config.retry.max_retries
-                        && error.retry_kind() == RetryKind::Backoff
-                        // Calls made while throttled extend the block, so a
-                        // rate limit is left to the caller even without a delay.
-                        && !matches!(error, Error::RateLimited { .. }) =>
+                        // Only `Backoff` is retried here: a throttle is always
+                        // `After` (minutes), because calls made while
+                        // throttled extend the block.
+                        && error.retry_kind() == RetryKind::Backoff =>
                 {
                     tokio::time::sleep(self.config.retry.delay(attempt)).await;
                     attempt += 1;

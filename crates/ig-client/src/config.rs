@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
+use jiff::Timestamp;
 use url::Url;
 
 use crate::error::Error;
@@ -27,7 +27,7 @@ pub const DEFAULT_CDN_HOST_SUFFIXES: &[&str] = &["cdninstagram.com", "fbcdn.net"
 /// Where time comes from, so token expiry can be tested without waiting.
 pub trait Clock: fmt::Debug + Send + Sync {
     /// The current instant.
-    fn now(&self) -> OffsetDateTime;
+    fn now(&self) -> Timestamp;
 }
 
 /// The system clock.
@@ -35,8 +35,8 @@ pub trait Clock: fmt::Debug + Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
     }
 }
 

@@ -7,34 +7,45 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// The `error` object of a Graph error body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// How long to stay away after a throttle answer whose usage headers give no
+/// regain time (or that has none, like a bare HTTP 429): five minutes.
+/// Retrying sooner is worse than useless, because calls made while throttled
+/// count against the budget and extend the block.
+pub const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(5 * 60);
+
+/// Publishing subcodes after which only a new container helps: media or
+/// container expired (2207020), unknown upload error (2207053), container
+/// creation failed (2207032), media not found (2207006).
+const NEW_CONTAINER_SUBCODES: [i64; 4] = [2_207_020, 2_207_053, 2_207_032, 2_207_006];
+
+/// The `error` object of a Graph error body; serializes back to that shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GraphError {
     /// Human-readable text, often starting `(#<code>)`.
     #[serde(default)]
     pub message: String,
     /// `OAuthException`, `IGApiException`, `GraphMethodException`…
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
     /// The Graph error code, the primary key of classification.
     pub code: i64,
     /// Refines `code` (for example 463 for an expired token).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_subcode: Option<i64>,
     /// Instagram's own transient hint (not always right: 9007 says `false`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_transient: Option<bool>,
     /// A title meant for the end user.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_user_title: Option<String>,
     /// A message meant for the end user.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_user_msg: Option<String>,
     /// Meta's trace id, to quote in bug reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbtrace_id: Option<String>,
     /// The HTTP status the error came with (not part of the JSON).
     #[serde(skip, default = "default_status")]
@@ -106,10 +117,18 @@ pub enum RetryKind {
     Never,
     /// Retry with jittered exponential back-off.
     Backoff,
-    /// Retry no earlier than this, as the platform said.
+    /// Retry no earlier than this: the platform's regain time, or
+    /// [`DEFAULT_THROTTLE_WAIT`] for a throttle that named none.
     After(Duration),
     /// The user must log in again (or grant a permission) first.
     Reauth,
+    /// The stored paging position is no longer accepted: list again from a
+    /// time bound ([`Cursor::since`](crate::Cursor::since) or
+    /// [`MediaQuery::since`](crate::MediaQuery::since)) instead.
+    RestartFromTimeBound,
+    /// The publishing container is unusable: create a new one from the
+    /// original media, then publish that.
+    NewContainer,
 }
 
 /// Everything that can go wrong talking to Instagram.
@@ -134,11 +153,30 @@ pub enum Error {
         #[source]
         source: Box<GraphError>,
     },
-    /// A rate limit or quota is exhausted; calls made now extend the block.
-    #[error("rate limited{}: {source}", retry_after.map(|d| format!(" for {}s", d.as_secs())).unwrap_or_default())]
+    /// A rate limit or quota is exhausted (Graph codes 4, 17, 32, 613,
+    /// 80001–80099, 9; or a bare HTTP 429); calls made now extend the block.
+    #[error("rate limited{}{}", retry_after.map(|d| format!(" for {}s", d.as_secs())).unwrap_or_default(), source.as_deref().map(|g| format!(": {g}")).unwrap_or_default())]
     RateLimited {
-        /// The usage headers' estimated time to regain access, if sent.
+        /// The usage headers' estimated time to regain access, if they gave
+        /// one; otherwise [`Error::retry_kind`] waits [`DEFAULT_THROTTLE_WAIT`].
         retry_after: Option<Duration>,
+        /// The Graph error; `None` for a 429 without a Graph body.
+        #[source]
+        source: Option<Box<GraphError>>,
+    },
+    /// A stored paging cursor is no longer accepted (Graph code 100 about the
+    /// cursor, or 2642 "Invalid cursors values"). The listing is not over:
+    /// restart it from a time bound.
+    #[error("paging cursor no longer accepted: {source}")]
+    CursorExpired {
+        /// The Graph error.
+        #[source]
+        source: Box<GraphError>,
+    },
+    /// The publishing container expired or its upload failed for good
+    /// (subcodes 2207020, 2207053, 2207032, 2207006): make a new container.
+    #[error("publishing container unusable, create a new one: {source}")]
+    ContainerUnusable {
         /// The Graph error.
         #[source]
         source: Box<GraphError>,
@@ -264,19 +302,24 @@ impl Error {
             }
             Self::AuthorizationDenied { .. } | Self::StateMismatch => RetryKind::Reauth,
             Self::RefreshNotAllowed(_) => RetryKind::Never,
-            Self::RateLimited {
-                retry_after: Some(after),
-                ..
-            } => RetryKind::After(*after),
-            Self::RateLimited {
-                retry_after: None, ..
-            } => RetryKind::Backoff,
+            // Never `Backoff`: an immediate retry while throttled extends the block.
+            Self::RateLimited { retry_after, .. } => {
+                RetryKind::After(retry_after.unwrap_or(DEFAULT_THROTTLE_WAIT))
+            }
+            Self::CursorExpired { .. } => RetryKind::RestartFromTimeBound,
+            Self::ContainerUnusable { .. } => RetryKind::NewContainer,
+            Self::ContainerFailed {
+                status_code,
+                status,
+            } if status_code == "EXPIRED"
+                || status.as_deref().is_some_and(names_new_container_subcode) =>
+            {
+                RetryKind::NewContainer
+            }
             Self::Transient { .. } | Self::ContainerPending { .. } => RetryKind::Backoff,
             Self::Network { source, .. } if source.is_builder() => RetryKind::Never,
             Self::Network { .. } => RetryKind::Backoff,
-            Self::UnexpectedResponse { status, .. } if *status >= 500 || *status == 429 => {
-                RetryKind::Backoff
-            }
+            Self::UnexpectedResponse { status, .. } if *status >= 500 => RetryKind::Backoff,
             Self::UnexpectedResponse { .. }
             | Self::BadRequest { .. }
             | Self::BodyTooLarge { .. }
@@ -289,7 +332,9 @@ impl Error {
         }
     }
 
-    /// Whether retrying (now or later, without user action) can succeed.
+    /// Whether retrying the same request (now or later, without user action)
+    /// can succeed. Restarting a listing or re-creating a container is a
+    /// different request, so those kinds are not retryable here.
     pub fn is_retryable(&self) -> bool {
         matches!(self.retry_kind(), RetryKind::Backoff | RetryKind::After(_))
     }
@@ -304,9 +349,11 @@ impl Error {
         match self {
             Self::TokenInvalid { source, .. }
             | Self::PermissionMissing { source, .. }
-            | Self::RateLimited { source, .. }
+            | Self::CursorExpired { source }
+            | Self::ContainerUnusable { source }
             | Self::Transient { source }
             | Self::BadRequest { source } => Some(source),
+            Self::RateLimited { source, .. } => source.as_deref(),
             _ => None,
         }
     }
@@ -319,7 +366,7 @@ impl Error {
         from_error_body(
             status,
             body,
-            usage.and_then(crate::RateBudget::regain_access_in),
+            usage.and_then(crate::RateBudget::throttle_wait),
         )
     }
 
@@ -354,12 +401,19 @@ impl Error {
             4 if subcode == Some(2_207_051) => Self::BadRequest {
                 source: Box::new(error),
             },
-            4 | 17 | 32 | 341 | 368 | 613 | 80_001..=80_099 => Self::RateLimited {
+            4 | 9 | 17 | 32 | 341 | 368 | 613 | 80_001..=80_099 => Self::RateLimited {
                 retry_after: regain,
+                source: Some(Box::new(error)),
+            },
+            _ if subcode.is_some_and(|s| NEW_CONTAINER_SUBCODES.contains(&s)) => {
+                Self::ContainerUnusable {
+                    source: Box::new(error),
+                }
+            }
+            2642 => Self::CursorExpired {
                 source: Box::new(error),
             },
-            9 => Self::RateLimited {
-                retry_after: regain,
+            100 if error.message.to_ascii_lowercase().contains("cursor") => Self::CursorExpired {
                 source: Box::new(error),
             },
             1 | 2 | -1 | -2 | 9007 => Self::Transient {
@@ -376,6 +430,15 @@ impl Error {
             },
         }
     }
+}
+
+/// Whether container `status` prose ("Error: … with error code 2207053")
+/// names a subcode after which only a new container helps.
+fn names_new_container_subcode(status: &str) -> bool {
+    status
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|digits| digits.parse::<i64>().ok())
+        .any(|code| NEW_CONTAINER_SUBCODES.contains(&code))
 }
 
 /// Finds a permission name in a Graph message: an `instagram_…`, `pages_…`
@@ -405,10 +468,22 @@ struct GraphEnvelope {
 }
 
 /// Turns a non-2xx answer into an error: Graph shape, legacy OAuth shape, or
-/// unexpected (body kept).
+/// unexpected (body kept). HTTP 429 is a throttle whatever the body says.
 pub(crate) fn from_error_body(status: StatusCode, body: &[u8], regain: Option<Duration>) -> Error {
-    if let Ok(GraphEnvelope { mut error }) = serde_json::from_slice::<GraphEnvelope>(body) {
-        error.status = status.as_u16();
+    let graph =
+        serde_json::from_slice::<GraphEnvelope>(body)
+            .ok()
+            .map(|GraphEnvelope { mut error }| {
+                error.status = status.as_u16();
+                error
+            });
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Error::RateLimited {
+            retry_after: regain,
+            source: graph.map(Box::new),
+        };
+    }
+    if let Some(error) = graph {
         return Error::from_graph(error, regain);
     }
     if let Ok(legacy) = serde_json::from_slice::<LegacyOAuthError>(body) {
@@ -521,11 +596,22 @@ mod tests {
                 RetryKind::After(Duration::from_secs(19 * 60)),
                 "{code}"
             );
+            // Without a regain time the wait is minutes, never an immediate retry.
             let error = Error::from_graph(graph(code, None, "limit"), None);
-            assert_eq!(error.retry_kind(), RetryKind::Backoff, "{code}");
+            assert_eq!(
+                error.retry_kind(),
+                RetryKind::After(DEFAULT_THROTTLE_WAIT),
+                "{code}"
+            );
+            assert!(error.is_retryable());
         }
+        assert_eq!(DEFAULT_THROTTLE_WAIT, Duration::from_secs(300));
         let publishing = Error::from_graph(graph(9, Some(2_207_042), "daily limit"), None);
         assert!(matches!(publishing, Error::RateLimited { .. }));
+        assert_eq!(
+            publishing.retry_kind(),
+            RetryKind::After(DEFAULT_THROTTLE_WAIT)
+        );
         let spam = Error::from_graph(graph(4, Some(2_207_051), "spam"), None);
         assert_eq!(spam.retry_kind(), RetryKind::Never);
     }
@@ -557,6 +643,93 @@ mod tests {
         let mut server = graph(100, None, "x");
         server.status = 503;
         assert!(Error::from_graph(server, None).is_retryable());
+    }
+
+    #[test]
+    fn a_bare_429_is_a_throttle_with_the_default_wait() {
+        let error = from_error_body(StatusCode::TOO_MANY_REQUESTS, b"Too Many Requests", None);
+        assert!(
+            matches!(
+                error,
+                Error::RateLimited {
+                    retry_after: None,
+                    source: None
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
+        let with_regain = from_error_body(
+            StatusCode::TOO_MANY_REQUESTS,
+            b"",
+            Some(Duration::from_secs(120)),
+        );
+        assert_eq!(
+            with_regain.retry_kind(),
+            RetryKind::After(Duration::from_secs(120))
+        );
+        let graph_body = br#"{"error":{"message":"m","type":"OAuthException","code":100}}"#;
+        let error = from_error_body(StatusCode::TOO_MANY_REQUESTS, graph_body, None);
+        assert_eq!(
+            error.graph_error().map(|g| (g.code, g.status)),
+            Some((100, 429))
+        );
+        assert_eq!(error.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
+    }
+
+    #[test]
+    fn rejected_cursors_restart_from_a_time_bound() {
+        for error in [
+            graph(
+                100,
+                None,
+                "(#100) The parameter cursor value QVFI is invalid",
+            ),
+            graph(100, None, "Invalid after Cursor"),
+            graph(2642, None, "(#2642) Invalid cursors values"),
+        ] {
+            let error = Error::from_graph(error, None);
+            assert!(matches!(error, Error::CursorExpired { .. }), "{error:?}");
+            assert_eq!(error.retry_kind(), RetryKind::RestartFromTimeBound);
+            assert!(!error.is_retryable() && !error.needs_reauth());
+        }
+        let other = Error::from_graph(
+            graph(100, None, "(#100) Tried accessing nonexisting field"),
+            None,
+        );
+        assert!(matches!(other, Error::BadRequest { .. }));
+    }
+
+    #[test]
+    fn unusable_containers_need_a_new_container() {
+        for (code, subcode) in [
+            (-2, 2_207_020),
+            (-1, 2_207_053),
+            (-1, 2_207_032),
+            (24, 2_207_006),
+        ] {
+            let error = Error::from_graph(graph(code, Some(subcode), "x"), None);
+            assert!(
+                matches!(error, Error::ContainerUnusable { .. }),
+                "{subcode}"
+            );
+            assert_eq!(error.retry_kind(), RetryKind::NewContainer, "{subcode}");
+        }
+        let expired = Error::ContainerFailed {
+            status_code: "EXPIRED".to_owned(),
+            status: None,
+        };
+        assert_eq!(expired.retry_kind(), RetryKind::NewContainer);
+        let upload = Error::ContainerFailed {
+            status_code: "ERROR".to_owned(),
+            status: Some("Error: upload failed with error code 2207053".to_owned()),
+        };
+        assert_eq!(upload.retry_kind(), RetryKind::NewContainer);
+        let format = Error::ContainerFailed {
+            status_code: "ERROR".to_owned(),
+            status: Some("Error: unsupported format, error code 2207026".to_owned()),
+        };
+        assert_eq!(format.retry_kind(), RetryKind::Never);
     }
 
     #[test]

@@ -22,15 +22,25 @@
 //!   rate limited until a time, transient, bad request, unexpected shape.
 //!   [`Error::retry_kind`] is the only place retryability is decided; the
 //!   client itself retries idempotent reads on [`RetryKind::Backoff`] a
-//!   bounded number of times with jitter, and never retries a rate limit
-//!   (calls made while throttled extend the block) or a POST.
+//!   bounded number of times with jitter, and never retries a POST or a
+//!   rate limit: a throttle (Graph codes 4/17/32/613/80002…, or a bare 429)
+//!   always waits the usage headers' regain time or, when none is given,
+//!   [`DEFAULT_THROTTLE_WAIT`], because calls made while throttled extend
+//!   the block. A rejected paging cursor asks for a restart from a time
+//!   bound, and an expired or failed container for a new container.
 //! * **Tokens are secrets.** [`AccessToken`] and [`AppCredentials`] never
-//!   print. Graph calls send the token in an `Authorization` header, and
+//!   print, and a [`Token`] serializes for a store only through one explicit
+//!   exposure of the secret. Graph calls send the token in an `Authorization` header, and
 //!   network errors have their URL removed because the token endpoints need
 //!   it in the query.
-//! * **Cursors are safe to store.** A [`Page`] keeps only the bare `after`
-//!   cursor, never Instagram's `next` URL (which embeds the token), and the
-//!   next request is rebuilt against the configured host.
+//! * **Cursors are safe to store.** A [`Page`] keeps only the position
+//!   parameters of Instagram's `next` link (an `after` cursor, or the
+//!   `since`/`until` bounds of time-based paging), never the URL itself
+//!   (which embeds the token), and the next request is rebuilt against the
+//!   configured host. A listing can also start from a time bound
+//!   ([`Cursor::since`]).
+//! * **Time is [`jiff::Timestamp`].** Media timestamps, token issue and
+//!   expiry, and the [`Clock`] all use it; spans are `std::time::Duration`.
 //! * **Downloads cannot be steered.** A `media_url` is network data; a
 //!   download only goes to https CDN hosts on the allow-list (or below an
 //!   explicitly allowed base), every redirect is re-checked, the content
@@ -93,7 +103,7 @@ pub use config::{
     DEFAULT_CDN_HOST_SUFFIXES, GRAPH_BASE, RetryPolicy, SystemClock, WWW_BASE,
 };
 pub use download::MediaDownload;
-pub use error::{Error, GraphError, RetryKind, TokenProblem};
+pub use error::{DEFAULT_THROTTLE_WAIT, Error, GraphError, RetryKind, TokenProblem};
 pub use ids::{IgContainerId, IgMediaId, IgUserId};
 pub use media::{Media, MediaProductType, MediaType, Owner};
 pub use oauth::{AuthorizeOptions, AuthorizeUrl, OAuth, SHORT_LIVED_TTL, Scope, Token, TokenKind};

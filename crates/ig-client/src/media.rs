@@ -1,7 +1,7 @@
 //! The media model: posts, carousel children and stories.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::OffsetDateTime;
 
 use crate::ids::{IgMediaId, IgUserId};
 
@@ -81,7 +81,7 @@ pub struct Media {
         deserialize_with = "crate::timestamp::deserialize_opt",
         serialize_with = "crate::timestamp::serialize_opt"
     )]
-    pub timestamp: Option<OffsetDateTime>,
+    pub timestamp: Option<Timestamp>,
     /// The owner's username.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
@@ -100,6 +100,9 @@ pub struct Media {
     /// Number of likes (missing when likes are hidden).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count: Option<u64>,
+    /// The legacy Instagram id (a digit string), e.g. on stories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ig_id: Option<String>,
     /// Alternative text (images).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_text: Option<String>,

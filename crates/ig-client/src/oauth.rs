@@ -12,10 +12,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use jiff::{SignedDuration, Timestamp};
 use oauth2::basic::BasicClient;
 use oauth2::{AuthUrl, AuthorizationCode, ClientId, CsrfToken, RedirectUrl};
-use serde::{Deserialize, Deserializer};
-use time::OffsetDateTime;
+use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::client::{IgClient, endpoint};
@@ -56,7 +56,8 @@ impl Scope {
 }
 
 /// Whether a token is short-lived (1 h) or long-lived (60 days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// From the code exchange.
     ShortLived,
@@ -65,21 +66,28 @@ pub enum TokenKind {
 }
 
 /// An access token with what Instagram said about it.
-#[derive(Clone)]
+///
+/// It serializes for a token store: serializing is the one deliberate
+/// exposure of the secret, which is written in clear text, so the store
+/// must protect what it writes. `Debug` stays redacted.
+#[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Token {
     /// The token.
+    #[serde(serialize_with = "crate::secret::serialize_exposed")]
     pub access_token: AccessToken,
     /// Short- or long-lived.
     pub kind: TokenKind,
     /// The professional account id from the code exchange.
+    #[serde(default)]
     pub user_id: Option<IgUserId>,
     /// Permissions granted at consent (empty when unknown).
+    #[serde(default)]
     pub permissions: Vec<String>,
     /// When this token was issued (by our clock).
-    pub issued_at: OffsetDateTime,
+    pub issued_at: Timestamp,
     /// When it expires.
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
 }
 
 impl fmt::Debug for Token {
@@ -100,8 +108,8 @@ impl Token {
     pub fn new(
         access_token: AccessToken,
         kind: TokenKind,
-        issued_at: OffsetDateTime,
-        expires_at: OffsetDateTime,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
     ) -> Self {
         Self {
             access_token,
@@ -114,7 +122,7 @@ impl Token {
     }
 
     /// Whether the token has expired at `now`.
-    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
         now >= self.expires_at
     }
 
@@ -132,7 +140,7 @@ impl Token {
     ///
     /// # Errors
     /// [`Error::RefreshNotAllowed`] naming the rule that fails.
-    pub fn check_refresh(&self, now: OffsetDateTime, min_age: Duration) -> Result<(), Error> {
+    pub fn check_refresh(&self, now: Timestamp, min_age: Duration) -> Result<(), Error> {
         if self.kind != TokenKind::LongLived {
             return Err(Error::RefreshNotAllowed(
                 "only long-lived tokens can be refreshed",
@@ -143,7 +151,7 @@ impl Token {
                 "token already expired; the user must log in again",
             ));
         }
-        if now - self.issued_at < min_age {
+        if now.duration_since(self.issued_at) < signed(min_age) {
             return Err(Error::RefreshNotAllowed(
                 "token is younger than the minimum refresh age",
             ));
@@ -157,9 +165,22 @@ impl Token {
     }
 
     /// Whether a refresh is allowed and the token expires within `window`.
-    pub fn refresh_due(&self, now: OffsetDateTime, min_age: Duration, window: Duration) -> bool {
-        self.check_refresh(now, min_age).is_ok() && self.expires_at - now <= window
+    pub fn refresh_due(&self, now: Timestamp, min_age: Duration, window: Duration) -> bool {
+        self.check_refresh(now, min_age).is_ok()
+            && self.expires_at.duration_since(now) <= signed(window)
     }
+}
+
+/// A std span as jiff's signed one; spans beyond its range (about 292 billion
+/// years) saturate, which no comparison here can tell apart.
+fn signed(span: Duration) -> SignedDuration {
+    SignedDuration::try_from(span).unwrap_or(SignedDuration::MAX)
+}
+
+/// `issued_at + ttl`, saturating: `expires_in` is network data and must not
+/// be able to overflow the clock.
+fn expiry(issued_at: Timestamp, ttl: Duration) -> Timestamp {
+    issued_at.saturating_add(ttl).unwrap_or(Timestamp::MAX)
 }
 
 /// An authorize URL and the `state` to expect back.
@@ -381,7 +402,7 @@ impl OAuth {
             user_id: Some(IgUserId::new(grant.user_id)),
             permissions: grant.permissions,
             issued_at,
-            expires_at: issued_at + ttl,
+            expires_at: expiry(issued_at, ttl),
         })
     }
 
@@ -439,7 +460,7 @@ impl OAuth {
             user_id: from.user_id.clone(),
             permissions: from.permissions.clone(),
             issued_at,
-            expires_at: issued_at + ttl,
+            expires_at: expiry(issued_at, ttl),
         })
     }
 
@@ -458,9 +479,12 @@ impl OAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
-    fn long(issued_at: OffsetDateTime, permissions: &[&str]) -> Token {
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn long(issued_at: Timestamp, permissions: &[&str]) -> Token {
         let mut token = Token::new(
             AccessToken::new("IGAAx"),
             TokenKind::LongLived,
@@ -474,7 +498,7 @@ mod tests {
     #[test]
     fn refresh_rule() {
         let day = Duration::from_secs(24 * 3600);
-        let issued = datetime!(2026-01-01 0:00 UTC);
+        let issued = at("2026-01-01T00:00:00Z");
         let token = long(issued, &["instagram_business_basic"]);
         assert!(
             token
@@ -542,7 +566,7 @@ mod tests {
 
     #[test]
     fn token_debug_is_redacted() {
-        let token = long(datetime!(2026-01-01 0:00 UTC), &[]);
+        let token = long(at("2026-01-01T00:00:00Z"), &[]);
         assert!(!format!("{token:?}").contains("IGAAx"));
     }
 }

@@ -1,39 +1,137 @@
-//! Cursor pagination: [`Page`], an opaque [`Cursor`], and a stream helper.
+//! Pagination: [`Page`], an opaque [`Cursor`], and a stream helper.
 //!
 //! Graph edges answer `{"data":[…],"paging":{"cursors":{"before","after"},
-//! "next","previous"}}`. The `next` URL embeds the access token, so it is
-//! never kept: the cursor is the bare `after` value, safe to log and persist,
-//! and the next request is rebuilt from it against the configured host.
-//! A page without `next` is the last one, even if it carries cursors.
+//! "next","previous"}}`. Some edges page by time instead: their `next` link
+//! carries `since`/`until` (and sometimes `__paging_token`) and there are no
+//! cursors at all. The link itself embeds the access token, so it is never
+//! kept: a [`Cursor`] holds only the position parameters of the link
+//! (`after`, `before`, `since`, `until`, `__paging_token`, `offset`), which
+//! are safe to log and persist, and the next request is rebuilt from them
+//! against the configured host. A page without `next` is the last one, even
+//! if it carries cursors; a `next` link with no position we can follow is a
+//! parse error rather than a quiet end of the listing.
 
 use std::future::Future;
 
 use futures::{Stream, TryStreamExt, stream};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::Error;
 
-/// An opaque position in a listing; persist it to resume later.
+/// The query parameters that say where a page starts. Everything else in a
+/// paging link (the fields, the limit, the access token) comes from the
+/// caller's own query instead.
+const POSITION_PARAMS: &[&str] = &[
+    "after",
+    "before",
+    "since",
+    "until",
+    "__paging_token",
+    "offset",
+];
+
+/// An opaque position in a listing: a cursor, a time bound, or both. Persist
+/// it (it serializes as a plain string, see [`Cursor::as_str`]) to resume later.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(from = "String", into = "String")]
 pub struct Cursor(String);
 
 impl Cursor {
-    /// Restores a cursor read back from storage.
-    pub fn new(cursor: impl Into<String>) -> Self {
-        Self(cursor.into())
+    /// Restores a cursor from its stored form ([`Cursor::as_str`]). A bare
+    /// Graph cursor, as stored before time-based positions existed, is read
+    /// as an `after` cursor.
+    pub fn new(stored: impl Into<String>) -> Self {
+        let stored = stored.into();
+        if !stored.is_empty() && Self::pairs(&stored).all(|(key, _)| position_param(&key).is_some())
+        {
+            Self(stored)
+        } else {
+            Self::after(stored)
+        }
     }
 
-    /// The cursor as sent to Instagram.
+    /// The position after a Graph cursor (`paging.cursors.after`).
+    pub fn after(cursor: impl AsRef<str>) -> Self {
+        Self::encode([("after", cursor.as_ref())])
+    }
+
+    /// The position "published at or after `since`": where a listing
+    /// restarts when a stored cursor is no longer accepted.
+    pub fn since(since: Timestamp) -> Self {
+        Self::encode([("since", since.as_second().to_string().as_str())])
+    }
+
+    /// The stored form: the position parameters, form-encoded.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The position parameters to send, in order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        Self::pairs(&self.0).filter_map(|(key, value)| position_param(&key).map(|key| (key, value)))
+    }
+
+    /// Merges this position into a request's query: a parameter the position
+    /// names replaces the caller's, because the link said where to go next.
+    pub(crate) fn apply(cursor: Option<&Self>, query: &mut Vec<(&'static str, String)>) {
+        for (key, value) in cursor.into_iter().flat_map(Self::params) {
+            query.retain(|(name, _)| *name != key);
+            query.push((key, value));
+        }
+    }
+
+    fn pairs(encoded: &str) -> impl Iterator<Item = (String, String)> + '_ {
+        url::form_urlencoded::parse(encoded.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    }
+
+    fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        )
+    }
+
+    /// The position a paging link points at, if it names one.
+    fn from_link(link: &str) -> Option<Self> {
+        let url = Url::parse(link).ok()?;
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(key, _)| position_param(key).is_some())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if pairs.is_empty() {
+            None
+        } else {
+            Some(Self::encode(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ))
+        }
+    }
+}
+
+fn position_param(key: &str) -> Option<&'static str> {
+    POSITION_PARAMS.iter().copied().find(|name| *name == key)
+}
+
+impl From<String> for Cursor {
+    fn from(stored: String) -> Self {
+        Self::new(stored)
+    }
+}
+
+impl From<Cursor> for String {
+    fn from(cursor: Cursor) -> Self {
+        cursor.0
     }
 }
 
 /// One page of a listing. Deserializes from the Graph wire shape.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(from = "RawPage<T>", bound(deserialize = "T: Deserialize<'de>"))]
+#[serde(try_from = "RawPage<T>", bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items on this page, in the order Instagram returned them.
@@ -45,7 +143,7 @@ pub struct Page<T> {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct RawPage<T> {
+struct RawPage<T> {
     #[serde(default = "Vec::new")]
     data: Vec<T>,
     #[serde(default)]
@@ -70,28 +168,34 @@ struct Cursors {
     after: Option<String>,
 }
 
-fn query_param(link: &str, name: &str) -> Option<String> {
-    let url = Url::parse(link).ok()?;
-    url.query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
-}
+impl<T> TryFrom<RawPage<T>> for Page<T> {
+    type Error = &'static str;
 
-impl<T> From<RawPage<T>> for Page<T> {
-    fn from(raw: RawPage<T>) -> Self {
+    fn try_from(raw: RawPage<T>) -> Result<Self, Self::Error> {
         let paging = raw.paging.unwrap_or_default();
         let cursors = paging.cursors.unwrap_or_default();
-        let next = paging
-            .next
-            .and_then(|link| cursors.after.or_else(|| query_param(&link, "after")));
-        let previous = paging
-            .previous
-            .and_then(|link| cursors.before.or_else(|| query_param(&link, "before")));
-        Page {
+        // The link is what Graph says to fetch, so its parameters win over
+        // the bare cursors; the cursors cover links without them.
+        let next = match paging.next {
+            None => None,
+            Some(link) => Some(
+                Cursor::from_link(&link)
+                    .or_else(|| cursors.after.map(Cursor::after))
+                    .ok_or("paging.next names no position (after, since, until…) to follow")?,
+            ),
+        };
+        let previous = paging.previous.and_then(|link| {
+            Cursor::from_link(&link).or_else(|| {
+                cursors
+                    .before
+                    .map(|before| Cursor::encode([("before", before.as_str())]))
+            })
+        });
+        Ok(Page {
             items: raw.data,
-            next: next.map(Cursor),
-            previous: previous.map(Cursor),
-        }
+            next,
+            previous,
+        })
     }
 }
 
@@ -151,30 +255,86 @@ where
 mod tests {
     use super::*;
 
+    fn page(body: &str) -> Result<Page<u32>, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+
     #[test]
     fn next_cursor_only_when_next_link_present() {
         let body = r#"{"data":[1,2],"paging":{"cursors":{"before":"b","after":"a"},"next":"https://graph.instagram.com/v1/x?access_token=SECRET&after=a"}}"#;
-        let page: Page<u32> = serde_json::from_str::<RawPage<u32>>(body).unwrap().into();
-        assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.next, Some(Cursor::new("a")));
-        assert_eq!(page.previous, None);
-        assert!(!format!("{page:?}").contains("SECRET"));
+        let first = page(body).unwrap();
+        assert_eq!(first.items, vec![1, 2]);
+        assert_eq!(first.next, Some(Cursor::after("a")));
+        assert_eq!(first.previous, None);
+        assert!(!format!("{first:?}").contains("SECRET"));
 
         let last = r#"{"data":[3],"paging":{"cursors":{"before":"b","after":"a"},"previous":"https://x/?before=b"}}"#;
-        let page: Page<u32> = serde_json::from_str::<RawPage<u32>>(last).unwrap().into();
-        assert_eq!(page.next, None);
-        assert_eq!(page.previous, Some(Cursor::new("b")));
+        let last = page(last).unwrap();
+        assert_eq!(last.next, None);
+        assert_eq!(last.previous.as_ref().map(Cursor::as_str), Some("before=b"));
 
-        let no_paging: Page<u32> = serde_json::from_str::<RawPage<u32>>(r#"{"data":[]}"#)
-            .unwrap()
-            .into();
-        assert_eq!(no_paging.next, None);
+        assert_eq!(page(r#"{"data":[]}"#).unwrap().next, None);
 
-        let link_only = r#"{"data":[],"paging":{"next":"https://x/?until=5&after=zz"}}"#;
-        let page: Page<u32> = serde_json::from_str::<RawPage<u32>>(link_only)
-            .unwrap()
-            .into();
-        assert_eq!(page.next, Some(Cursor::new("zz")));
+        let link_only =
+            page(r#"{"data":[],"paging":{"next":"https://x/?until=5&after=zz"}}"#).unwrap();
+        let params: Vec<_> = link_only.next.as_ref().unwrap().params().collect();
+        assert_eq!(
+            params,
+            [("until", "5".to_owned()), ("after", "zz".to_owned())]
+        );
+    }
+
+    #[test]
+    fn time_based_links_become_positions_without_the_token() {
+        let body = r#"{"data":[1],"paging":{"previous":"https://graph.facebook.com/v18.0/1/insights?access_token=SECRET&metric=reach&since=1699257550&until=1699430350","next":"https://graph.facebook.com/v18.0/1/insights?access_token=SECRET&metric=reach&since=1699603152&until=1699775952&__paging_token=enc%2Bx"}}"#;
+        let time_paged = page(body).unwrap();
+        let next = time_paged.next.unwrap();
+        assert_eq!(
+            next.params().collect::<Vec<_>>(),
+            [
+                ("since", "1699603152".to_owned()),
+                ("until", "1699775952".to_owned()),
+                ("__paging_token", "enc+x".to_owned())
+            ]
+        );
+        assert!(!next.as_str().contains("SECRET") && !next.as_str().contains("metric"));
+        assert_eq!(Cursor::new(next.as_str()), next, "the stored form restores");
+        assert!(
+            time_paged
+                .previous
+                .unwrap()
+                .as_str()
+                .contains("until=1699430350")
+        );
+
+        let unfollowable =
+            r#"{"data":[1],"paging":{"next":"https://x/?access_token=SECRET&limit=2"}}"#;
+        let error = page(unfollowable).unwrap_err().to_string();
+        assert!(error.contains("no position"), "{error}");
+        assert!(!error.contains("SECRET"));
+    }
+
+    #[test]
+    fn stored_cursors_restore_and_serialize_as_strings() {
+        assert_eq!(Cursor::new("QVFIUmx"), Cursor::after("QVFIUmx"));
+        assert_eq!(Cursor::new("QVFI=="), Cursor::after("QVFI=="));
+        assert_eq!(Cursor::new("after=QVFI").as_str(), "after=QVFI");
+        let since = Cursor::since(Timestamp::from_second(1_700_000_000).unwrap());
+        assert_eq!(since.as_str(), "since=1700000000");
+        let json = serde_json::to_string(&since).unwrap();
+        assert_eq!(json, r#""since=1700000000""#);
+        assert_eq!(serde_json::from_str::<Cursor>(&json).unwrap(), since);
+
+        let mut query = vec![("fields", "id".to_owned()), ("since", "1".to_owned())];
+        Cursor::apply(Some(&Cursor::new("since=2&after=c")), &mut query);
+        assert_eq!(
+            query,
+            [
+                ("fields", "id".to_owned()),
+                ("since", "2".to_owned()),
+                ("after", "c".to_owned())
+            ]
+        );
     }
 
     #[tokio::test]
@@ -183,12 +343,12 @@ mod tests {
             Ok(match cursor.as_ref().map(Cursor::as_str) {
                 None => Page {
                     items: vec![1, 2],
-                    next: Some(Cursor::new("p2")),
+                    next: Some(Cursor::after("p2")),
                     previous: None,
                 },
-                Some("p2") => Page {
+                Some("after=p2") => Page {
                     items: vec![3],
-                    next: Some(Cursor::new("p2")),
+                    next: Some(Cursor::after("p2")),
                     previous: None,
                 },
                 Some(other) => return Err(Error::BadInput(other.to_owned())),

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::client::UserClient;
 use crate::config::jitter;
@@ -249,7 +249,7 @@ impl NewContainer {
 }
 
 /// A container's `status_code`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum StatusCode {
@@ -269,7 +269,7 @@ pub enum StatusCode {
 }
 
 /// `GET /{container-id}?fields=status_code,status`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContainerStatus {
     /// The container.
@@ -277,14 +277,14 @@ pub struct ContainerStatus {
     /// Branch on this.
     pub status_code: StatusCode,
     /// Prose; may name a publishing error code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
 /// `content_publishing_limit`: API posts in the rolling window.
-/// Deserializes from the wire shape `{"data":[{quota_usage, config}]}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "LimitBody")]
+/// (De)serializes as the wire shape `{"data":[{quota_usage, config}]}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LimitBody", into = "LimitBody")]
 #[non_exhaustive]
 pub struct PublishingLimit {
     /// Posts published in the window.
@@ -315,6 +315,22 @@ impl TryFrom<LimitBody> for PublishingLimit {
     }
 }
 
+impl From<PublishingLimit> for LimitBody {
+    fn from(limit: PublishingLimit) -> Self {
+        let config =
+            (limit.quota_total.is_some() || limit.quota_duration.is_some()).then(|| LimitConfig {
+                quota_total: limit.quota_total,
+                quota_duration: limit.quota_duration.map(|d| d.as_secs()),
+            });
+        Self {
+            data: vec![LimitEntry {
+                quota_usage: limit.quota_usage,
+                config,
+            }],
+        }
+    }
+}
+
 impl PublishingLimit {
     /// Posts left, when the total is known.
     pub fn remaining(&self) -> Option<u32> {
@@ -323,29 +339,29 @@ impl PublishingLimit {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct LimitBody {
     data: Vec<LimitEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct LimitEntry {
     #[serde(default)]
     quota_usage: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     config: Option<LimitConfig>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct LimitConfig {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     quota_total: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     quota_duration: Option<u64>,
 }
 
 /// The `{"id": …}` answer of container creation and `media_publish`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Created<T> {
     /// The new object's id.
@@ -411,7 +427,8 @@ impl UserClient {
     /// jittered, doubling delays bounded by `policy`.
     ///
     /// # Errors
-    /// [`Error::ContainerFailed`] on `ERROR`/`EXPIRED`,
+    /// [`Error::ContainerFailed`] on `ERROR`/`EXPIRED` (its
+    /// [`Error::retry_kind`] says whether a new container helps),
     /// [`Error::ContainerPending`] when the attempts run out, else any [`Error`].
     pub async fn wait_for_container(
         &self,
@@ -450,7 +467,9 @@ impl UserClient {
     ///
     /// # Errors
     /// [`Error::Transient`] for "not ready" (9007/2207027),
-    /// [`Error::RateLimited`] for the daily limit (9/2207042), else any [`Error`].
+    /// [`Error::RateLimited`] for the daily limit (9/2207042),
+    /// [`Error::ContainerUnusable`] when only a new container helps
+    /// (2207020, 2207053…), else any [`Error`].
     pub async fn publish(
         &self,
         user: Option<&IgUserId>,

@@ -1,13 +1,13 @@
 //! Reading: the profile, media listings, single media, carousel children and stories.
 
 use futures::Stream;
-use time::OffsetDateTime;
+use jiff::Timestamp;
 
 use crate::client::UserClient;
 use crate::error::Error;
 use crate::ids::{IgMediaId, IgUserId};
 use crate::media::Media;
-use crate::page::{self, Cursor, Page, RawPage};
+use crate::page::{self, Cursor, Page};
 use crate::profile::Profile;
 
 /// Every `/me` field this crate models.
@@ -28,8 +28,8 @@ pub const STORY_FIELDS: &str =
 pub struct MediaQuery {
     user: Option<IgUserId>,
     limit: Option<u32>,
-    since: Option<OffsetDateTime>,
-    until: Option<OffsetDateTime>,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
     fields: Option<String>,
 }
 
@@ -52,13 +52,13 @@ impl MediaQuery {
     }
 
     /// Only media published at or after this instant.
-    pub fn since(mut self, since: OffsetDateTime) -> Self {
+    pub fn since(mut self, since: Timestamp) -> Self {
         self.since = Some(since);
         self
     }
 
     /// Only media published before this instant.
-    pub fn until(mut self, until: OffsetDateTime) -> Self {
+    pub fn until(mut self, until: Timestamp) -> Self {
         self.until = Some(until);
         self
     }
@@ -84,14 +84,12 @@ impl MediaQuery {
             params.push(("limit", limit.to_string()));
         }
         if let Some(since) = self.since {
-            params.push(("since", since.unix_timestamp().to_string()));
+            params.push(("since", since.as_second().to_string()));
         }
         if let Some(until) = self.until {
-            params.push(("until", until.unix_timestamp().to_string()));
+            params.push(("until", until.as_second().to_string()));
         }
-        if let Some(cursor) = cursor {
-            params.push(("after", cursor.as_str().to_owned()));
-        }
+        Cursor::apply(cursor, &mut params);
         params
     }
 }
@@ -113,22 +111,26 @@ impl UserClient {
         self.get(&["me"], &[("fields", fields.to_owned())]).await
     }
 
-    /// One page of media, newest first (stories are not included).
+    /// One page of media, newest first (stories are not included), at
+    /// `cursor` (or the query's start when `None`).
     ///
     /// # Errors
-    /// Any [`Error`].
+    /// Any [`Error`]; a cursor Instagram no longer accepts is
+    /// [`Error::CursorExpired`].
     pub async fn media_page(
         &self,
         query: &MediaQuery,
         cursor: Option<&Cursor>,
     ) -> Result<Page<Media>, Error> {
-        let raw: RawPage<Media> = self
-            .get(&[query.owner(), "media"], &query.params(cursor))
-            .await?;
-        Ok(raw.into())
+        self.get(&[query.owner(), "media"], &query.params(cursor))
+            .await
     }
 
-    /// Every media item from `start` on, following the cursors page by page.
+    /// Every media item from `start` on, following each page's `next` link,
+    /// whether it pages by cursor or by time. `start` is a stored
+    /// [`Cursor`], [`Cursor::since`] to begin at a time bound, or `None` for
+    /// the newest media. A stored cursor Instagram no longer accepts ends
+    /// the stream with [`Error::CursorExpired`]: restart from a time bound.
     pub fn media_stream(
         &self,
         query: MediaQuery,
@@ -140,7 +142,8 @@ impl UserClient {
         })
     }
 
-    /// Every page from `start` on, so a caller can persist each page's cursor.
+    /// Every page from `start` on, so a caller can persist each page's
+    /// cursor; `start` and errors as for [`UserClient::media_stream`].
     pub fn media_pages(
         &self,
         query: MediaQuery,
@@ -174,13 +177,13 @@ impl UserClient {
     /// # Errors
     /// Any [`Error`].
     pub async fn children(&self, id: &IgMediaId) -> Result<Vec<Media>, Error> {
-        let raw: RawPage<Media> = self
+        let page: Page<Media> = self
             .get(
                 &[id.as_str(), "children"],
                 &[("fields", CHILD_FIELDS.to_owned())],
             )
             .await?;
-        Ok(Page::from(raw).items)
+        Ok(page.items)
     }
 
     /// One page of the live stories (under 24 h old) of `user`, or of the
@@ -195,14 +198,11 @@ impl UserClient {
     ) -> Result<Page<Media>, Error> {
         let owner = user.map_or("me", IgUserId::as_str);
         let mut params = vec![("fields", STORY_FIELDS.to_owned())];
-        if let Some(cursor) = cursor {
-            params.push(("after", cursor.as_str().to_owned()));
-        }
-        let raw: RawPage<Media> = self.get(&[owner, "stories"], &params).await?;
-        Ok(raw.into())
+        Cursor::apply(cursor, &mut params);
+        self.get(&[owner, "stories"], &params).await
     }
 
-    /// Every live story, following the cursors.
+    /// Every live story, following each page's `next` link.
     pub fn stories_stream(
         &self,
         user: Option<IgUserId>,

@@ -2,16 +2,34 @@
 //!
 //! Both wrap [`secrecy::SecretString`], so they never show up in `Debug`
 //! output or logs, and have no `Display` or `Serialize`. Reading the value is
-//! an explicit [`AccessToken::expose`] at the single place that puts it on the
-//! wire.
+//! an explicit [`AccessToken::expose`] at the places that put it on the wire,
+//! and [`serialize_exposed`] where a [`Token`](crate::Token) is written for a
+//! store. Deserializing a token exposes nothing, so `AccessToken` has it.
 
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// An Instagram access token (short- or long-lived, usually `IGAA…`).
 #[derive(Clone)]
 pub struct AccessToken(SecretString);
+
+impl<'de> Deserialize<'de> for AccessToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
+/// Writes the token in clear text. Only fields that are meant to reach a
+/// store name this function, so serializing a token is always a visible,
+/// deliberate choice rather than a derive that leaks it into any JSON.
+pub(crate) fn serialize_exposed<S: Serializer>(
+    token: &AccessToken,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(token.expose())
+}
 
 impl AccessToken {
     /// Wraps a token received from Instagram or loaded from storage.

@@ -7,6 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -20,12 +21,12 @@ use crate::secret::AppCredentials;
 pub struct SignedRequest {
     /// Always `HMAC-SHA256` once verified.
     pub algorithm: String,
-    /// Unix seconds when it was issued.
-    #[serde(default)]
-    pub issued_at: Option<i64>,
-    /// Unix seconds when it expires.
-    #[serde(default)]
-    pub expires: Option<i64>,
+    /// When it was issued (Unix seconds on the wire).
+    #[serde(default, with = "jiff::fmt::serde::timestamp::second::optional")]
+    pub issued_at: Option<Timestamp>,
+    /// When it expires (Unix seconds on the wire).
+    #[serde(default, with = "jiff::fmt::serde::timestamp::second::optional")]
+    pub expires: Option<Timestamp>,
     /// The user it concerns (whether the app-scoped `id` or the professional
     /// `user_id` is undocumented: match both).
     #[serde(default, deserialize_with = "opt_string_or_number")]
@@ -108,7 +109,14 @@ mod tests {
         let signed = sign(&payload, &creds("app-secret")).unwrap();
         let request = verify(&signed, &creds("app-secret")).unwrap();
         assert_eq!(request.user_id.as_deref(), Some("218471"));
-        assert_eq!(request.issued_at, Some(1_291_836_800));
+        assert_eq!(
+            request.issued_at.map(Timestamp::as_second),
+            Some(1_291_836_800)
+        );
+        assert_eq!(
+            request.expires.map(Timestamp::as_second),
+            Some(1_291_840_400)
+        );
 
         assert!(matches!(
             verify(&signed, &creds("other")),

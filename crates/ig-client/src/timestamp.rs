@@ -2,32 +2,30 @@
 //!
 //! The offset has no colon, so RFC 3339 parsers reject it; this module reads
 //! it (and, leniently, RFC 3339) and writes it back exactly as Instagram does.
+//! Instagram always answers in UTC, so formatting writes the fixed `+0000`.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serializer};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
-const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
-);
+const PARSE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%z";
+const UTC_FORMAT: &str = "%Y-%m-%dT%H:%M:%S+0000";
 
 /// Parses an Instagram timestamp.
-pub fn parse(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, FORMAT)
-        .or_else(|_| OffsetDateTime::parse(text, &Rfc3339))
+pub fn parse(text: &str) -> Option<Timestamp> {
+    jiff::fmt::strtime::parse(PARSE_FORMAT, text)
+        .and_then(|parsed| parsed.to_timestamp())
+        .or_else(|_| text.parse::<Timestamp>())
         .ok()
 }
 
 /// Formats a timestamp the way Instagram does.
-pub fn format(at: OffsetDateTime) -> String {
-    at.format(FORMAT)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+pub fn format(at: Timestamp) -> String {
+    at.strftime(UTC_FORMAT).to_string()
 }
 
 pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<OffsetDateTime>, D::Error> {
+) -> Result<Option<Timestamp>, D::Error> {
     match Option::<String>::deserialize(deserializer)? {
         None => Ok(None),
         Some(text) => parse(&text).map(Some).ok_or_else(|| {
@@ -37,7 +35,7 @@ pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(
 }
 
 pub(crate) fn serialize_opt<S: Serializer>(
-    at: &Option<OffsetDateTime>,
+    at: &Option<Timestamp>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match at {
@@ -53,9 +51,10 @@ mod tests {
     #[test]
     fn round_trips_the_instagram_format() {
         let at = parse("2019-09-26T22:36:43+0000").unwrap();
-        assert_eq!(at.unix_timestamp(), 1_569_537_403);
+        assert_eq!(at.as_second(), 1_569_537_403);
         assert_eq!(format(at), "2019-09-26T22:36:43+0000");
         assert_eq!(parse("2019-09-26T22:36:43Z"), Some(at));
+        assert_eq!(parse("2019-09-27T00:36:43+0200"), Some(at));
         assert_eq!(parse("yesterday"), None);
     }
 }

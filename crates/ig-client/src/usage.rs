@@ -26,6 +26,9 @@ pub struct AppUsage {
     /// Share of CPU time used.
     #[serde(default)]
     pub total_cputime: f64,
+    /// Minutes until calls are allowed again, when this header carries it.
+    #[serde(default)]
+    pub estimated_time_to_regain_access: Option<u64>,
 }
 
 /// One entry of `X-Business-Use-Case-Usage`.
@@ -47,9 +50,10 @@ pub struct BusinessUseCaseUsage {
     /// Share of CPU time used.
     #[serde(default)]
     pub total_cputime: f64,
-    /// Minutes until calls are allowed again (0 when not throttled).
+    /// Minutes until calls are allowed again (0 when not throttled, or
+    /// throttled for under a minute).
     #[serde(default)]
-    pub estimated_time_to_regain_access: u64,
+    pub estimated_time_to_regain_access: Option<u64>,
 }
 
 /// The usage Instagram reported on the latest response.
@@ -107,20 +111,43 @@ impl RateBudget {
         app.chain(business).fold(0.0, f64::max)
     }
 
+    /// Every regain estimate reported, in minutes.
+    fn regain_minutes(&self) -> impl Iterator<Item = u64> + '_ {
+        let app = self
+            .app
+            .iter()
+            .filter_map(|a| a.estimated_time_to_regain_access);
+        let business = self
+            .business
+            .iter()
+            .filter_map(|b| b.estimated_time_to_regain_access);
+        app.chain(business)
+    }
+
     /// The longest estimated time to regain access, if any entry is throttled.
     pub fn regain_access_in(&self) -> Option<Duration> {
-        self.business
-            .iter()
-            .map(|b| b.estimated_time_to_regain_access)
+        self.regain_minutes()
             .max()
             .filter(|minutes| *minutes > 0)
-            .map(|minutes| Duration::from_secs(minutes.saturating_mul(60)))
+            .map(minutes)
+    }
+
+    /// How long to wait after a throttle error that came with these headers:
+    /// the longest estimate, at least a minute (Meta reports 0 for "under a
+    /// minute", and retrying at once would extend the block). `None` when no
+    /// header carries an estimate.
+    pub fn throttle_wait(&self) -> Option<Duration> {
+        self.regain_minutes().max().map(|m| minutes(m.max(1)))
     }
 
     /// Whether some counter is at 100 %: further calls fail and extend the block.
     pub fn is_exhausted(&self) -> bool {
         self.max_usage_percent() >= 100.0 || self.regain_access_in().is_some()
     }
+}
+
+fn minutes(count: u64) -> Duration {
+    Duration::from_secs(count.saturating_mul(60))
 }
 
 #[cfg(test)]
@@ -151,6 +178,29 @@ mod tests {
             Some(Duration::from_secs(19 * 60))
         );
         assert!(budget.is_exhausted());
+        assert_eq!(budget.throttle_wait(), Some(Duration::from_secs(19 * 60)));
+    }
+
+    #[test]
+    fn a_zero_estimate_still_waits_a_minute_after_a_throttle() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-app-usage",
+            HeaderValue::from_static(
+                r#"{"call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":0}"#,
+            ),
+        );
+        let budget = RateBudget::from_headers(&headers).unwrap();
+        assert_eq!(budget.regain_access_in(), None);
+        assert_eq!(budget.throttle_wait(), Some(Duration::from_secs(60)));
+
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-app-usage",
+            HeaderValue::from_static(r#"{"call_count":100,"total_cputime":1,"total_time":1}"#),
+        );
+        let budget = RateBudget::from_headers(&headers).unwrap();
+        assert_eq!(budget.throttle_wait(), None);
     }
 
     #[test]

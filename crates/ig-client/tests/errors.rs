@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{graph_error, user};
-use ig_client::{Error, RetryKind, TokenProblem};
+use ig_client::{DEFAULT_THROTTLE_WAIT, Error, RetryKind, TokenProblem};
 use mockito::Matcher;
 
 /// Serves one error for `/me`, calls it, and checks how many requests were made.
@@ -103,20 +103,55 @@ async fn rate_limit_uses_the_usage_headers_and_is_not_retried() {
             "{code}"
         );
     }
+}
+
+#[tokio::test]
+async fn throttles_without_a_regain_time_wait_minutes_and_are_not_retried() {
+    // Calls made while throttled extend the block: one request, then minutes.
+    for (status, code) in [(403, 4), (403, 17), (400, 32), (400, 613), (400, 80_002)] {
+        let error = me_error(
+            status,
+            graph_error(code, None, "User request limit reached"),
+            &[],
+            1,
+        )
+        .await;
+        assert!(
+            matches!(
+                error,
+                Error::RateLimited {
+                    retry_after: None,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.retry_kind(),
+            RetryKind::After(DEFAULT_THROTTLE_WAIT),
+            "{code}"
+        );
+    }
+    let error = me_error(429, "Too Many Requests".to_owned(), &[], 1).await;
+    assert!(
+        matches!(error, Error::RateLimited { source: None, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.retry_kind(), RetryKind::After(DEFAULT_THROTTLE_WAIT));
+
+    // A header that says "under a minute" still keeps us away for one.
+    let usage = r#"{"call_count":100,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":0}"#;
     let error = me_error(
-        403,
-        graph_error(17, None, "User request limit reached"),
-        &[],
+        400,
+        graph_error(4, None, "(#4) Application request limit reached"),
+        &[("x-app-usage", usage)],
         1,
     )
     .await;
-    assert!(matches!(
-        error,
-        Error::RateLimited {
-            retry_after: None,
-            ..
-        }
-    ));
+    assert_eq!(
+        error.retry_kind(),
+        RetryKind::After(Duration::from_secs(60))
+    );
 }
 
 #[tokio::test]

@@ -10,20 +10,20 @@ use ig_client::{
     AccessToken, AppCredentials, AuthorizationCode, AuthorizeOptions, Clock, Error, OAuth,
     RetryKind, Scope, Token, TokenKind,
 };
+use jiff::Timestamp;
 use mockito::Matcher;
-use time::OffsetDateTime;
-use time::macros::datetime;
 
 #[derive(Debug)]
-struct FixedClock(Mutex<OffsetDateTime>);
+struct FixedClock(Mutex<Timestamp>);
 
 impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
+    fn now(&self) -> Timestamp {
         *self.0.lock().unwrap()
     }
 }
 
-const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+/// 2026-03-01T12:00:00Z.
+const NOW: Timestamp = Timestamp::constant(1_772_366_400, 0);
 
 fn oauth(server: &mockito::Server) -> OAuth {
     let clock = Arc::new(FixedClock(Mutex::new(NOW)));
@@ -107,8 +107,8 @@ async fn code_exchange_documented_and_flat_shapes() {
     );
     assert_eq!(token.has_permission(Scope::ContentPublish), Some(true));
     assert_eq!(
-        token.expires_at - token.issued_at,
-        Duration::from_secs(3600)
+        token.expires_at.duration_since(token.issued_at),
+        jiff::SignedDuration::from_secs(3600)
     );
     assert_eq!(token.issued_at, NOW);
 
@@ -215,8 +215,8 @@ async fn long_lived_exchange_and_refresh() {
         (TokenKind::LongLived, "IGAAlong")
     );
     assert_eq!(
-        long.expires_at - long.issued_at,
-        Duration::from_secs(5_183_944)
+        long.expires_at.duration_since(long.issued_at),
+        jiff::SignedDuration::from_secs(5_183_944)
     );
     assert_eq!(long.permissions, short.permissions);
 
@@ -301,4 +301,46 @@ async fn signed_request_round_trip_through_oauth() {
         client.verify_signed_request(&tampered),
         Err(Error::InvalidSignedRequest(_))
     ));
+}
+
+#[test]
+fn a_token_round_trips_through_a_store_and_stays_redacted() {
+    let mut token = Token::new(
+        AccessToken::new("IGAAstored-secret"),
+        TokenKind::LongLived,
+        NOW,
+        NOW + Duration::from_secs(5_184_000),
+    );
+    token.user_id = Some("17841400000000001".into());
+    token.permissions = vec!["instagram_business_basic".into()];
+
+    let stored = serde_json::to_string(&token).unwrap();
+    // The stored shape: a format change must show up here in review.
+    assert_eq!(
+        stored,
+        r#"{"access_token":"IGAAstored-secret","kind":"long_lived","user_id":"17841400000000001","permissions":["instagram_business_basic"],"issued_at":"2026-03-01T12:00:00Z","expires_at":"2026-04-30T12:00:00Z"}"#
+    );
+
+    let restored: Token = serde_json::from_str(&stored).unwrap();
+    assert_eq!(restored.access_token.expose(), "IGAAstored-secret");
+    assert_eq!(
+        (
+            restored.kind,
+            restored.user_id.as_ref(),
+            &restored.permissions
+        ),
+        (token.kind, token.user_id.as_ref(), &token.permissions)
+    );
+    assert_eq!(
+        (restored.issued_at, restored.expires_at),
+        (token.issued_at, token.expires_at)
+    );
+    assert!(!format!("{restored:?}").contains("stored-secret"));
+
+    // Older records without the optional fields still load.
+    let minimal: Token = serde_json::from_str(
+        r#"{"access_token":"IGAAm","kind":"short_lived","issued_at":"2026-03-01T12:00:00Z","expires_at":"2026-03-01T13:00:00Z"}"#,
+    )
+    .unwrap();
+    assert_eq!((minimal.user_id, minimal.permissions.len()), (None, 0));
 }

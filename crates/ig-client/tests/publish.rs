@@ -142,6 +142,47 @@ async fn publishing_errors_are_classified_and_posts_not_retried() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::RateLimited { .. }));
+    assert_eq!(
+        error.retry_kind(),
+        RetryKind::After(ig_client::DEFAULT_THROTTLE_WAIT)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_or_failed_container_asks_for_a_new_container() {
+    let mut server = mockito::Server::new_async().await;
+    for (container, code, subcode) in [("80", -2, 2_207_020), ("81", -1, 2_207_053)] {
+        let mock = server
+            .mock("POST", "/graph/v24.0/me/media_publish")
+            .match_body(Matcher::UrlEncoded("creation_id".into(), container.into()))
+            .with_status(400)
+            .with_body(graph_error(code, Some(subcode), "The media has expired"))
+            .expect(1)
+            .create_async()
+            .await;
+        let error = user(&server)
+            .publish(None, &IgContainerId::new(container))
+            .await
+            .unwrap_err();
+        mock.assert_async().await;
+        assert!(
+            matches!(error, Error::ContainerUnusable { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.retry_kind(), RetryKind::NewContainer);
+        assert!(!error.is_retryable());
+    }
+    server
+        .mock("GET", "/graph/v24.0/82")
+        .match_query(Matcher::Any)
+        .with_body(r#"{"id":"82","status_code":"EXPIRED"}"#)
+        .create_async()
+        .await;
+    let error = user(&server)
+        .wait_for_container(&IgContainerId::new("82"), fast())
+        .await
+        .unwrap_err();
+    assert_eq!(error.retry_kind(), RetryKind::NewContainer);
 }
 
 #[tokio::test]

@@ -4,10 +4,12 @@
 mod common;
 
 use common::{TOKEN, fixture_body, user};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use ig_client::{
     Cursor, Error, IgMediaId, IgUserId, MediaProductType, MediaQuery, MediaType, PROFILE_FIELDS,
+    RetryKind,
 };
+use jiff::Timestamp;
 use mockito::Matcher;
 
 #[tokio::test]
@@ -99,7 +101,7 @@ async fn media_page_resumes_from_a_stored_cursor_with_time_range() {
         .await;
     let query = MediaQuery::new()
         .user("17841400000000001")
-        .since(time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap());
+        .since(jiff::Timestamp::from_second(1_700_000_000).unwrap());
     let page = user(&server)
         .media_page(&query, Some(&Cursor::new("QVFIUmx")))
         .await
@@ -111,6 +113,112 @@ async fn media_page_resumes_from_a_stored_cursor_with_time_range() {
         Some(MediaProductType::Reels)
     );
     assert_eq!(page.next, None);
+}
+
+#[tokio::test]
+async fn media_stream_follows_time_based_next_links() {
+    let mut server = mockito::Server::new_async().await;
+    // Time-based paging: the next link carries since/until and no cursors.
+    let older = server
+        .mock("GET", "/graph/v24.0/me/media")
+        .match_query(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("since".into(), "1700000000".into()),
+            Matcher::UrlEncoded("until".into(), "1714564799".into()),
+            Matcher::UrlEncoded("limit".into(), "1".into()),
+        ]))
+        .with_body(r#"{"data":[{"id":"2","timestamp":"2024-04-01T08:00:00+0000"}]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let newest = server
+        .mock("GET", "/graph/v24.0/me/media")
+        .match_query(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("since".into(), "1700000000".into()),
+            Matcher::UrlEncoded("limit".into(), "1".into()),
+        ]))
+        .with_body(format!(
+            r#"{{"data":[{{"id":"1","timestamp":"2024-05-01T12:00:00+0000"}}],
+                "paging":{{"next":"{}/graph/v24.0/me/media?access_token={TOKEN}&limit=1&since=1700000000&until=1714564799"}}}}"#,
+            server.url()
+        ))
+        .expect(1)
+        .create_async()
+        .await;
+    let client = user(&server);
+    let query = MediaQuery::new()
+        .limit(1)
+        .since(Timestamp::from_second(1_700_000_000).unwrap());
+    let all: Vec<_> = client
+        .media_stream(query.clone(), None)
+        .try_collect()
+        .await
+        .unwrap();
+    older.assert_async().await;
+    newest.assert_async().await;
+    assert_eq!(
+        all.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+    assert_eq!(
+        all[0].timestamp,
+        Some("2024-05-01T12:00:00Z".parse::<Timestamp>().unwrap())
+    );
+
+    // The persisted position of the first page holds the bounds, not the token.
+    let first = client.media_page(&query, None).await.unwrap();
+    let next = first.next.unwrap();
+    assert_eq!(next.as_str(), "since=1700000000&until=1714564799");
+    assert!(!next.as_str().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn media_stream_starts_from_a_time_bound() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", "/graph/v24.0/me/media")
+        .match_query(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("since".into(), "1714564800".into()),
+            Matcher::UrlEncoded("fields".into(), ig_client::MEDIA_FIELDS.into()),
+        ]))
+        .with_body(r#"{"data":[{"id":"7"}]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let start = Cursor::since("2024-05-01T12:00:00Z".parse().unwrap());
+    let all: Vec<_> = user(&server)
+        .media_stream(MediaQuery::new(), Some(start))
+        .try_collect()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(all.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_cursor_asks_for_a_restart_instead_of_ending_the_stream() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", "/graph/v24.0/me/media")
+        .match_query(Matcher::UrlEncoded("after".into(), "QVFIstale".into()))
+        .with_status(400)
+        .with_body(common::graph_error(
+            100,
+            None,
+            "(#100) The parameter cursor value QVFIstale is invalid",
+        ))
+        .expect(1)
+        .create_async()
+        .await;
+    let results: Vec<_> = user(&server)
+        .media_stream(MediaQuery::new(), Some(Cursor::new("QVFIstale")))
+        .collect()
+        .await;
+    mock.assert_async().await;
+    let [Err(error)] = results.as_slice() else {
+        panic!("one error expected: {results:?}")
+    };
+    assert!(matches!(error, Error::CursorExpired { .. }), "{error:?}");
+    assert_eq!(error.retry_kind(), RetryKind::RestartFromTimeBound);
 }
 
 #[tokio::test]
