@@ -300,9 +300,7 @@ impl XClient {
                     inner.config.retry.delay(retries)
                 }
                 crate::error::RetryKind::At(at) => {
-                    let wait = at
-                        .duration_since(inner.clock.now())
-                        .unwrap_or(Duration::ZERO);
+                    let wait = crate::clock::until(inner.clock.now(), at);
                     if wait > inner.config.max_rate_limit_wait
                         || !(call.idempotent || err.not_sent())
                     {
@@ -332,7 +330,7 @@ impl XClient {
         let Some(until) = info.blocked_until(now) else {
             return Ok(());
         };
-        let wait = until.duration_since(now).unwrap_or(Duration::ZERO);
+        let wait = crate::clock::until(now, until);
         if wait > inner.config.max_rate_limit_wait {
             return Err(Error::RateLimited {
                 until: Some(until),

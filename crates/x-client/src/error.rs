@@ -6,7 +6,8 @@ use crate::rate_limit::{Endpoint, RateLimitInfo};
 use crate::token::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::time::{Duration, SystemTime};
+use jiff::Timestamp;
+use std::time::Duration;
 
 /// Everything that can go wrong talking to X, sorted by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
@@ -57,10 +58,10 @@ pub enum Error {
         problem: Box<Problem>,
     },
     /// 429, or the client-side limiter refused to spend a call on an exhausted window.
-    #[error("rate limited{}", until.map(|t| format!(" until {}", epoch_secs(t))).unwrap_or_default())]
+    #[error("rate limited{}", until.map(|t| format!(" until {t}")).unwrap_or_default())]
     RateLimited {
         /// When the latest exhausted window resets, if the headers said.
-        until: Option<SystemTime>,
+        until: Option<Timestamp>,
         /// The rate-limit headers of the answer.
         info: Box<RateLimitInfo>,
         /// The API's problem body, absent when the limiter refused locally.
@@ -86,7 +87,7 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
         /// A server-given `retry-after`, if any.
-        retry_at: Option<SystemTime>,
+        retry_at: Option<Timestamp>,
         /// The raw body.
         body: String,
     },
@@ -195,7 +196,7 @@ pub enum RetryKind {
     /// Try again after a bounded, jittered back-off.
     Backoff,
     /// Try again at this instant, which the server named.
-    At(SystemTime),
+    At(Timestamp),
     /// Refresh the access token, then try once more.
     RefreshAuth,
     /// The user has to authorize again (possibly with more scopes).
@@ -262,7 +263,7 @@ impl Error {
         status: u16,
         info: RateLimitInfo,
         body: &[u8],
-        now: SystemTime,
+        now: Timestamp,
     ) -> Self {
         let problem = Box::new(Problem::parse(status, body));
         match status {
@@ -281,18 +282,12 @@ impl Error {
             },
             500..=599 => Self::Server {
                 status,
-                retry_at: info.retry_after.and_then(|d| now.checked_add(d)),
+                retry_at: info.retry_after.and_then(|d| crate::clock::after(now, d)),
                 body: String::from_utf8_lossy(body).into_owned(),
             },
             _ => Self::BadRequest { status, problem },
         }
     }
-}
-
-fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// An error body in any of X's three envelopes: RFC 7807-like problem JSON, a v2
@@ -436,7 +431,7 @@ impl ApiErrorItem {
 mod tests {
     use super::*;
 
-    const NOW: SystemTime = SystemTime::UNIX_EPOCH;
+    const NOW: Timestamp = Timestamp::UNIX_EPOCH;
 
     fn classify(status: u16, body: &str) -> Error {
         Error::from_response(status, RateLimitInfo::default(), body.as_bytes(), NOW)
@@ -469,7 +464,10 @@ mod tests {
             ..RateLimitInfo::default()
         };
         let e = Error::from_response(503, info, b"", NOW);
-        assert_eq!(e.retry_kind(), RetryKind::At(NOW + Duration::from_secs(30)));
+        assert_eq!(
+            e.retry_kind(),
+            RetryKind::At(Timestamp::from_second(30).unwrap())
+        );
         assert_eq!(classify(502, "oops").retry_kind(), RetryKind::Backoff);
         let e = classify(429, r#"{"title":"Too Many Requests"}"#);
         assert_eq!(e.retry_kind(), RetryKind::Backoff);

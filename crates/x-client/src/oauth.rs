@@ -329,7 +329,7 @@ impl OAuthClient {
                 .or_else(|| previous_refresh.cloned()),
             expires_at: response
                 .expires_in()
-                .and_then(|d| self.clock.now().checked_add(d)),
+                .and_then(|d| crate::clock::after(self.clock.now(), d)),
             scopes,
         }
     }

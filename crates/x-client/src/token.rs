@@ -4,7 +4,8 @@ use secrecy::{ExposeSecret, SecretString};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use jiff::Timestamp;
+use std::time::Duration;
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -150,16 +151,16 @@ pub struct TokenSet {
     /// The single-use refresh token, present when `offline.access` was granted.
     pub refresh_token: Option<RefreshToken>,
     /// When the access token stops working, if the server said.
-    pub expires_at: Option<SystemTime>,
+    pub expires_at: Option<Timestamp>,
     /// The scopes the server granted.
     pub scopes: Scopes,
 }
 
 impl TokenSet {
     /// Whether the access token expires within `margin` of `now` (unknown expiry: no).
-    pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
+    pub fn expires_within(&self, now: Timestamp, margin: Duration) -> bool {
         self.expires_at
-            .is_some_and(|at| at <= now.checked_add(margin).unwrap_or(now))
+            .is_some_and(|at| crate::clock::until(now, at) <= margin)
     }
 }
 
@@ -205,11 +206,11 @@ mod tests {
 
     #[test]
     fn expiry_margin() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let now = Timestamp::from_second(1_000).unwrap();
         let set = TokenSet {
             access_token: AccessToken::new("a"),
             refresh_token: None,
-            expires_at: Some(now + Duration::from_secs(30)),
+            expires_at: Some(Timestamp::from_second(1_030).unwrap()),
             scopes: Scopes::default(),
         };
         assert!(set.expires_within(now, Duration::from_secs(60)));

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use common::*;
 use mockito::Matcher;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
 use x_client::{
     AccessToken, ClientSecret, Error, HookError, OAuthApp, OAuthClient, RefreshToken, RetryKind,
     Scope, Scopes, TokenHook, TokenSet, UserSession, XClient,
@@ -93,10 +92,7 @@ async fn public_client_sends_client_id_and_verifier() {
     mock.assert_async().await;
     assert_eq!(tokens.access_token.expose_secret(), "new-access");
     assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "refresh-2");
-    assert_eq!(
-        tokens.expires_at,
-        Some(UNIX_EPOCH + Duration::from_secs(T0 + 7200))
-    );
+    assert_eq!(tokens.expires_at, Some(at(T0 + 7200)));
     assert!(tokens.scopes.contains(&Scope::TWEET_WRITE));
     assert!(
         !tokens.scopes.contains(&Scope::MEDIA_WRITE),
@@ -166,7 +162,7 @@ fn set(access: &str, refresh: &str, expires_at: u64) -> TokenSet {
     TokenSet {
         access_token: AccessToken::new(access),
         refresh_token: Some(RefreshToken::new(refresh)),
-        expires_at: Some(UNIX_EPOCH + Duration::from_secs(expires_at)),
+        expires_at: Some(at(expires_at)),
         scopes: Scopes::parse(ALL_SCOPES),
     }
 }
