@@ -3,23 +3,25 @@
 
 use crate::ids::MediaId;
 use crate::rate_limit::{Endpoint, RateLimitInfo};
-use crate::token::Scope;
+use crate::token::{RefreshToken, Scope, TokenSet};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use jiff::Timestamp;
 use std::time::Duration;
 
 /// Everything that can go wrong talking to X, sorted by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the token is missing, expired or revoked. Refresh it and try once more.
+    /// 401 for a token that could be refreshed but was not (the session cannot, the
+    /// caller holds the refresh token): refresh it and try once more.
     #[error("unauthorized: {}", problem.summary())]
     Unauthorized {
         /// The API's problem body.
         problem: Box<Problem>,
     },
-    /// The user has to authorize the app again (refresh impossible or refused).
+    /// The user has to authorize the app again: no refresh token, X refused the refresh
+    /// token, or X refused a freshly refreshed access token (the grant was revoked).
     #[error("re-authorization needed: {reason}")]
     ReauthRequired {
         /// Why the stored grant cannot be used any more.
@@ -111,7 +113,8 @@ pub enum Error {
     Decode {
         /// The HTTP status.
         status: u16,
-        /// The raw body, kept for diagnosis.
+        /// The raw body, kept for diagnosis; for token-endpoint answers only its keys
+        /// and harmless fields, every value that may be a token redacted.
         body: String,
         /// The parse error.
         #[source]
@@ -171,6 +174,20 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// New tokens were obtained but the token hook failed to store them. X has already
+    /// spent the old refresh token, so these are the only working tokens: the session
+    /// keeps using them (and writes them again on its next call), and the caller should
+    /// store them too, compare-and-swapping against `previous`.
+    #[error("refreshed tokens could not be stored: {source}")]
+    TokenPersist {
+        /// The refresh token the store still holds (spent at X).
+        previous: RefreshToken,
+        /// The new tokens, which have to reach the store.
+        tokens: Box<TokenSet>,
+        /// The hook's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The endpoint needs credentials this client was not given.
     #[error("{endpoint:?} needs {needed} credentials")]
     CredentialsMissing {
@@ -217,7 +234,8 @@ impl Error {
             | Self::Timeout { .. }
             | Self::Network { .. }
             | Self::MediaProcessingTimeout { .. }
-            | Self::TokenHook { .. } => RetryKind::Backoff,
+            | Self::TokenHook { .. }
+            | Self::TokenPersist { .. } => RetryKind::Backoff,
             Self::Unauthorized { .. } => RetryKind::RefreshAuth,
             Self::ReauthRequired { .. } | Self::MissingScope { .. } => RetryKind::Reauthorize,
             Self::DuplicateContent { .. }

@@ -4,9 +4,9 @@
 
 use crate::error::ApiErrorItem;
 use crate::ids::{MediaKey, XPostId, XUserId};
+use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
-use jiff::Timestamp;
 
 /// X's response envelope: `data`, `includes`, partial `errors` and `meta`.
 #[derive(Clone, Debug, Deserialize, Serialize)]

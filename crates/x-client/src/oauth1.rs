@@ -8,11 +8,11 @@ use crate::token::OAuth1Secret;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use jiff::Timestamp;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha1::Sha1;
 use std::fmt;
-use jiff::Timestamp;
 
 /// An app's consumer key pair and a user's access token pair.
 #[derive(Clone)]

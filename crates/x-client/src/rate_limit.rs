@@ -1,10 +1,10 @@
 //! The `x-rate-limit-*` headers as typed values, and the per-endpoint record the
 //! client-side limiter consults before spending a call.
 
+use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use jiff::Timestamp;
 use std::time::Duration;
 
 /// One rate window: its ceiling, what is left and when it resets.
@@ -97,9 +97,7 @@ impl RateLimitInfo {
             .filter(|w| w.remaining == 0)
             .map(|w| w.reset)
             .max();
-        let from_retry_after = self
-            .retry_after
-            .and_then(|d| crate::clock::after(now, d));
+        let from_retry_after = self.retry_after.and_then(|d| crate::clock::after(now, d));
         from_windows.max(from_retry_after)
     }
 }

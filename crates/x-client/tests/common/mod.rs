@@ -2,9 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use jiff::Timestamp;
 use std::time::Duration;
 use x_client::{
     AccessToken, Clock, Config, Endpoints, RefreshToken, RetryPolicy, Scopes, TokenSet, XClient,
