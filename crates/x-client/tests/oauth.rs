@@ -695,3 +695,22 @@ async fn a_stored_authorization_is_completed_by_another_client() {
     mock.assert_async().await;
     assert_eq!(tokens.access_token.expose_secret(), "new-access");
 }
+
+#[tokio::test]
+async fn a_refused_revoke_never_echoes_the_token() {
+    let mut server = mockito::Server::new_async().await;
+    let _mock = server
+        .mock("POST", "/2/oauth2/revoke")
+        .with_status(400)
+        .with_body("cannot revoke refresh-secret-1")
+        .create_async()
+        .await;
+    let oauth = oauth(&server.url(), None, FakeClock::at(T0));
+    let err = oauth
+        .revoke_refresh_token(&RefreshToken::new("refresh-secret-1"))
+        .await
+        .unwrap_err();
+    let shown = format!("{err:?} {err}");
+    assert!(shown.contains("cannot revoke"), "{shown}");
+    assert!(!shown.contains("refresh-secret-1"), "{shown}");
+}
