@@ -407,6 +407,17 @@ fn token_endpoint(server: &mut mockito::ServerGuard) -> mockito::Mock {
         .with_body(TOKEN_OK)
 }
 
+/// A refreshing session whose store holds the same `old-access`/`refresh-1` set, and
+/// whose next `failing_writes` writes fail.
+fn stored_session(base: &str, failing_writes: u32) -> (XClient, Arc<UserSession>, Arc<Store>) {
+    let store = Arc::new(Store::default());
+    let initial = set("old-access", "refresh-1", T0 + 7200);
+    *store.tokens.lock().unwrap() = Some(initial.clone());
+    *store.failing_writes.lock().unwrap() = failing_writes;
+    let (client, session) = session_client(base, FakeClock::at(T0), initial, store.clone());
+    (client, session, store)
+}
+
 #[tokio::test]
 async fn a_failed_token_write_keeps_the_new_tokens_and_hands_them_to_the_caller() {
     let mut server = mockito::Server::new_async().await;
@@ -419,12 +430,7 @@ async fn a_failed_token_write_keeps_the_new_tokens_and_hands_them_to_the_caller(
         .create_async()
         .await;
     let refresh = token_endpoint(&mut server).expect(1).create_async().await;
-    let store = Arc::new(Store::default());
-    let initial = set("old-access", "refresh-1", T0 + 7200);
-    *store.tokens.lock().unwrap() = Some(initial.clone());
-    *store.failing_writes.lock().unwrap() = 1;
-    let (client, session) =
-        session_client(&server.url(), FakeClock::at(T0), initial, store.clone());
+    let (client, session, store) = stored_session(&server.url(), 1);
 
     let err = client.me(&[]).await.unwrap_err();
     let Error::TokenPersist {
@@ -469,11 +475,7 @@ async fn tokens_the_store_refused_are_written_again_on_the_next_call() {
         .create_async()
         .await;
     let refresh = token_endpoint(&mut server).expect(1).create_async().await;
-    let store = Arc::new(Store::default());
-    let initial = set("old-access", "refresh-1", T0 + 7200);
-    *store.tokens.lock().unwrap() = Some(initial.clone());
-    *store.failing_writes.lock().unwrap() = 1;
-    let (client, _) = session_client(&server.url(), FakeClock::at(T0), initial, store.clone());
+    let (client, _, store) = stored_session(&server.url(), 1);
 
     let err = client.me(&[]).await.unwrap_err();
     assert!(matches!(err, Error::TokenPersist { .. }), "{err:?}");
@@ -496,10 +498,7 @@ async fn a_fresh_token_refused_means_reauthorize_not_another_refresh() {
         .create_async()
         .await;
     let refresh = token_endpoint(&mut server).expect(1).create_async().await;
-    let store = Arc::new(Store::default());
-    let initial = set("old-access", "refresh-1", T0 + 7200);
-    *store.tokens.lock().unwrap() = Some(initial.clone());
-    let (client, _) = session_client(&server.url(), FakeClock::at(T0), initial, store);
+    let (client, _, _) = stored_session(&server.url(), 0);
 
     let err = client.me(&[]).await.unwrap_err();
     assert!(matches!(err, Error::ReauthRequired { .. }), "{err:?}");
