@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::oauth1::{self, OAuth1Credentials};
 use crate::rate_limit::{Endpoint, RateLimitInfo, RateLimits};
 use crate::session::UserSession;
-use crate::token::{Scope, TokenSet};
+use crate::token::{AccessToken, Scope, TokenSet};
 use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::{Method, multipart};
@@ -277,17 +277,16 @@ impl XClient {
         let mut refreshed = false;
         loop {
             self.wait_for_window(call.endpoint).await?;
-            let result = self.attempt(&call).await;
+            let mut sent = None;
+            let result = self.attempt(&call, &mut sent).await;
             let err = match result {
                 Ok(raw) => return Ok(raw),
                 Err(err) => err,
             };
-            if let (Error::Unauthorized { .. }, Some(session), false) =
-                (&err, &inner.session, refreshed)
+            if let (Error::Unauthorized { .. }, Some(session), Some(sent)) =
+                (&err, &inner.session, &sent)
             {
-                if session.can_refresh() && matches!(call.auth, Auth::User(_)) {
-                    let failed = session.tokens().await.access_token;
-                    session.refresh_after(&failed).await?;
+                if session.after_unauthorized(sent, refreshed).await? {
                     refreshed = true;
                     continue;
                 }
@@ -300,9 +299,7 @@ impl XClient {
                     inner.config.retry.delay(retries)
                 }
                 crate::error::RetryKind::At(at) => {
-                    let wait = at
-                        .duration_since(inner.clock.now())
-                        .unwrap_or(Duration::ZERO);
+                    let wait = crate::clock::until(inner.clock.now(), at);
                     if wait > inner.config.max_rate_limit_wait
                         || !(call.idempotent || err.not_sent())
                     {
@@ -332,7 +329,7 @@ impl XClient {
         let Some(until) = info.blocked_until(now) else {
             return Ok(());
         };
-        let wait = until.duration_since(now).unwrap_or(Duration::ZERO);
+        let wait = crate::clock::until(now, until);
         if wait > inner.config.max_rate_limit_wait {
             return Err(Error::RateLimited {
                 until: Some(until),
@@ -344,7 +341,8 @@ impl XClient {
         Ok(())
     }
 
-    async fn attempt(&self, call: &Call) -> Result<Raw, Error> {
+    /// One try; `sent` receives the OAuth 2.0 access token the request carried.
+    async fn attempt(&self, call: &Call, sent: &mut Option<AccessToken>) -> Result<Raw, Error> {
         let inner = &self.inner;
         let mut url = url::Url::parse(&call.url).map_err(|e| Error::Config {
             reason: format!("URL `{}`: {e}", call.url),
@@ -365,7 +363,7 @@ impl XClient {
             Body::Form(pairs) => request.form(pairs),
             Body::Multipart(parts) => request.multipart(multipart_form(parts)?),
         };
-        request = request.header(AUTHORIZATION, self.authorization(call, &url).await?);
+        request = request.header(AUTHORIZATION, self.authorization(call, &url, sent).await?);
 
         let timeout = call.timeout;
         let limit = inner.config.max_response_bytes;
@@ -394,7 +392,12 @@ impl XClient {
         }
     }
 
-    async fn authorization(&self, call: &Call, url: &url::Url) -> Result<String, Error> {
+    async fn authorization(
+        &self,
+        call: &Call,
+        url: &url::Url,
+        sent: &mut Option<AccessToken>,
+    ) -> Result<String, Error> {
         let inner = &self.inner;
         let oauth1_header = |creds: &OAuth1Credentials| {
             let form = match &call.body {
@@ -424,7 +427,9 @@ impl XClient {
                 let token = session
                     .access_token(inner.clock.as_ref(), inner.config.refresh_margin)
                     .await?;
-                Ok(format!("Bearer {}", token.expose_secret()))
+                let header = format!("Bearer {}", token.expose_secret());
+                *sent = Some(token);
+                Ok(header)
             }
             (_, _, Some(creds)) => Ok(oauth1_header(creds)),
             (Auth::OAuth1Only, _, None) => Err(Error::CredentialsMissing {

@@ -3,22 +3,25 @@
 
 use crate::ids::MediaId;
 use crate::rate_limit::{Endpoint, RateLimitInfo};
-use crate::token::Scope;
+use crate::token::{RefreshToken, Scope, TokenSet};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// Everything that can go wrong talking to X, sorted by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the token is missing, expired or revoked. Refresh it and try once more.
+    /// 401 for a token that could be refreshed but was not (the session cannot, the
+    /// caller holds the refresh token): refresh it and try once more.
     #[error("unauthorized: {}", problem.summary())]
     Unauthorized {
         /// The API's problem body.
         problem: Box<Problem>,
     },
-    /// The user has to authorize the app again (refresh impossible or refused).
+    /// The user has to authorize the app again: no refresh token, X refused the refresh
+    /// token, or X refused a freshly refreshed access token (the grant was revoked).
     #[error("re-authorization needed: {reason}")]
     ReauthRequired {
         /// Why the stored grant cannot be used any more.
@@ -57,10 +60,10 @@ pub enum Error {
         problem: Box<Problem>,
     },
     /// 429, or the client-side limiter refused to spend a call on an exhausted window.
-    #[error("rate limited{}", until.map(|t| format!(" until {}", epoch_secs(t))).unwrap_or_default())]
+    #[error("rate limited{}", until.map(|t| format!(" until {t}")).unwrap_or_default())]
     RateLimited {
         /// When the latest exhausted window resets, if the headers said.
-        until: Option<SystemTime>,
+        until: Option<Timestamp>,
         /// The rate-limit headers of the answer.
         info: Box<RateLimitInfo>,
         /// The API's problem body, absent when the limiter refused locally.
@@ -86,7 +89,7 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
         /// A server-given `retry-after`, if any.
-        retry_at: Option<SystemTime>,
+        retry_at: Option<Timestamp>,
         /// The raw body.
         body: String,
     },
@@ -110,7 +113,8 @@ pub enum Error {
     Decode {
         /// The HTTP status.
         status: u16,
-        /// The raw body, kept for diagnosis.
+        /// The raw body, kept for diagnosis; for token-endpoint answers only its keys
+        /// and harmless fields, every value that may be a token redacted.
         body: String,
         /// The parse error.
         #[source]
@@ -170,6 +174,20 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// New tokens were obtained but the token hook failed to store them. X has already
+    /// spent the old refresh token, so these are the only working tokens: the session
+    /// keeps using them (and writes them again on its next call), and the caller should
+    /// store them too, compare-and-swapping against `previous`.
+    #[error("refreshed tokens could not be stored: {source}")]
+    TokenPersist {
+        /// The refresh token the store still holds (spent at X).
+        previous: RefreshToken,
+        /// The new tokens, which have to reach the store.
+        tokens: Box<TokenSet>,
+        /// The hook's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The endpoint needs credentials this client was not given.
     #[error("{endpoint:?} needs {needed} credentials")]
     CredentialsMissing {
@@ -195,7 +213,7 @@ pub enum RetryKind {
     /// Try again after a bounded, jittered back-off.
     Backoff,
     /// Try again at this instant, which the server named.
-    At(SystemTime),
+    At(Timestamp),
     /// Refresh the access token, then try once more.
     RefreshAuth,
     /// The user has to authorize again (possibly with more scopes).
@@ -216,7 +234,8 @@ impl Error {
             | Self::Timeout { .. }
             | Self::Network { .. }
             | Self::MediaProcessingTimeout { .. }
-            | Self::TokenHook { .. } => RetryKind::Backoff,
+            | Self::TokenHook { .. }
+            | Self::TokenPersist { .. } => RetryKind::Backoff,
             Self::Unauthorized { .. } => RetryKind::RefreshAuth,
             Self::ReauthRequired { .. } | Self::MissingScope { .. } => RetryKind::Reauthorize,
             Self::DuplicateContent { .. }
@@ -262,7 +281,7 @@ impl Error {
         status: u16,
         info: RateLimitInfo,
         body: &[u8],
-        now: SystemTime,
+        now: Timestamp,
     ) -> Self {
         let problem = Box::new(Problem::parse(status, body));
         match status {
@@ -281,18 +300,12 @@ impl Error {
             },
             500..=599 => Self::Server {
                 status,
-                retry_at: info.retry_after.and_then(|d| now.checked_add(d)),
+                retry_at: info.retry_after.and_then(|d| crate::clock::after(now, d)),
                 body: String::from_utf8_lossy(body).into_owned(),
             },
             _ => Self::BadRequest { status, problem },
         }
     }
-}
-
-fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// An error body in any of X's three envelopes: RFC 7807-like problem JSON, a v2
@@ -436,7 +449,7 @@ impl ApiErrorItem {
 mod tests {
     use super::*;
 
-    const NOW: SystemTime = SystemTime::UNIX_EPOCH;
+    const NOW: Timestamp = Timestamp::UNIX_EPOCH;
 
     fn classify(status: u16, body: &str) -> Error {
         Error::from_response(status, RateLimitInfo::default(), body.as_bytes(), NOW)
@@ -469,7 +482,10 @@ mod tests {
             ..RateLimitInfo::default()
         };
         let e = Error::from_response(503, info, b"", NOW);
-        assert_eq!(e.retry_kind(), RetryKind::At(NOW + Duration::from_secs(30)));
+        assert_eq!(
+            e.retry_kind(),
+            RetryKind::At(Timestamp::from_second(30).unwrap())
+        );
         assert_eq!(classify(502, "oops").retry_kind(), RetryKind::Backoff);
         let e = classify(429, r#"{"title":"Too Many Requests"}"#);
         assert_eq!(e.retry_kind(), RetryKind::Backoff);

@@ -21,9 +21,14 @@
 //!   may already have received: duplicates are worse than a reported failure.
 //!
 //! OAuth 2.0 authorization code with PKCE, refresh and revoke are in [`oauth`], built
-//! on the `oauth2` crate. X's refresh tokens are single-use, so refresh goes through a
-//! caller-supplied [`TokenHook`] that loads and compare-and-swaps the stored tokens:
-//! two processes sharing a grant never lose a rotation unknowingly.
+//! on the `oauth2` crate. An authorization waiting for its callback is a serializable
+//! [`PendingAuthorization`], so the process that receives the callback need not be
+//! the one that sent the user away. X's refresh tokens are single-use, so refresh goes
+//! through a caller-supplied [`TokenHook`] that loads and compare-and-swaps the stored
+//! tokens: two processes sharing a grant never lose a rotation unknowingly, and when
+//! the store fails to take new tokens they are kept in the session and handed to the
+//! caller in [`Error::TokenPersist`] rather than lost with the spent refresh token.
+//! Token values never appear in an error or in `Debug` output.
 //!
 //! Every base URL (API, media upload, consent page) comes from [`Endpoints`], and the
 //! `reqwest::Client` and [`Clock`] can be supplied, so tests and the emulator drive the
@@ -82,9 +87,11 @@ pub mod media;
 pub mod model;
 pub mod oauth;
 pub mod oauth1;
+mod pending;
 pub mod posts;
 pub mod profile;
 mod rate_limit;
+mod redact;
 mod session;
 mod token;
 
@@ -96,8 +103,11 @@ pub use ids::{MediaId, MediaKey, XPostId, XUserId};
 pub use media::{MediaKind, MediaUpload, UploadedMedia};
 pub use oauth::{AuthorizeRequest, OAuthApp, OAuthClient};
 pub use oauth1::OAuth1Credentials;
+pub use pending::PendingAuthorization;
 pub use posts::{CreatedPost, NewPost, Page, PostFields, PostLookup, ReplySettings, TimelineQuery};
 pub use profile::ProfileUpdate;
 pub use rate_limit::{Endpoint, RateLimitInfo, RateWindow};
 pub use session::{HookError, TokenHook, UserSession};
-pub use token::{AccessToken, ClientSecret, OAuth1Secret, RefreshToken, Scope, Scopes, TokenSet};
+pub use token::{
+    AccessToken, ClientSecret, OAuth1Secret, PkceVerifier, RefreshToken, Scope, Scopes, TokenSet,
+};

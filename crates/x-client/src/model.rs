@@ -4,9 +4,9 @@
 
 use crate::error::ApiErrorItem;
 use crate::ids::{MediaKey, XPostId, XUserId};
+use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
 /// X's response envelope: `data`, `includes`, partial `errors` and `meta`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -48,12 +48,8 @@ pub struct Post {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_id: Option<XUserId>,
     /// When it was posted.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub created_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// Engagement counters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<PublicMetrics>,
@@ -140,12 +136,8 @@ pub struct EditControls {
     #[serde(default)]
     pub is_edit_eligible: bool,
     /// The end of the edit window.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub editable_until: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub editable_until: Option<Timestamp>,
 }
 
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
@@ -190,12 +182,8 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<UserMetrics>,
     /// When the account was created.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub created_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// Fields not modelled above.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -325,4 +313,21 @@ pub struct V1User {
     /// Fields not modelled above.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_jiff_instants_and_round_trip() {
+        let post: Post = serde_json::from_str(
+            r#"{"id":"1","text":"t","created_at":"2019-12-31T19:26:16.000Z"}"#,
+        )
+        .unwrap();
+        let expected: Timestamp = "2019-12-31T19:26:16Z".parse().unwrap();
+        assert_eq!(post.created_at, Some(expected));
+        let again: Post = serde_json::from_value(serde_json::to_value(&post).unwrap()).unwrap();
+        assert_eq!(again, post);
+    }
 }

@@ -5,7 +5,11 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
-use crate::token::{AccessToken, ClientSecret, RefreshToken, Scope, Scopes, TokenSet};
+use crate::pending::PendingAuthorization;
+use crate::redact;
+use crate::token::{
+    AccessToken, ClientSecret, PkceVerifier, RefreshToken, Scope, Scopes, TokenSet,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
@@ -14,6 +18,7 @@ use oauth2::{
     EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
     StandardErrorResponse, StandardTokenResponse, TokenResponse, TokenUrl,
 };
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,21 +48,19 @@ impl fmt::Debug for OAuthApp {
 }
 
 /// The first step of the flow: the URL to send the user to, and what the callback
-/// needs to finish (the `state` to compare and the PKCE verifier).
+/// needs to finish (see [`PendingAuthorization`], which can be stored so another
+/// process finishes it).
 pub struct AuthorizeRequest {
     /// The consent page URL with every parameter set.
     pub url: url::Url,
-    state: CsrfToken,
-    verifier: PkceCodeVerifier,
-    scopes: Vec<Scope>,
+    pending: PendingAuthorization,
 }
 
 impl fmt::Debug for AuthorizeRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizeRequest")
             .field("url", &self.url.as_str())
-            .field("verifier", &"[REDACTED]")
-            .field("scopes", &self.scopes)
+            .field("pending", &self.pending)
             .finish()
     }
 }
@@ -65,46 +68,30 @@ impl fmt::Debug for AuthorizeRequest {
 impl AuthorizeRequest {
     /// The `state` sent, to match against the callback's.
     pub fn state(&self) -> &str {
-        self.state.secret()
+        self.pending.state()
     }
 
     /// The scopes asked for.
     pub fn scopes(&self) -> &[Scope] {
-        &self.scopes
+        self.pending.scopes()
+    }
+
+    /// What finishing the flow needs, to store until the callback arrives.
+    pub fn pending(&self) -> &PendingAuthorization {
+        &self.pending
+    }
+
+    /// Gives up the URL and keeps what finishing the flow needs.
+    pub fn into_pending(self) -> PendingAuthorization {
+        self.pending
     }
 
     /// Reads the callback URL's query: the code when consent was given.
     ///
     /// # Errors
-    /// [`Error::StateMismatch`] when `state` differs, [`Error::OAuth`] with
-    /// `access_denied` (or another code) when the user refused, and
-    /// [`Error::InvalidInput`] when no code is present.
+    /// As [`PendingAuthorization::code_from_callback`].
     pub fn code_from_callback(&self, callback: &url::Url) -> Result<String, Error> {
-        let mut code = None;
-        let mut state = None;
-        let mut error = None;
-        let mut description = None;
-        for (k, v) in callback.query_pairs() {
-            match k.as_ref() {
-                "code" => code = Some(v.into_owned()),
-                "state" => state = Some(v.into_owned()),
-                "error" => error = Some(v.into_owned()),
-                "error_description" => description = Some(v.into_owned()),
-                _ => {}
-            }
-        }
-        if let Some(error) = error {
-            return Err(Error::OAuth { error, description });
-        }
-        if state.as_deref() != Some(self.state()) {
-            return Err(Error::StateMismatch);
-        }
-        code.filter(|c| !c.is_empty())
-            .ok_or_else(|| Error::invalid("callback", "no `code` parameter"))
-    }
-
-    fn into_parts(self) -> (PkceCodeVerifier, Vec<Scope>) {
-        (self.verifier, self.scopes)
+        self.pending.code_from_callback(callback)
     }
 }
 
@@ -193,12 +180,14 @@ impl OAuthClient {
             req = req.add_scope(oauth2::Scope::new(s.as_str().to_owned()));
         }
         let (url, state) = req.url();
-        AuthorizeRequest {
-            url,
-            state,
-            verifier,
-            scopes: scopes.to_vec(),
-        }
+        let pending = PendingAuthorization::new(
+            state.into_secret(),
+            PkceVerifier::new(verifier.into_secret()),
+            self.app.redirect_uri.clone(),
+            scopes.to_vec(),
+            self.clock.now(),
+        );
+        AuthorizeRequest { url, pending }
     }
 
     /// Exchanges the callback's code (valid 30 seconds, once) for tokens.
@@ -210,16 +199,45 @@ impl OAuthClient {
         request: AuthorizeRequest,
         code: &str,
     ) -> Result<TokenSet, Error> {
-        let (verifier, scopes) = request.into_parts();
+        self.exchange_pending(&request.pending, code).await
+    }
+
+    /// Finishes an authorization from its callback URL, possibly in another process
+    /// than the one that started it: checks `state`, then exchanges the code with the
+    /// stored verifier and redirect URI.
+    ///
+    /// # Errors
+    /// [`Error::StateMismatch`], a refusal or a missing code as
+    /// [`PendingAuthorization::code_from_callback`] says; then as
+    /// [`OAuthClient::exchange_code`].
+    pub async fn complete(
+        &self,
+        pending: &PendingAuthorization,
+        callback: &url::Url,
+    ) -> Result<TokenSet, Error> {
+        let code = pending.code_from_callback(callback)?;
+        self.exchange_pending(pending, &code).await
+    }
+
+    async fn exchange_pending(
+        &self,
+        pending: &PendingAuthorization,
+        code: &str,
+    ) -> Result<TokenSet, Error> {
+        let redirect = RedirectUrl::new(pending.redirect_uri().to_owned())
+            .map_err(|e| Error::invalid("redirect URI", e.to_string()))?;
         let http = |req| self.send(req);
         let response = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .set_pkce_verifier(verifier)
+            .set_pkce_verifier(PkceCodeVerifier::new(
+                pending.verifier().expose_secret().to_owned(),
+            ))
+            .set_redirect_uri(Cow::Owned(redirect))
             .request_async(&http)
             .await
-            .map_err(|e| self.map_token_error(e))?;
-        Ok(self.token_set(&response, None, &Scopes::from(scopes)))
+            .map_err(|e| self.map_token_error(e, &[code]))?;
+        Ok(self.token_set(&response, None, &Scopes::from(pending.scopes().to_vec())))
     }
 
     /// Spends `refresh_token` for a new token set. X rotates refresh tokens: the
@@ -236,16 +254,18 @@ impl OAuthClient {
             .exchange_refresh_token(&token)
             .request_async(&http)
             .await
-            .map_err(|e| match self.map_token_error(e) {
-                Error::OAuth { error, description }
-                    if error == "invalid_request" || error == "invalid_grant" =>
-                {
-                    Error::ReauthRequired {
-                        reason: description.unwrap_or(error),
+            .map_err(
+                |e| match self.map_token_error(e, &[refresh_token.expose_secret()]) {
+                    Error::OAuth { error, description }
+                        if error == "invalid_request" || error == "invalid_grant" =>
+                    {
+                        Error::ReauthRequired {
+                            reason: description.unwrap_or(error),
+                        }
                     }
-                }
-                other => other,
-            })?;
+                    other => other,
+                },
+            )?;
         Ok(self.token_set(&response, Some(refresh_token), &Scopes::default()))
     }
 
@@ -298,15 +318,19 @@ impl OAuthClient {
             return Ok(());
         }
         let problem = crate::error::Problem::parse(response.status().as_u16(), response.body());
+        // Whatever the server echoes, the token it was asked to revoke stays out of
+        // the error.
+        let clean = |text: &str| redact::scrub(text, [token]);
         Err(Error::OAuth {
             error: problem
                 .error
-                .clone()
-                .unwrap_or_else(|| format!("http_{}", response.status().as_u16())),
+                .as_deref()
+                .map_or_else(|| format!("http_{}", response.status().as_u16()), clean),
             description: problem
                 .error_description
-                .clone()
-                .or_else(|| Some(problem.summary())),
+                .as_deref()
+                .map(clean)
+                .or_else(|| Some(clean(&problem.summary()))),
         })
     }
 
@@ -329,7 +353,7 @@ impl OAuthClient {
                 .or_else(|| previous_refresh.cloned()),
             expires_at: response
                 .expires_in()
-                .and_then(|d| self.clock.now().checked_add(d)),
+                .and_then(|d| crate::clock::after(self.clock.now(), d)),
             scopes,
         }
     }
@@ -372,21 +396,40 @@ impl OAuthClient {
 }
 
 impl OAuthClient {
+    /// Maps a token-endpoint failure; `sent` are the secrets the request carried,
+    /// which the server might echo.
     fn map_token_error(
         &self,
         e: RequestTokenError<HttpFailure, StandardErrorResponse<BasicErrorResponseType>>,
+        sent: &[&str],
     ) -> Error {
         match e {
             RequestTokenError::ServerResponse(r) => Error::OAuth {
-                error: r.error().as_ref().to_owned(),
-                description: r.error_description().cloned(),
+                error: redact::scrub(r.error().as_ref(), sent.iter().copied()),
+                description: r
+                    .error_description()
+                    .map(|d| redact::scrub(d, sent.iter().copied())),
             },
             RequestTokenError::Request(f) => self.map_failure(f),
-            RequestTokenError::Parse(source, body) => Error::Decode {
-                status: 0,
-                body: String::from_utf8_lossy(&body).into_owned(),
-                source: source.into_inner(),
-            },
+            // The body may be a working token set in a shape we did not expect, and
+            // the parser's message may quote one of its values.
+            RequestTokenError::Parse(source, body) => {
+                let (body, removed) = redact::token_body(&body);
+                let path = source.path().to_string();
+                let message = format!("{path}: {}", source.into_inner());
+                let message = redact::scrub(
+                    &message,
+                    removed
+                        .iter()
+                        .map(String::as_str)
+                        .chain(sent.iter().copied()),
+                );
+                Error::Decode {
+                    status: 0,
+                    body,
+                    source: <serde_json::Error as serde::de::Error>::custom(message),
+                }
+            }
             RequestTokenError::Other(reason) => Error::OAuth {
                 error: "invalid_response".into(),
                 description: Some(reason),

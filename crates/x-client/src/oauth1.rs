@@ -8,11 +8,11 @@ use crate::token::OAuth1Secret;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use jiff::Timestamp;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha1::Sha1;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An app's consumer key pair and a user's access token pair.
 #[derive(Clone)]
@@ -146,10 +146,8 @@ pub fn new_nonce() -> String {
 }
 
 /// Seconds since the epoch, as `oauth_timestamp` wants.
-pub fn timestamp(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+pub fn timestamp(now: Timestamp) -> u64 {
+    u64::try_from(now.as_second()).unwrap_or(0)
 }
 
 #[cfg(test)]

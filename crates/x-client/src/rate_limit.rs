@@ -1,10 +1,11 @@
 //! The `x-rate-limit-*` headers as typed values, and the per-endpoint record the
 //! client-side limiter consults before spending a call.
 
+use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// One rate window: its ceiling, what is left and when it resets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub struct RateWindow {
     /// Calls left in the window (`*-remaining`).
     pub remaining: u64,
     /// When the window resets (`*-reset`, epoch seconds on the wire).
-    pub reset: SystemTime,
+    pub reset: Timestamp,
 }
 
 impl RateWindow {
@@ -28,16 +29,16 @@ impl RateWindow {
                 .parse()
                 .ok()
         };
-        let reset = number("reset")?;
+        let reset = Timestamp::from_second(i64::try_from(number("reset")?).ok()?).ok()?;
         Some(Self {
             limit: number("limit").unwrap_or(0),
             remaining: number("remaining")?,
-            reset: UNIX_EPOCH + Duration::from_secs(reset),
+            reset,
         })
     }
 
     /// Whether the window is used up and resets after `now`.
-    pub fn exhausted_at(&self, now: SystemTime) -> bool {
+    pub fn exhausted_at(&self, now: Timestamp) -> bool {
         self.remaining == 0 && self.reset > now
     }
 }
@@ -78,7 +79,7 @@ impl RateLimitInfo {
 
     /// The latest reset among the windows that are used up, which is when calls work
     /// again; `None` when no window is exhausted.
-    pub fn blocked_until(&self, now: SystemTime) -> Option<SystemTime> {
+    pub fn blocked_until(&self, now: Timestamp) -> Option<Timestamp> {
         [self.window, self.user_24h, self.app_24h]
             .into_iter()
             .flatten()
@@ -89,14 +90,14 @@ impl RateLimitInfo {
 
     /// When to try again after a 429: the latest reset of any window at zero, or
     /// `retry-after` from `now`, whichever is later.
-    pub fn retry_at(&self, now: SystemTime) -> Option<SystemTime> {
+    pub fn retry_at(&self, now: Timestamp) -> Option<Timestamp> {
         let from_windows = [self.window, self.user_24h, self.app_24h]
             .into_iter()
             .flatten()
             .filter(|w| w.remaining == 0)
             .map(|w| w.reset)
             .max();
-        let from_retry_after = self.retry_after.and_then(|d| now.checked_add(d));
+        let from_retry_after = self.retry_after.and_then(|d| crate::clock::after(now, d));
         from_windows.max(from_retry_after)
     }
 }
@@ -186,10 +187,10 @@ mod tests {
             ("x-app-limit-24hour-reset", "1700090000"),
         ]);
         let info = RateLimitInfo::from_headers(&h);
-        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let now = Timestamp::from_second(1_700_000_000).unwrap();
         assert_eq!(info.window.map(|w| w.limit), Some(100));
         assert_eq!(info.app_24h.map(|w| w.remaining), Some(1500));
-        let expect = UNIX_EPOCH + Duration::from_secs(1_700_080_000);
+        let expect = Timestamp::from_second(1_700_080_000).unwrap();
         assert_eq!(info.blocked_until(now), Some(expect));
         assert_eq!(info.retry_at(now), Some(expect));
     }
@@ -199,11 +200,8 @@ mod tests {
         let info = RateLimitInfo::from_headers(&headers(&[("x-rate-limit-reset", "soon")]));
         assert!(info.is_empty());
         let info = RateLimitInfo::from_headers(&headers(&[("retry-after", "7")]));
-        let now = UNIX_EPOCH;
-        assert_eq!(
-            info.retry_at(now),
-            Some(UNIX_EPOCH + Duration::from_secs(7))
-        );
+        let now = Timestamp::UNIX_EPOCH;
+        assert_eq!(info.retry_at(now), Timestamp::from_second(7).ok());
         assert_eq!(info.blocked_until(now), None);
     }
 }

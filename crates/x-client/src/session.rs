@@ -39,6 +39,9 @@ pub struct UserSession {
     oauth: Option<OAuthClient>,
     hook: Option<Arc<dyn TokenHook>>,
     refreshing: Mutex<()>,
+    /// Set while the hook has not taken the current tokens: the refresh token the store
+    /// still holds, which the next write compares against.
+    unsaved: Mutex<Option<RefreshToken>>,
 }
 
 impl fmt::Debug for UserSession {
@@ -47,19 +50,14 @@ impl fmt::Debug for UserSession {
             .field("tokens", &self.tokens)
             .field("oauth", &self.oauth)
             .field("hook", &self.hook.as_ref().map(|_| "TokenHook"))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl UserSession {
     /// A session with fixed tokens that cannot refresh.
     pub fn new(tokens: TokenSet) -> Self {
-        Self {
-            tokens: RwLock::new(tokens),
-            oauth: None,
-            hook: None,
-            refreshing: Mutex::new(()),
-        }
+        Self::with(tokens, None, None)
     }
 
     /// A session that refreshes through `oauth` and reports rotations to `hook`.
@@ -68,11 +66,20 @@ impl UserSession {
         oauth: OAuthClient,
         hook: Option<Arc<dyn TokenHook>>,
     ) -> Self {
+        Self::with(tokens, Some(oauth), hook)
+    }
+
+    fn with(
+        tokens: TokenSet,
+        oauth: Option<OAuthClient>,
+        hook: Option<Arc<dyn TokenHook>>,
+    ) -> Self {
         Self {
             tokens: RwLock::new(tokens),
-            oauth: Some(oauth),
+            oauth,
             hook,
             refreshing: Mutex::new(()),
+            unsaved: Mutex::new(None),
         }
     }
 
@@ -92,6 +99,7 @@ impl UserSession {
         clock: &dyn Clock,
         margin: Duration,
     ) -> Result<AccessToken, Error> {
+        self.retry_unsaved().await;
         let current = self.tokens().await;
         if self.can_refresh()
             && current.refresh_token.is_some()
@@ -103,12 +111,45 @@ impl UserSession {
         Ok(current.access_token)
     }
 
+    /// What a 401 for the access token `sent` means: `Ok(true)` when a newer token is
+    /// now in place and the call deserves one more try, `Ok(false)` when the caller,
+    /// who holds the refresh token, has to refresh.
+    ///
+    /// # Errors
+    /// [`Error::ReauthRequired`] when the refused token was just refreshed (so the grant
+    /// itself is dead) or nothing can refresh it; the errors of
+    /// [`UserSession::refresh_after`].
+    pub(crate) async fn after_unauthorized(
+        &self,
+        sent: &AccessToken,
+        just_refreshed: bool,
+    ) -> Result<bool, Error> {
+        if just_refreshed {
+            return Err(Error::ReauthRequired {
+                reason: "X refused a freshly refreshed access token; the grant was revoked".into(),
+            });
+        }
+        if !self.can_refresh() {
+            if self.tokens().await.refresh_token.is_none() {
+                return Err(Error::ReauthRequired {
+                    reason: "the access token was refused and there is no refresh token".into(),
+                });
+            }
+            return Ok(false);
+        }
+        self.refresh_after(sent).await?;
+        Ok(true)
+    }
+
     /// Refreshes because `failed` was refused or is about to expire; does nothing when
-    /// another task already replaced `failed`.
+    /// another task already replaced `failed`. Pass the token that was actually sent,
+    /// not the session's current one: two calls refused together must rotate once.
     ///
     /// # Errors
     /// [`Error::ReauthRequired`] when no refresh is possible or X refuses it and the
-    /// store holds nothing newer; [`Error::TokenHook`] when the hook fails.
+    /// store holds nothing newer; [`Error::TokenHook`] when the hook fails to load;
+    /// [`Error::TokenPersist`] when it fails to store the new tokens, which the
+    /// session nevertheless uses from then on.
     pub async fn refresh_after(&self, failed: &AccessToken) -> Result<(), Error> {
         let _one_at_a_time = self.refreshing.lock().await;
         let current = self.tokens().await;
@@ -141,7 +182,10 @@ impl UserSession {
                 if next.scopes.is_empty() {
                     next.scopes = current.scopes.clone();
                 }
-                self.store_rotated(&refresh, next).await
+                // While an earlier set is unsaved the store still holds an older
+                // refresh token than the one just spent; that is what to swap.
+                let base = self.unsaved.lock().await.clone().unwrap_or(refresh);
+                self.store_rotated(&base, next).await
             }
             Err(Error::ReauthRequired { reason }) => match self.load_newer(&refresh).await? {
                 // Lost a race with another process that spent the same token.
@@ -155,6 +199,24 @@ impl UserSession {
         }
     }
 
+    /// Writes tokens the hook failed to take again, before they are used; a failure
+    /// only leaves them for the next call, since they work whether stored or not.
+    async fn retry_unsaved(&self) {
+        if self.unsaved.lock().await.is_none() {
+            return;
+        }
+        let _one_at_a_time = self.refreshing.lock().await;
+        let Some(base) = self.unsaved.lock().await.clone() else {
+            return;
+        };
+        let current = self.tokens().await;
+        if let Err(e) = self.store_rotated(&base, current).await {
+            tracing::warn!(error = %e, "the token store still refuses the refreshed tokens");
+        }
+    }
+
+    /// The stored tokens when they differ from ours and are not the stale set that
+    /// ours replaced without reaching the store.
     async fn load_newer(&self, ours: &RefreshToken) -> Result<Option<TokenSet>, Error> {
         let Some(hook) = &self.hook else {
             return Ok(None);
@@ -163,27 +225,44 @@ impl UserSession {
             .load()
             .await
             .map_err(|source| Error::TokenHook { source })?;
-        Ok(stored.filter(|s| s.refresh_token.as_ref().is_some_and(|r| !r.same_as(ours))))
+        let unsaved = self.unsaved.lock().await.clone();
+        Ok(stored.filter(|s| {
+            s.refresh_token.as_ref().is_some_and(|r| {
+                !r.same_as(ours) && !unsaved.as_ref().is_some_and(|u| r.same_as(u))
+            })
+        }))
     }
 
-    async fn store_rotated(&self, previous: &RefreshToken, next: TokenSet) -> Result<(), Error> {
-        if let Some(hook) = &self.hook {
-            let swapped = hook
-                .rotate(previous, &next)
-                .await
-                .map_err(|source| Error::TokenHook { source })?;
-            if !swapped {
-                // The store moved on without us; it is the source of truth.
-                if let Some(stored) = self.load_newer(previous).await? {
-                    tracing::warn!(
-                        "refresh token rotated elsewhere during refresh; adopting the stored tokens"
-                    );
-                    *self.tokens.write().await = stored;
-                    return Ok(());
+    /// Makes `next` current and hands it to the hook as the successor of `base`.
+    async fn store_rotated(&self, base: &RefreshToken, next: TokenSet) -> Result<(), Error> {
+        // X has spent `base` already: whatever the store says, `next` is what works.
+        *self.tokens.write().await = next.clone();
+        let Some(hook) = &self.hook else {
+            return Ok(());
+        };
+        match hook.rotate(base, &next).await {
+            Ok(swapped) => {
+                *self.unsaved.lock().await = None;
+                if !swapped {
+                    // The store moved on without us; it is the source of truth.
+                    let ours = next.refresh_token.as_ref().unwrap_or(base);
+                    if let Some(stored) = self.load_newer(ours).await? {
+                        tracing::warn!(
+                            "refresh token rotated elsewhere during refresh; adopting the stored tokens"
+                        );
+                        *self.tokens.write().await = stored;
+                    }
                 }
+                Ok(())
+            }
+            Err(source) => {
+                *self.unsaved.lock().await = Some(base.clone());
+                Err(Error::TokenPersist {
+                    previous: base.clone(),
+                    tokens: Box::new(next),
+                    source,
+                })
             }
         }
-        *self.tokens.write().await = next;
-        Ok(())
     }
 }

@@ -1,10 +1,17 @@
 //! Tokens and scopes. Every secret is a `secrecy` type whose `Debug` shows nothing of it.
+//!
+//! Secrets deserialize (stores load them) but never implement `Serialize`: a struct
+//! that has to persist one, such as [`TokenSet`], names [`exposed`] on that field, so
+//! the secret leaves its wrapper only inside that serialization and a secret can never
+//! end up in some unrelated serialized value (a log line, an error report) by accident.
 
+use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -34,7 +41,46 @@ macro_rules! secret_type {
                 write!(f, "{}([REDACTED])", stringify!($name))
             }
         }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::new)
+            }
+        }
+
+        impl exposed::Secret for $name {
+            fn exposed(&self) -> &str {
+                self.expose_secret()
+            }
+        }
     };
+}
+
+/// Serializers that write a secret's value, for the fields that must persist one
+/// (`#[serde(serialize_with = "exposed::serialize")]`).
+pub(crate) mod exposed {
+    use serde::Serializer;
+
+    /// A secret wrapper that these serializers may open.
+    pub(crate) trait Secret {
+        fn exposed(&self) -> &str;
+    }
+
+    /// Writes the secret as a plain string.
+    pub(crate) fn serialize<T: Secret, S: Serializer>(secret: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(secret.exposed())
+    }
+
+    /// Writes an optional secret as a string or `null`.
+    pub(crate) fn serialize_option<T: Secret, S: Serializer>(
+        secret: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match secret {
+            Some(secret) => s.serialize_some(secret.exposed()),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 secret_type!(
@@ -52,6 +98,11 @@ secret_type!(
 secret_type!(
     /// An OAuth 1.0a consumer or token secret.
     OAuth1Secret
+);
+secret_type!(
+    /// The PKCE code verifier of an authorization in progress; whoever holds it can
+    /// redeem the authorization code.
+    PkceVerifier
 );
 
 /// One OAuth 2.0 scope, such as `tweet.write`.
@@ -98,8 +149,22 @@ impl fmt::Display for Scope {
     }
 }
 
-/// The scopes a token was granted, as the token endpoint reported them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+impl Serialize for Scope {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Scope::new)
+    }
+}
+
+/// The scopes a token was granted, as the token endpoint reported them. Serialized
+/// as a list of names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Scopes(BTreeSet<Scope>);
 
 impl Scopes {
@@ -143,23 +208,34 @@ impl<I: IntoIterator<Item = Scope>> From<I> for Scopes {
 }
 
 /// What an OAuth 2.0 grant produced: the tokens, their expiry and the granted scopes.
-#[derive(Clone)]
+///
+/// It serializes with the token values in clear, because storing them is the point;
+/// serialize it only into the token store.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct TokenSet {
     /// The bearer token sent on API calls.
+    #[serde(serialize_with = "exposed::serialize")]
     pub access_token: AccessToken,
     /// The single-use refresh token, present when `offline.access` was granted.
+    #[serde(
+        default,
+        serialize_with = "exposed::serialize_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refresh_token: Option<RefreshToken>,
     /// When the access token stops working, if the server said.
-    pub expires_at: Option<SystemTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
     /// The scopes the server granted.
+    #[serde(default)]
     pub scopes: Scopes,
 }
 
 impl TokenSet {
     /// Whether the access token expires within `margin` of `now` (unknown expiry: no).
-    pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
+    pub fn expires_within(&self, now: Timestamp, margin: Duration) -> bool {
         self.expires_at
-            .is_some_and(|at| at <= now.checked_add(margin).unwrap_or(now))
+            .is_some_and(|at| crate::clock::until(now, at) <= margin)
     }
 }
 
@@ -192,6 +268,48 @@ mod tests {
         assert!(shown.contains("tweet.write"));
     }
 
+    fn stored_set() -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new("access-1"),
+            refresh_token: Some(RefreshToken::new("refresh-1")),
+            expires_at: Some(Timestamp::from_second(1_700_007_200).unwrap()),
+            scopes: Scopes::parse("tweet.read offline.access"),
+        }
+    }
+
+    #[test]
+    fn token_set_serialized_shape() {
+        let json = serde_json::to_string(&stored_set()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"access_token":"access-1","refresh_token":"refresh-1","expires_at":"2023-11-15T00:13:20Z","scopes":["offline.access","tweet.read"]}"#
+        );
+    }
+
+    #[test]
+    fn token_set_round_trips_and_stays_redacted() {
+        let set = stored_set();
+        let back: TokenSet = serde_json::from_str(&serde_json::to_string(&set).unwrap()).unwrap();
+        assert!(back.access_token.same_as(&set.access_token));
+        assert!(
+            back.refresh_token
+                .as_ref()
+                .unwrap()
+                .same_as(&RefreshToken::new("refresh-1"))
+        );
+        assert_eq!(back.expires_at, set.expires_at);
+        assert_eq!(back.scopes, set.scopes);
+        let shown = format!("{back:?}");
+        assert!(
+            !shown.contains("access-1") && !shown.contains("refresh-1"),
+            "{shown}"
+        );
+
+        let minimal: TokenSet = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
+        assert!(minimal.refresh_token.is_none() && minimal.expires_at.is_none());
+        assert!(minimal.scopes.is_empty());
+    }
+
     #[test]
     fn scopes_parse_and_check() {
         let granted = Scopes::parse("tweet.read users.read  offline.access");
@@ -205,11 +323,11 @@ mod tests {
 
     #[test]
     fn expiry_margin() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let now = Timestamp::from_second(1_000).unwrap();
         let set = TokenSet {
             access_token: AccessToken::new("a"),
             refresh_token: None,
-            expires_at: Some(now + Duration::from_secs(30)),
+            expires_at: Some(Timestamp::from_second(1_030).unwrap()),
             scopes: Scopes::default(),
         };
         assert!(set.expires_within(now, Duration::from_secs(60)));

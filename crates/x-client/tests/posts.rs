@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use mockito::Matcher;
 use serde_json::json;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use x_client::{
     Endpoint, Error, NewPost, PostFields, RetryKind, TimelineQuery, XClient, XPostId, XUserId,
 };
@@ -41,10 +41,7 @@ async fn create_post_sends_json_and_exposes_rate_limits() {
     let info = client.rate_limit(Endpoint::CreatePost).unwrap();
     let window = info.window.unwrap();
     assert_eq!((window.limit, window.remaining), (200, 199));
-    assert_eq!(
-        window.reset,
-        UNIX_EPOCH + Duration::from_secs(1_635_976_418)
-    );
+    assert_eq!(window.reset, at(1_635_976_418));
 }
 
 #[tokio::test]
@@ -88,8 +85,7 @@ async fn rate_limited_post_names_the_latest_reset_of_all_windows() {
         .create_post(&NewPost::text("hi").unwrap())
         .await
         .unwrap_err();
-    let at = UNIX_EPOCH + Duration::from_secs(far);
-    assert_eq!(err.retry_kind(), RetryKind::At(at), "{err:?}");
+    assert_eq!(err.retry_kind(), RetryKind::At(at(far)), "{err:?}");
     let Error::RateLimited { info, .. } = &err else {
         panic!("{err:?}")
     };
@@ -187,10 +183,7 @@ async fn retry_after_on_5xx_beats_the_status() {
         .await;
     let client = client(&server.url(), FakeClock::at(T0));
     let err = client.delete_post(&XPostId::new("9")).await.unwrap_err();
-    assert_eq!(
-        err.retry_kind(),
-        RetryKind::At(UNIX_EPOCH + Duration::from_secs(T0 + 120))
-    );
+    assert_eq!(err.retry_kind(), RetryKind::At(at(T0 + 120)));
 }
 
 #[tokio::test]

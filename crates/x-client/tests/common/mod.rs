@@ -2,9 +2,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use x_client::{
     AccessToken, Clock, Config, Endpoints, RefreshToken, RetryPolicy, Scopes, TokenSet, XClient,
 };
@@ -12,14 +13,14 @@ use x_client::{
 /// A clock that starts at a fixed instant and moves only when something sleeps.
 #[derive(Debug)]
 pub struct FakeClock {
-    now: Mutex<SystemTime>,
+    now: Mutex<Timestamp>,
     pub sleeps: Mutex<Vec<Duration>>,
 }
 
 impl FakeClock {
     pub fn at(epoch_secs: u64) -> Arc<Self> {
         Arc::new(Self {
-            now: Mutex::new(UNIX_EPOCH + Duration::from_secs(epoch_secs)),
+            now: Mutex::new(at(epoch_secs)),
             sleeps: Mutex::new(Vec::new()),
         })
     }
@@ -31,18 +32,23 @@ impl FakeClock {
 
 #[async_trait]
 impl Clock for FakeClock {
-    fn now(&self) -> SystemTime {
+    fn now(&self) -> Timestamp {
         *self.now.lock().unwrap()
     }
 
     async fn sleep(&self, duration: Duration) {
         self.sleeps.lock().unwrap().push(duration);
         let mut now = self.now.lock().unwrap();
-        *now += duration;
+        *now = now.checked_add(duration).unwrap();
     }
 }
 
 pub const T0: u64 = 1_700_000_000;
+
+/// The instant `epoch_secs` seconds after the Unix epoch.
+pub fn at(epoch_secs: u64) -> Timestamp {
+    Timestamp::from_second(epoch_secs as i64).unwrap()
+}
 
 pub fn config(base: &str) -> Config {
     Config {
@@ -62,7 +68,7 @@ pub fn tokens(access: &str, scopes: &str) -> TokenSet {
     TokenSet {
         access_token: AccessToken::new(access),
         refresh_token: Some(RefreshToken::new(format!("refresh-of-{access}"))),
-        expires_at: Some(UNIX_EPOCH + Duration::from_secs(T0 + 7200)),
+        expires_at: Some(at(T0 + 7200)),
         scopes: Scopes::parse(scopes),
     }
 }
