@@ -56,6 +56,7 @@ mod record;
 mod remote;
 mod reply;
 mod retry;
+mod seal;
 mod shorten;
 mod store;
 #[cfg(feature = "testing")]
@@ -81,5 +82,6 @@ pub use remote::{
 };
 pub use reply::ReplySettings;
 pub use retry::RetryKind;
+pub use seal::{SealError, SealingKey};
 pub use shorten::{NoShortener, ShortenError, Shortener};
 pub use store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
