@@ -18,6 +18,9 @@ enum Shape {
     Numeric,
     /// ASCII letters, digits, `-` and `_`, 1 to 64 of them.
     Name,
+    /// Any visible ASCII (no space or control), 1 to 128 bytes: another
+    /// platform's id whose shape xpost does not assume.
+    Opaque,
 }
 
 impl Shape {
@@ -33,6 +36,10 @@ impl Shape {
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
                 "1 to 64 ASCII letters, digits, '-' or '_'",
+            ),
+            Shape::Opaque => (
+                (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic()),
+                "1 to 128 visible ASCII characters",
             ),
         };
         if ok {
@@ -134,6 +141,41 @@ id_type!(
     XMediaId,
     Shape::Numeric
 );
+
+id_type!(
+    /// An account's id on its platform, whichever platform that is.
+    AccountId,
+    Shape::Opaque
+);
+id_type!(
+    /// A source post's id on its platform (an Instagram media id, say). The engine's
+    /// state machine keys posts by it without knowing which platform it is.
+    SourceId,
+    Shape::Opaque
+);
+id_type!(
+    /// A post's id on the target platform (an X post id, say).
+    TargetId,
+    Shape::Opaque
+);
+id_type!(
+    /// An uploaded media's id on the target platform (an X media id, say).
+    TargetMediaId,
+    Shape::Opaque
+);
+
+impl From<&IgMediaId> for SourceId {
+    fn from(id: &IgMediaId) -> Self {
+        // A numeric id is always a valid opaque id.
+        Self(id.as_str().to_owned())
+    }
+}
+
+impl From<&XPostId> for TargetId {
+    fn from(id: &XPostId) -> Self {
+        Self(id.as_str().to_owned())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,16 @@
 //! - [`RetryKind`], the one vocabulary in which every failure says what the
 //!   caller should do next;
 //! - [`Shortener`], the seam through which the engine shortens a permalink
-//!   ([`NoShortener`] by default), and its [`ShortenError`].
+//!   ([`NoShortener`] by default), and its [`ShortenError`];
+//! - the engine's seams: [`Source`] and [`Target`] (the two platforms, answering
+//!   in one [`RemoteError`]), [`Store`] (links, sealed credentials, the per-post
+//!   state machine's [`PostRecord`]s, the event log, leases with fencing),
+//!   [`Notifier`] and [`Clock`]; [`MemoryStore`], the reference store; and,
+//!   behind the `testing` feature, the conformance suite every store runs.
+//!
+//! The traits are here, below every implementation, for the same reason the
+//! domain types are: the engine depends on the seams, stores and adapters
+//! implement them, and neither side knows the other.
 //!
 //! Times are [`jiff::Timestamp`]s, handed in by whoever owns the clock.
 //!
@@ -34,16 +43,45 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod clock;
+mod credentials;
 mod error;
+mod event;
 mod ids;
+mod link;
+mod memory;
+mod notify;
 mod post;
+mod record;
+mod remote;
 mod reply;
 mod retry;
+mod seal;
 mod shorten;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{Credentials, Secret, Versioned};
 pub use error::CoreError;
-pub use ids::{IgMediaId, IgUserId, LinkId, XMediaId, XPostId, XUserId};
+pub use event::{Event, EventKind};
+pub use ids::{
+    AccountId, IgMediaId, IgUserId, LinkId, SourceId, TargetId, TargetMediaId, XMediaId, XPostId,
+    XUserId,
+};
+pub use link::{Account, Link, LinkState, Platform, Side};
+pub use memory::MemoryStore;
+pub use notify::{Notice, Notifier, NotifyError};
 pub use post::{MediaItem, MediaKind, MediaType, ProductType, SourcePost};
+pub use record::{
+    Failure, FailureClass, PartProgress, Plan, PlannedPart, PostRecord, PostState, SkipReason,
+};
+pub use remote::{
+    MediaBody, MediaUpload, OutgoingPost, Profile, PublishedPost, RemoteError, Source, Target,
+};
 pub use reply::ReplySettings;
 pub use retry::RetryKind;
+pub use seal::{SealError, SealingKey};
 pub use shorten::{NoShortener, ShortenError, Shortener};
+pub use store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};

@@ -1,0 +1,388 @@
+//! [`MemoryStore`]: the store that keeps everything in the process, for tests
+//! and for apps that persist nothing. It is the reference the conformance suite
+//! was written against.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::credentials::{Credentials, Versioned};
+use crate::event::Event;
+use crate::ids::{LinkId, SourceId};
+use crate::link::{Link, LinkState, Side};
+use crate::record::PostRecord;
+use crate::store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
+
+#[derive(Default)]
+struct Inner {
+    links: BTreeMap<LinkId, Link>,
+    credentials: BTreeMap<(LinkId, Side), Versioned<Credentials>>,
+    cursors: BTreeMap<LinkId, SourceCursor>,
+    posts: BTreeMap<(LinkId, SourceId), PostRecord>,
+    events: Vec<Event>,
+    leases: BTreeMap<LinkId, Lease>,
+    credential_versions: u64,
+}
+
+impl Inner {
+    fn check_lease(&self, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
+        match self.leases.get(&lease.link) {
+            Some(held)
+                if held.generation == lease.generation
+                    && held.holder == lease.holder
+                    && held.expires_at > now =>
+            {
+                Ok(())
+            }
+            _ => Err(StoreError::LeaseLost {
+                link: lease.link.clone(),
+                generation: lease.generation,
+            }),
+        }
+    }
+
+    fn replace_post(&mut self, record: &PostRecord) -> Result<PostRecord, StoreError> {
+        let key = (record.link.clone(), record.source_id.clone());
+        let stored = self
+            .posts
+            .get_mut(&key)
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("post {} of link {}", record.source_id, record.link),
+            })?;
+        if stored.version != record.version {
+            return Err(StoreError::Conflict {
+                what: format!("post {} of link {}", record.source_id, record.link),
+            });
+        }
+        let mut next = record.clone();
+        next.version = record.version + 1;
+        *stored = next.clone();
+        Ok(next)
+    }
+}
+
+/// Everything in memory, behind one lock; gone when dropped.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere while holding the lock leaves whole values behind:
+        // every write below replaces entries in one step.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn oldest_first(posts: &mut [PostRecord]) {
+    posts.sort_by(|a, b| {
+        (a.post.timestamp, a.source_id.as_str()).cmp(&(b.post.timestamp, b.source_id.as_str()))
+    });
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn put_link(&self, link: &Link) -> Result<(), StoreError> {
+        self.lock().links.insert(link.id.clone(), link.clone());
+        Ok(())
+    }
+
+    async fn link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
+        Ok(self.lock().links.get(id).cloned())
+    }
+
+    async fn links(&self) -> Result<Vec<Link>, StoreError> {
+        Ok(self.lock().links.values().cloned().collect())
+    }
+
+    async fn set_link_state(
+        &self,
+        id: &LinkId,
+        state: LinkState,
+        reauth_side: Option<Side>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let link = inner
+            .links
+            .get_mut(id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("link {id}"),
+            })?;
+        link.state = state;
+        link.reauth_side = reauth_side;
+        Ok(())
+    }
+
+    async fn credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+    ) -> Result<Option<Versioned<Credentials>>, StoreError> {
+        Ok(self.lock().credentials.get(&(link.clone(), side)).cloned())
+    }
+
+    async fn put_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        credentials: &Credentials,
+    ) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        inner.credential_versions += 1;
+        let version = inner.credential_versions;
+        inner.credentials.insert(
+            (link.clone(), side),
+            Versioned {
+                value: credentials.clone(),
+                version,
+            },
+        );
+        Ok(version)
+    }
+
+    async fn swap_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        expected: u64,
+        next: &Credentials,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut inner = self.lock();
+        let current = inner
+            .credentials
+            .get(&(link.clone(), side))
+            .map(|stored| stored.version);
+        if current != Some(expected) {
+            return Ok(None);
+        }
+        inner.credential_versions += 1;
+        let version = inner.credential_versions;
+        inner.credentials.insert(
+            (link.clone(), side),
+            Versioned {
+                value: next.clone(),
+                version,
+            },
+        );
+        Ok(Some(version))
+    }
+
+    async fn delete_credentials(&self, link: &LinkId, side: Side) -> Result<(), StoreError> {
+        self.lock().credentials.remove(&(link.clone(), side));
+        Ok(())
+    }
+
+    async fn cursor(&self, link: &LinkId) -> Result<Option<SourceCursor>, StoreError> {
+        Ok(self.lock().cursors.get(link).cloned())
+    }
+
+    async fn set_cursor(
+        &self,
+        lease: &Lease,
+        cursor: &SourceCursor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        inner.cursors.insert(lease.link.clone(), cursor.clone());
+        Ok(())
+    }
+
+    async fn insert_posts(
+        &self,
+        lease: &Lease,
+        posts: &[PostRecord],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        let mut inserted = 0;
+        for post in posts {
+            let key = (lease.link.clone(), post.source_id.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = inner.posts.entry(key) {
+                let mut record = post.clone();
+                record.link = lease.link.clone();
+                record.version = 1;
+                slot.insert(record);
+                inserted += 1;
+            }
+        }
+        Ok(inserted)
+    }
+
+    async fn post(
+        &self,
+        link: &LinkId,
+        source_id: &SourceId,
+    ) -> Result<Option<PostRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .posts
+            .get(&(link.clone(), source_id.clone()))
+            .cloned())
+    }
+
+    async fn update_post(
+        &self,
+        lease: &Lease,
+        record: &PostRecord,
+        now: Timestamp,
+    ) -> Result<PostRecord, StoreError> {
+        let mut inner = self.lock();
+        if lease.link != record.link {
+            return Err(StoreError::LeaseLost {
+                link: record.link.clone(),
+                generation: lease.generation,
+            });
+        }
+        inner.check_lease(lease, now)?;
+        inner.replace_post(record)
+    }
+
+    async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError> {
+        self.lock().replace_post(record)
+    }
+
+    async fn due_posts(
+        &self,
+        link: &LinkId,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        let inner = self.lock();
+        let mut due: Vec<PostRecord> = inner
+            .posts
+            .values()
+            .filter(|r| &r.link == link)
+            .filter(|r| !r.state.is_final() && r.due_at.is_none_or(|at| at <= now))
+            .cloned()
+            .collect();
+        oldest_first(&mut due);
+        if limit > 0 {
+            due.truncate(limit);
+        }
+        Ok(due)
+    }
+
+    async fn posts(&self, query: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
+        let inner = self.lock();
+        let mut found: Vec<PostRecord> = inner
+            .posts
+            .values()
+            .filter(|r| query.link.as_ref().is_none_or(|l| &r.link == l))
+            .filter(|r| query.states.is_empty() || query.states.contains(&r.state))
+            .cloned()
+            .collect();
+        oldest_first(&mut found);
+        if query.limit > 0 {
+            found.truncate(query.limit);
+        }
+        Ok(found)
+    }
+
+    async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        for event in events {
+            let mut event = event.clone();
+            event.seq = inner.events.len() as u64 + 1;
+            inner.events.push(event);
+        }
+        Ok(())
+    }
+
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let inner = self.lock();
+        let matching = inner
+            .events
+            .iter()
+            .rev()
+            .filter(|e| query.link.as_ref().is_none_or(|l| &e.link == l))
+            .filter(|e| {
+                query
+                    .source_id
+                    .as_ref()
+                    .is_none_or(|s| e.source_id.as_ref() == Some(s))
+            })
+            .filter(|e| query.kinds.is_empty() || query.kinds.contains(&e.kind))
+            .filter(|e| !query.failures_only || e.class.is_some())
+            .cloned();
+        Ok(if query.limit > 0 {
+            matching.take(query.limit).collect()
+        } else {
+            matching.collect()
+        })
+    }
+
+    async fn try_lease(
+        &self,
+        link: &LinkId,
+        holder: &str,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let mut inner = self.lock();
+        let expires_at = now.saturating_add(ttl).unwrap_or(now);
+        let generation = match inner.leases.get(link) {
+            Some(held) if held.holder == holder && held.expires_at > now => held.generation,
+            Some(held) if held.expires_at > now => return Ok(None),
+            Some(held) => held.generation + 1,
+            None => 1,
+        };
+        let lease = Lease {
+            link: link.clone(),
+            holder: holder.to_owned(),
+            generation,
+            expires_at,
+        };
+        inner.leases.insert(link.clone(), lease.clone());
+        Ok(Some(lease))
+    }
+
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Lease, StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        let mut renewed = lease.clone();
+        renewed.expires_at = now.saturating_add(ttl).unwrap_or(now);
+        inner.leases.insert(lease.link.clone(), renewed.clone());
+        Ok(renewed)
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(held) = inner.leases.get_mut(&lease.link)
+            && held.generation == lease.generation
+            && held.holder == lease.holder
+        {
+            held.expires_at = Timestamp::MIN;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod conformance {
+    use super::MemoryStore;
+
+    crate::store_conformance_tests!(async { Some(MemoryStore::new()) });
+}

@@ -1,0 +1,261 @@
+//! What the engine persists about one source post: its state in the per-post,
+//! per-part state machine, written before every side effect.
+//!
+//! ```text
+//! discovered ─► scheduled (at T) ─┐
+//!      │    └─► needs_review ─────┤ (approved)
+//!      │    └─► skipped (rule)    ▼
+//!      └──────────────────────► ready ─► sending part k ─► posted
+//!                                 │            │
+//!                                 └────────────┴─► failed (cause, attempts) | needs_reauth
+//! ```
+//!
+//! A part's `intent_at` is written before it is sent and its target id after;
+//! a part with an intent but no id is exactly the case that reconciliation
+//! resolves by looking at the target account's own recent posts.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{LinkId, SourceId, TargetId, TargetMediaId};
+use crate::post::SourcePost;
+use crate::reply::ReplySettings;
+
+/// Where one post stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PostState {
+    /// Seen on the source, not decided yet.
+    Discovered,
+    /// To be decided again at `due_at` (a delay, a window, quiet hours, a budget).
+    Scheduled,
+    /// Held until a person approves or rejects it.
+    NeedsReview,
+    /// Not cross-posted; `skip` says which rule decided so.
+    Skipped,
+    /// To be posted; the plan is fixed.
+    Ready,
+    /// Some parts may be out; each part's progress says which.
+    Sending,
+    /// Every part is on the target.
+    Posted,
+    /// Given up after a failure that retrying cannot fix, or after the attempt bound.
+    Failed,
+    /// Waiting for the user to link a side again.
+    NeedsReauth,
+}
+
+impl PostState {
+    /// The state as `status` reports it: `pending`, `posted`, `skipped`, `failed`
+    /// or `needs_reauth`.
+    pub fn status(self) -> &'static str {
+        match self {
+            PostState::Discovered
+            | PostState::Scheduled
+            | PostState::NeedsReview
+            | PostState::Ready
+            | PostState::Sending => "pending",
+            PostState::Posted => "posted",
+            PostState::Skipped => "skipped",
+            PostState::Failed => "failed",
+            PostState::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    /// Whether nothing more will happen to the post without a person acting.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PostState::Posted | PostState::Skipped | PostState::Failed
+        )
+    }
+}
+
+/// How a failure is classed, for status, hints and notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureClass {
+    /// A network error, a timeout or a server error: retried with back-off.
+    Transient,
+    /// The platform's rate limit or budget: retried after its reset.
+    RateLimited,
+    /// The platform refused the content or the request; retrying fails the same way.
+    Rejected,
+    /// The credentials stopped working: the user must link again.
+    Reauth,
+    /// A permission (scope) the feature needs was not granted.
+    MissingPermission,
+    /// The media cannot be fetched or cannot go to the target.
+    Media,
+    /// The link's settings cannot be applied.
+    Config,
+}
+
+impl FailureClass {
+    /// The class as output spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::Transient => "transient",
+            FailureClass::RateLimited => "rate_limited",
+            FailureClass::Rejected => "rejected",
+            FailureClass::Reauth => "reauth",
+            FailureClass::MissingPermission => "missing_permission",
+            FailureClass::Media => "media",
+            FailureClass::Config => "config",
+        }
+    }
+}
+
+/// Why an attempt failed, as recorded and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// What kind of failure.
+    pub class: FailureClass,
+    /// The cause, in a line.
+    pub message: String,
+    /// What the user can do about it, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// When it happened.
+    pub at: Timestamp,
+}
+
+/// Why a post was not cross-posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkipReason {
+    /// The settings key of the rule that decided, e.g. `filters.opt_out_tag`.
+    pub rule: String,
+    /// The reason in words.
+    pub reason: String,
+}
+
+/// One post (part of a thread) as it will be sent: fixed when the post is
+/// decided, so that a retry or a reconciliation compares the very same text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedPart {
+    /// The text to post.
+    pub text: String,
+    /// Indices into the source post's media items attached to this part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<usize>,
+}
+
+/// What the engine will send for a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The parts, in order; parts after the first reply to the one before.
+    pub parts: Vec<PlannedPart>,
+    /// Who may reply on the target.
+    pub reply_settings: ReplySettings,
+}
+
+/// How far one planned part has got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartProgress {
+    /// Media uploaded for this part, in order, and when (uploads expire).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<TargetMediaId>,
+    /// When the uploads finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_ready_at: Option<Timestamp>,
+    /// When sending began: set before the request goes out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent_at: Option<Timestamp>,
+    /// The target's id for it, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<TargetId>,
+}
+
+/// Everything the engine keeps about one source post of one link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostRecord {
+    /// The link it belongs to.
+    pub link: LinkId,
+    /// The source post's id; unique per link, so discovering it again is harmless.
+    pub source_id: SourceId,
+    /// The post as last seen on the source.
+    pub post: SourcePost,
+    /// When xpost first saw it.
+    pub discovered_at: Timestamp,
+    /// Where it stands.
+    pub state: PostState,
+    /// When the engine should look at it next (scheduled time or retry time);
+    /// `None`: as soon as possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<Timestamp>,
+    /// Why it was skipped, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<SkipReason>,
+    /// What will be sent, once decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    /// Progress of each planned part, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartProgress>,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The last failure, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    /// Asked for by a backfill (older than the link): age rules do not apply.
+    #[serde(default)]
+    pub backfill: bool,
+    /// A person approved it after review.
+    #[serde(default)]
+    pub approved: bool,
+    /// The store's version of this record, for compare-and-swap updates.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl PostRecord {
+    /// A newly discovered post.
+    pub fn discovered(link: LinkId, post: SourcePost, now: Timestamp) -> Self {
+        Self {
+            link,
+            source_id: SourceId::from(&post.id),
+            post,
+            discovered_at: now,
+            state: PostState::Discovered,
+            due_at: None,
+            skip: None,
+            plan: None,
+            parts: Vec::new(),
+            attempts: 0,
+            error: None,
+            backfill: false,
+            approved: false,
+            version: 0,
+        }
+    }
+
+    /// The target ids of the parts posted so far, in order.
+    pub fn target_ids(&self) -> Vec<TargetId> {
+        self.parts
+            .iter()
+            .filter_map(|part| part.target_id.clone())
+            .collect()
+    }
+
+    /// The first part that is not on the target yet.
+    pub fn next_part(&self) -> Option<usize> {
+        let planned = self.plan.as_ref().map_or(0, |plan| plan.parts.len());
+        (0..planned).find(|&i| self.parts.get(i).is_none_or(|p| p.target_id.is_none()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_folds_the_inner_states_into_the_five_public_ones() {
+        assert_eq!(PostState::Sending.status(), "pending");
+        assert_eq!(PostState::NeedsReview.status(), "pending");
+        assert_eq!(PostState::NeedsReauth.status(), "needs_reauth");
+        assert!(PostState::Skipped.is_final() && !PostState::Scheduled.is_final());
+    }
+}

@@ -1,0 +1,549 @@
+//! The store conformance suite: one set of checks that every [`Store`]
+//! implementation runs unchanged (memory, SQLite, PostgreSQL).
+//!
+//! Each check is a plain async function taking a fresh, empty store. The
+//! [`store_conformance_tests!`](crate::store_conformance_tests) macro turns all of
+//! them into `#[tokio::test]`s for a store crate:
+//!
+//! ```text
+//! xpost_core::store_conformance_tests!(async { Some(MyStore::open_temporary().await) });
+//! ```
+//!
+//! The factory answers `None` when the store cannot be reached (a database
+//! server that is not there); the test then prints why and passes vacuously, so
+//! a store crate should also have one test that fails when its server is
+//! expected and missing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::credentials::{Credentials, Secret};
+use crate::event::{Event, EventKind};
+use crate::ids::{AccountId, IgMediaId, LinkId, SourceId};
+use crate::link::{Account, Link, LinkState, Platform, Side};
+use crate::post::{MediaType, ProductType, SourcePost};
+use crate::record::{FailureClass, PostRecord, PostState};
+use crate::store::{EventQuery, PostQuery, SourceCursor, Store, StoreError};
+
+fn at(second: i64) -> Timestamp {
+    Timestamp::from_second(1_750_000_000 + second).unwrap()
+}
+
+fn link_id(name: &str) -> LinkId {
+    LinkId::new(name).unwrap()
+}
+
+/// A source post with id `id` published at `at(published)`.
+pub fn sample_post(id: &str, published: i64) -> SourcePost {
+    SourcePost {
+        id: IgMediaId::new(id).unwrap(),
+        media_type: MediaType::Image,
+        product_type: ProductType::Feed,
+        caption: Some(format!("post {id}")),
+        permalink: Some(format!("https://www.instagram.com/p/{id}/")),
+        timestamp: at(published),
+        username: Some("someone".into()),
+        close_friends: false,
+        media: Vec::new(),
+    }
+}
+
+fn active_link(name: &str) -> Link {
+    let mut link = Link::new(link_id(name), at(0));
+    let account = |platform, id: &str| Account {
+        platform,
+        user_id: AccountId::new(id).unwrap(),
+        username: "someone".into(),
+    };
+    link.connect(Side::Source, account(Platform::Instagram, "1784"), at(1));
+    link.connect(Side::Target, account(Platform::X, "42"), at(2));
+    link
+}
+
+fn creds(access: &str, refresh: &str) -> Credentials {
+    Credentials {
+        access_token: Secret::new(access),
+        refresh_token: Some(Secret::new(refresh)),
+        expires_at: Some(at(7_200)),
+        scopes: vec!["tweet.read".into(), "tweet.write".into()],
+        obtained_at: at(0),
+    }
+}
+
+const TTL: SignedDuration = SignedDuration::from_secs(30);
+
+/// Links are stored, listed in id order and change state.
+pub async fn links_round_trip(store: &dyn Store) {
+    store.put_link(&active_link("zeta")).await.unwrap();
+    store.put_link(&active_link("alpha")).await.unwrap();
+    let all = store.links().await.unwrap();
+    let names: Vec<&str> = all.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(names, ["alpha", "zeta"]);
+    assert_eq!(all[0], active_link("alpha"), "every field survives");
+    store
+        .set_link_state(
+            &link_id("alpha"),
+            LinkState::NeedsReauth,
+            Some(Side::Target),
+        )
+        .await
+        .unwrap();
+    let alpha = store.link(&link_id("alpha")).await.unwrap().unwrap();
+    assert_eq!(alpha.state, LinkState::NeedsReauth);
+    assert_eq!(alpha.reauth_side, Some(Side::Target));
+    assert!(store.link(&link_id("missing")).await.unwrap().is_none());
+    let err = store
+        .set_link_state(&link_id("missing"), LinkState::Active, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+/// Credentials round-trip with their secrets, and rotation is compare-and-swap.
+pub async fn credentials_swap_is_compare_and_swap(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    assert!(
+        store
+            .credentials(&link, Side::Target)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let v1 = store
+        .put_credentials(&link, Side::Target, &creds("a1", "r1"))
+        .await
+        .unwrap();
+    let stored = store
+        .credentials(&link, Side::Target)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, v1);
+    assert_eq!(stored.value.access_token.expose(), "a1");
+    assert_eq!(stored.value.refresh_token.as_ref().unwrap().expose(), "r1");
+    assert_eq!(stored.value.expires_at, Some(at(7_200)));
+    assert_eq!(stored.value.scopes, ["tweet.read", "tweet.write"]);
+    assert!(
+        store
+            .credentials(&link, Side::Source)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let v2 = store
+        .swap_credentials(&link, Side::Target, v1, &creds("a2", "r2"))
+        .await
+        .unwrap()
+        .expect("the first rotation wins");
+    assert_ne!(v1, v2);
+    let lost = store
+        .swap_credentials(&link, Side::Target, v1, &creds("a3", "r3"))
+        .await
+        .unwrap();
+    assert_eq!(lost, None, "a second rotation from the same version loses");
+    let stored = store
+        .credentials(&link, Side::Target)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.value.refresh_token.unwrap().expose(), "r2");
+
+    store.delete_credentials(&link, Side::Target).await.unwrap();
+    assert!(
+        store
+            .credentials(&link, Side::Target)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let gone = store
+        .swap_credentials(&link, Side::Target, v2, &creds("a4", "r4"))
+        .await
+        .unwrap();
+    assert_eq!(gone, None, "deleted credentials cannot be rotated back in");
+}
+
+/// One holder at a time; takeover after expiry bumps the generation; a stale
+/// holder's writes are refused.
+pub async fn leases_fence_every_write(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let a = store
+        .try_lease(&link, "worker-a", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .try_lease(&link, "worker-b", at(10), TTL)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = store
+        .try_lease(&link, "worker-a", at(10), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.generation, a.generation,
+        "re-taking one's own lease keeps it"
+    );
+    let a = store.renew_lease(&again, at(20), TTL).await.unwrap();
+    assert!(a.expires_at > again.expires_at);
+
+    // worker-a pauses past its lease; worker-b takes over.
+    let b = store
+        .try_lease(&link, "worker-b", at(60), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(b.generation > a.generation);
+    let post = PostRecord::discovered(link.clone(), sample_post("1", 5), at(61));
+    assert_eq!(
+        store
+            .insert_posts(&b, std::slice::from_ref(&post), at(61))
+            .await
+            .unwrap(),
+        1
+    );
+
+    let stale = store.insert_posts(&a, &[post], at(62)).await.unwrap_err();
+    assert!(matches!(stale, StoreError::LeaseLost { .. }), "{stale}");
+    let stored = store
+        .post(&link, &SourceId::new("1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stale_update = stored.clone();
+    stale_update.state = PostState::Skipped;
+    let err = store
+        .update_post(&a, &stale_update, at(62))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    let err = store
+        .set_cursor(&a, &SourceCursor::default(), at(62))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    assert!(store.renew_lease(&a, at(62), TTL).await.is_err());
+
+    // An expired lease fences its own holder too, even before anyone takes over.
+    let err = store
+        .update_post(&b, &stored, at(60 + 31))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+
+    // Released: another worker takes it at once.
+    let b = store
+        .try_lease(&link, "worker-b", at(95), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    store.release_lease(&b).await.unwrap();
+    let c = store
+        .try_lease(&link, "worker-c", at(96), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(c.generation > b.generation);
+}
+
+/// Discovering a post twice is harmless: the first record stays.
+pub async fn inserting_known_posts_changes_nothing(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = PostRecord::discovered(link.clone(), sample_post("7", 1), at(1));
+    assert_eq!(
+        store
+            .insert_posts(&lease, std::slice::from_ref(&first), at(1))
+            .await
+            .unwrap(),
+        1
+    );
+    let stored = store.post(&link, &first.source_id).await.unwrap().unwrap();
+    let mut decided = stored.clone();
+    decided.state = PostState::Ready;
+    store.update_post(&lease, &decided, at(2)).await.unwrap();
+
+    let mut again = PostRecord::discovered(link.clone(), sample_post("7", 1), at(3));
+    again.post.caption = Some("edited".into());
+    let fresh = PostRecord::discovered(link.clone(), sample_post("8", 2), at(3));
+    let inserted = store
+        .insert_posts(&lease, &[again, fresh], at(3))
+        .await
+        .unwrap();
+    assert_eq!(inserted, 1);
+    let stored = store.post(&link, &first.source_id).await.unwrap().unwrap();
+    assert_eq!(stored.state, PostState::Ready);
+    assert_eq!(stored.post.caption.as_deref(), Some("post 7"));
+    assert_eq!(stored.discovered_at, at(1));
+}
+
+/// Updates are compare-and-swap on the version, leased or not; every field survives.
+pub async fn post_updates_are_compare_and_swap(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let record = PostRecord::discovered(link.clone(), sample_post("5", 1), at(1));
+    store
+        .insert_posts(&lease, std::slice::from_ref(&record), at(1))
+        .await
+        .unwrap();
+    let read = store.post(&link, &record.source_id).await.unwrap().unwrap();
+
+    let mut sending = read.clone();
+    sending.state = PostState::Sending;
+    sending.attempts = 2;
+    sending.error = Some(crate::record::Failure {
+        class: FailureClass::Transient,
+        message: "502 from X".into(),
+        hint: Some("nothing to do: retried".into()),
+        at: at(3),
+    });
+    sending.plan = Some(crate::record::Plan {
+        parts: vec![
+            crate::record::PlannedPart {
+                text: "part one".into(),
+                media: vec![0],
+            },
+            crate::record::PlannedPart {
+                text: "part two".into(),
+                media: vec![],
+            },
+        ],
+        reply_settings: crate::reply::ReplySettings::Following,
+    });
+    sending.parts = vec![crate::record::PartProgress {
+        media: vec![crate::ids::TargetMediaId::new("99").unwrap()],
+        media_ready_at: Some(at(2)),
+        intent_at: Some(at(3)),
+        target_id: Some(crate::ids::TargetId::new("1001").unwrap()),
+    }];
+    let written = store.update_post(&lease, &sending, at(3)).await.unwrap();
+    assert!(written.version > read.version);
+    let back = store.post(&link, &record.source_id).await.unwrap().unwrap();
+    assert_eq!(back, written, "every field round-trips");
+    assert_eq!(back.next_part(), Some(1));
+
+    let mut stale = read.clone();
+    stale.state = PostState::Skipped;
+    let err = store.update_post(&lease, &stale, at(4)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    let err = store.update_post_unleased(&stale).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+
+    let mut approved = back.clone();
+    approved.approved = true;
+    let approved = store.update_post_unleased(&approved).await.unwrap();
+    assert!(approved.version > back.version);
+
+    let mut unknown = approved.clone();
+    unknown.source_id = SourceId::new("404").unwrap();
+    let err = store
+        .update_post(&lease, &unknown, at(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+/// Due posts: not final, due now, oldest source post first, per link, bounded.
+pub async fn due_posts_are_the_unfinished_ones_in_source_order(store: &dyn Store) {
+    let main = link_id("main");
+    let other = link_id("other");
+    store.put_link(&active_link("main")).await.unwrap();
+    store.put_link(&active_link("other")).await.unwrap();
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let other_lease = store
+        .try_lease(&other, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let posts: Vec<PostRecord> = [("3", 30), ("1", 10), ("2", 20), ("4", 40), ("5", 50)]
+        .iter()
+        .map(|(id, t)| PostRecord::discovered(main.clone(), sample_post(id, *t), at(1)))
+        .collect();
+    store.insert_posts(&lease, &posts, at(1)).await.unwrap();
+    store
+        .insert_posts(
+            &other_lease,
+            &[PostRecord::discovered(
+                other.clone(),
+                sample_post("9", 5),
+                at(1),
+            )],
+            at(1),
+        )
+        .await
+        .unwrap();
+
+    let set = |id: &str, state: PostState, due: Option<i64>| {
+        let main = main.clone();
+        let lease = lease.clone();
+        let id = SourceId::new(id).unwrap();
+        async move {
+            let mut r = store.post(&main, &id).await.unwrap().unwrap();
+            r.state = state;
+            r.due_at = due.map(at);
+            store.update_post(&lease, &r, at(2)).await.unwrap();
+        }
+    };
+    set("4", PostState::Posted, None).await;
+    set("2", PostState::Scheduled, Some(100)).await;
+    set("5", PostState::Failed, None).await;
+
+    let due = store.due_posts(&main, at(50), 0).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(ids, ["1", "3"], "2 is not due yet; 4 and 5 are final");
+    let due = store.due_posts(&main, at(100), 0).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(store.due_posts(&main, at(100), 2).await.unwrap().len(), 2);
+
+    let posted = store
+        .posts(&PostQuery {
+            link: Some(main.clone()),
+            states: vec![PostState::Posted, PostState::Failed],
+            limit: 0,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = posted.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(ids, ["4", "5"]);
+    let everything = store.posts(&PostQuery::default()).await.unwrap();
+    assert_eq!(everything.len(), 6);
+    assert_eq!(
+        everything[0].source_id.as_str(),
+        "9",
+        "oldest source post first"
+    );
+}
+
+/// The cursor is per link and fenced.
+pub async fn cursors_round_trip(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    assert!(store.cursor(&link).await.unwrap().is_none());
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let cursor = SourceCursor {
+        newest_id: Some(SourceId::new("1799").unwrap()),
+        newest_at: Some(at(9)),
+    };
+    store.set_cursor(&lease, &cursor, at(1)).await.unwrap();
+    assert_eq!(store.cursor(&link).await.unwrap(), Some(cursor));
+}
+
+/// Events come back newest first, numbered, filtered as asked.
+pub async fn events_are_listed_newest_first(store: &dyn Store) {
+    let main = link_id("main");
+    let other = link_id("other");
+    let post = SourceId::new("12").unwrap();
+    store
+        .append_events(&[
+            Event::new(at(1), main.clone(), EventKind::Linked, "linked"),
+            Event::new(at(2), main.clone(), EventKind::Discovered, "seen").for_post(post.clone()),
+            Event::new(at(3), other.clone(), EventKind::Discovered, "seen"),
+        ])
+        .await
+        .unwrap();
+    store
+        .append_events(
+            &[Event::new(at(4), main.clone(), EventKind::Retrying, "502")
+                .for_post(post.clone())
+                .failure(FailureClass::Transient, Some("retried".into()))],
+        )
+        .await
+        .unwrap();
+    let all = store.events(&EventQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    assert_eq!(all[0].hint.as_deref(), Some("retried"));
+    assert_eq!(all[0].class, Some(FailureClass::Transient));
+
+    let mains = store
+        .events(&EventQuery {
+            link: Some(main.clone()),
+            limit: 2,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    let kinds: Vec<EventKind> = mains.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::Retrying, EventKind::Discovered]);
+    let failures = store
+        .events(&EventQuery {
+            failures_only: true,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1);
+    let about_post = store
+        .events(&EventQuery {
+            source_id: Some(post),
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(about_post.len(), 2);
+    let linked = store
+        .events(&EventQuery {
+            kinds: vec![EventKind::Linked],
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 1);
+}
+
+/// Generates one `#[tokio::test]` per conformance check for a store.
+///
+/// `$make` is an async expression answering `Option<S>` for a fresh, empty
+/// store `S: Store` (or `None`, after printing why, when it cannot be reached).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@each $make;
+            links_round_trip,
+            credentials_swap_is_compare_and_swap,
+            leases_fence_every_write,
+            inserting_known_posts_changes_nothing,
+            post_updates_are_compare_and_swap,
+            due_posts_are_the_unfinished_ones_in_source_order,
+            cursors_round_trip,
+            events_are_listed_newest_first
+        );
+    };
+    (@each $make:expr; $($case:ident),+) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                if let Some(store) = $make.await {
+                    $crate::testing::$case(&store).await;
+                }
+            }
+        )+
+    };
+}

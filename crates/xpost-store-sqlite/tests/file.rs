@@ -1,0 +1,192 @@
+//! What only a file-backed store can get wrong: permissions, keys, schema
+//! versions, plaintext on disk, and two handles on one file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use xpost_core::{Credentials, Link, LinkId, SealingKey, Secret, Side, Store, StoreError};
+use xpost_store_sqlite::{SqliteStore, key};
+
+fn temp_db() -> PathBuf {
+    tempfile::tempdir().unwrap().keep().join("xpost.db")
+}
+
+fn creds() -> Credentials {
+    Credentials {
+        access_token: Secret::new("ACCESS-TOKEN-PLAINTEXT-4711"),
+        refresh_token: Some(Secret::new("REFRESH-TOKEN-PLAINTEXT-0815")),
+        expires_at: None,
+        scopes: vec!["tweet.write".into()],
+        obtained_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+fn link() -> LinkId {
+    LinkId::new("default").unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_and_its_key_file_are_private() {
+    let db = temp_db();
+    let store = SqliteStore::open(&db, SealingKey::generate())
+        .await
+        .unwrap();
+    store
+        .put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    assert_eq!(mode(&db), 0o600);
+    if std::env::var(key::KEY_ENV).is_ok() {
+        eprintln!(
+            "{} is set: the key file is not used, so its mode is not checked",
+            key::KEY_ENV
+        );
+        return;
+    }
+    let other = temp_db();
+    let first = key::load_or_create(&other).unwrap();
+    assert_eq!(mode(&key::key_file_for(&other)), 0o600);
+    let again = key::load_or_create(&other).unwrap();
+    assert_eq!(
+        first.to_text(),
+        again.to_text(),
+        "created once, then reused"
+    );
+}
+
+#[tokio::test]
+async fn no_token_is_on_disk_in_the_clear() {
+    let db = temp_db();
+    let store = SqliteStore::open(&db, SealingKey::generate())
+        .await
+        .unwrap();
+    store
+        .put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    store
+        .put_credentials(&link(), Side::Target, &creds())
+        .await
+        .unwrap();
+    drop(store);
+    let dir = db.parent().unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for secret in [&b"PLAINTEXT-4711"[..], &b"PLAINTEXT-0815"[..]] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret),
+                "a token is readable in the database files"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_error_at_open_never_a_silent_relink() {
+    let db = temp_db();
+    let key = SealingKey::generate();
+    let store = SqliteStore::open(&db, key.clone()).await.unwrap();
+    store
+        .put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    store
+        .put_credentials(&link(), Side::Source, &creds())
+        .await
+        .unwrap();
+    drop(store);
+    let err = SqliteStore::open(&db, SealingKey::generate())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WrongKey { .. }), "{err}");
+    assert!(err.to_string().contains("XPOST_SECRET_KEY"), "{err}");
+    let store = SqliteStore::open(&db, key).await.unwrap();
+    let back = store
+        .credentials(&link(), Side::Source)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        back.value.access_token.expose(),
+        "ACCESS-TOKEN-PLAINTEXT-4711"
+    );
+}
+
+#[tokio::test]
+async fn a_file_from_a_newer_xpost_is_refused() {
+    let db = temp_db();
+    drop(
+        SqliteStore::open(&db, SealingKey::generate())
+            .await
+            .unwrap(),
+    );
+    set_schema_version(&db, 999);
+    let err = SqliteStore::open(&db, SealingKey::generate())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 999, .. }),
+        "{err}"
+    );
+}
+
+/// Writes SQLite's `user_version` straight into the header (byte offset 60,
+/// big-endian), as a newer xpost would have left it. The store folds its WAL
+/// into the main file when it closes, so the header is current.
+fn set_schema_version(db: &Path, version: u32) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+    file.seek(SeekFrom::Start(60)).unwrap();
+    file.write_all(&version.to_be_bytes()).unwrap();
+}
+
+#[tokio::test]
+async fn reopening_keeps_everything_and_migrates_once() {
+    let db = temp_db();
+    let key = SealingKey::generate();
+    let store = SqliteStore::open(&db, key.clone()).await.unwrap();
+    store
+        .put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    drop(store);
+    let store = SqliteStore::open(&db, key).await.unwrap();
+    assert_eq!(store.links().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn two_handles_on_one_file_never_both_hold_a_link() {
+    let db = temp_db();
+    let key = SealingKey::generate();
+    let run = SqliteStore::open(&db, key.clone()).await.unwrap();
+    let manual = SqliteStore::open(&db, key).await.unwrap();
+    run.put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    let now = Timestamp::from_second(1_000).unwrap();
+    let ttl = SignedDuration::from_secs(30);
+    let held = run.try_lease(&link(), "run", now, ttl).await.unwrap();
+    assert!(held.is_some());
+    assert!(
+        manual
+            .try_lease(&link(), "sync", now, ttl)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let later = now + SignedDuration::from_secs(31);
+    let taken = manual
+        .try_lease(&link(), "sync", later, ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(taken.generation > held.unwrap().generation);
+}
