@@ -1,7 +1,7 @@
 //! The emulator's clock: wall time (or a fixed start) plus whatever tests advanced.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// Emulator time, in Unix milliseconds.
 ///
@@ -20,12 +20,7 @@ impl Clock {
     /// A clock that starts at `start_unix_ms` (the system time when `None`) and runs with
     /// wall time unless `frozen`, in which case only [`Clock::advance`] moves it.
     pub fn new(start_unix_ms: Option<i64>, frozen: bool) -> Self {
-        let base_ms = start_unix_ms.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-                .unwrap_or(0)
-        });
+        let base_ms = start_unix_ms.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
         Self {
             start: Instant::now(),
             base_ms,
@@ -44,6 +39,11 @@ impl Clock {
         self.base_ms
             .saturating_add(run)
             .saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Now, as a timestamp (the Unix epoch if the clock was pushed beyond jiff's range).
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_millisecond(self.now_ms()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     }
 
     /// Now, in whole Unix seconds.
@@ -72,5 +72,6 @@ mod tests {
         assert_eq!(clock.now_s(), 1_700_003_600);
         clock.advance(-10);
         assert_eq!(clock.now_s(), 1_700_003_600);
+        assert_eq!(clock.now().to_string(), "2023-11-14T23:13:20Z");
     }
 }

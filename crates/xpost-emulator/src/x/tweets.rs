@@ -10,9 +10,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
 use super::auth::{self, Caller};
 use super::media::processing_state;
@@ -21,10 +18,8 @@ use crate::state::{Shared, World, XTweet};
 
 /// X's timestamp: `2019-12-31T19:26:16.000Z` (X reports whole seconds).
 pub fn x_timestamp(ms: i64) -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
+    jiff::Timestamp::from_second(ms.div_euclid(1000))
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string())
         .unwrap_or_default()
 }
 
@@ -493,8 +488,9 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
     let bound = |k: &'static str| -> Result<Option<i64>, (&'static str, String)> {
         match q.get(k) {
             None => Ok(None),
-            Some(v) => OffsetDateTime::parse(v, &Rfc3339)
-                .map(|t| Some(t.unix_timestamp() * 1000))
+            Some(v) => v
+                .parse::<jiff::Timestamp>()
+                .map(|t| Some(t.as_millisecond()))
                 .map_err(|_| (k, v.clone())),
         }
     };
