@@ -3,6 +3,12 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
+use crate::error::EmulatorError;
+
+/// The longest single jump [`Clock::advance`] takes: ten years, past every token life,
+/// quota window and expiry either platform has, yet far from overflowing.
+pub const MAX_ADVANCE_S: i64 = 10 * 366 * 86_400;
+
 /// Emulator time, in Unix milliseconds.
 ///
 /// Every expiry, rate window and processing state reads this clock, never the system
@@ -51,12 +57,26 @@ impl Clock {
         self.now_ms().div_euclid(1000)
     }
 
-    /// Moves the clock forward by `seconds` (negative values are ignored).
-    pub fn advance(&self, seconds: i64) {
-        if seconds > 0 {
-            self.offset_ms
-                .fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
+    /// Moves the clock forward by `seconds`.
+    ///
+    /// # Errors
+    /// [`EmulatorError::BadInput`] for a negative jump (emulator time never runs
+    /// backwards, or issued tokens would outlive their expiry) or one longer than
+    /// [`MAX_ADVANCE_S`].
+    pub fn advance(&self, seconds: i64) -> Result<(), EmulatorError> {
+        if seconds < 0 {
+            return Err(EmulatorError::BadInput(
+                "advance_s must not be negative: the clock never runs backwards".into(),
+            ));
         }
+        if seconds > MAX_ADVANCE_S {
+            return Err(EmulatorError::BadInput(format!(
+                "advance_s must be at most {MAX_ADVANCE_S} (ten years)"
+            )));
+        }
+        self.offset_ms
+            .fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -68,10 +88,12 @@ mod tests {
     fn frozen_clock_moves_only_when_advanced() {
         let clock = Clock::new(Some(1_700_000_000_000), true);
         assert_eq!(clock.now_s(), 1_700_000_000);
-        clock.advance(3600);
+        assert!(clock.advance(3600).is_ok());
         assert_eq!(clock.now_s(), 1_700_003_600);
-        clock.advance(-10);
+        assert!(clock.advance(-10).is_err());
+        assert!(clock.advance(MAX_ADVANCE_S + 1).is_err());
         assert_eq!(clock.now_s(), 1_700_003_600);
         assert_eq!(clock.now().to_string(), "2023-11-14T23:13:20Z");
+        assert!(clock.advance(MAX_ADVANCE_S).is_ok());
     }
 }

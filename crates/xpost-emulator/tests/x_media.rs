@@ -179,11 +179,11 @@ async fn video_processing_advances_with_the_clock_then_posts() {
     .await;
     assert_eq!(code, 400);
 
-    emu.admin().advance_clock(2);
+    emu.admin().advance_clock(2).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "in_progress");
     assert!(info["progress_percent"].as_u64().unwrap() > 0);
-    emu.admin().advance_clock(2);
+    emu.admin().advance_clock(2).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "succeeded");
     assert_eq!(info["progress_percent"], 100);
@@ -232,7 +232,7 @@ async fn bytes_that_are_not_a_video_fail_processing() {
     let (_, access, _) = x_login(&emu, &http, "broken").await;
     let fin = chunked(&emu, &http, &access, b"definitely not an mp4 file at all").await;
     let id = fin["id"].as_str().unwrap().to_owned();
-    emu.admin().advance_clock(10);
+    emu.admin().advance_clock(10).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "failed");
     assert_eq!(info["error"]["name"], "InvalidMedia");
