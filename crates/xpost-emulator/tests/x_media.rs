@@ -9,31 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use common::*;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json as j};
-use xpost_emulator::{RunningEmulator, jpeg, mp4};
-
-fn picture(n: u8) -> Vec<u8> {
-    jpeg::jpeg(
-        n,
-        jpeg::Gps {
-            lat: 10.0,
-            lon: f64::from(n),
-        },
-    )
-}
-
-async fn upload_image(emu: &RunningEmulator, http: &reqwest::Client, access: &str, n: u8) -> Value {
-    let (status, body) = json(
-        http.post(format!("{}/x/api/2/media/upload", emu.base_url))
-            .bearer_auth(access)
-            .json(&j!({"media": STANDARD.encode(picture(n)), "media_category": "tweet_image"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["data"].clone()
-}
+use xpost_emulator::{RunningEmulator, mp4};
 
 async fn chunked(
     emu: &RunningEmulator,
