@@ -79,7 +79,7 @@ pub struct AdminTweet {
     pub id: String,
     /// Author's user id.
     pub author_id: String,
-    /// Text.
+    /// Text exactly as submitted, before X's t.co wrapping.
     pub text: String,
     /// Attached media.
     pub media: Vec<AdminTweetMedia>,
@@ -601,7 +601,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let body = Bytes::from_request(req, state).await.map_err(|e| {
-            respond::json(e.status(), json!({"error": format!("unreadable body: {e}")}))
+            respond::json(
+                e.status(),
+                json!({"error": format!("unreadable body: {e}")}),
+            )
         })?;
         serde_json::from_slice(&body).map(JsonBody).map_err(|e| {
             respond::json(
@@ -724,7 +727,11 @@ async fn faults(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Value>) ->
             a.reset_faults();
             return respond::json(StatusCode::OK, json!({"faults": 0}));
         }
-        Some(_) => return fail(&EmulatorError::BadInput("reset must be true or false".into())),
+        Some(_) => {
+            return fail(&EmulatorError::BadInput(
+                "reset must be true or false".into(),
+            ));
+        }
     }
     answer(
         Fault::from_json(&object)

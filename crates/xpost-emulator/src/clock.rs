@@ -60,9 +60,8 @@ impl Clock {
     /// Moves the clock forward by `seconds`.
     ///
     /// # Errors
-    /// [`EmulatorError::BadInput`] for a negative jump (emulator time never runs
-    /// backwards, or issued tokens would outlive their expiry) or one longer than
-    /// [`MAX_ADVANCE_S`].
+    /// [`EmulatorError::BadInput`] for a negative jump (time running backwards would bring
+    /// expired tokens and spent windows back to life) or one longer than ten years.
     pub fn advance(&self, seconds: i64) -> Result<(), EmulatorError> {
         if seconds < 0 {
             return Err(EmulatorError::BadInput(

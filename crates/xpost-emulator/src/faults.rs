@@ -193,17 +193,47 @@ mod tests {
         assert_eq!(ok, Ok(fault("", 503, 1)));
         for (body, field) in [
             (serde_json::json!({"status": 503}), "platform"),
-            (serde_json::json!({"platform": "y", "status": 503}), "platform"),
+            (
+                serde_json::json!({"platform": "y", "status": 503}),
+                "platform",
+            ),
             (serde_json::json!({"platform": "x"}), "status"),
-            (serde_json::json!({"platform": "x", "status": 404}), "status"),
-            (serde_json::json!({"platform": "x", "status": 70000}), "status"),
-            (serde_json::json!({"platform": "x", "status": 503, "count": 0}), "count"),
-            (serde_json::json!({"platform": "x", "status": 503, "count": -1}), "count"),
-            (serde_json::json!({"platform": "x", "status": 200, "latency_ms": 60001}), "latency_ms"),
-            (serde_json::json!({"platform": "x", "status": 429, "retry_after_s": 86401}), "retry_after_s"),
-            (serde_json::json!({"platform": "x", "status": 503, "path_prefix": 2}), "path_prefix"),
-            (serde_json::json!({"platform": "x", "status": 503, "path_prefix": "2/tweets"}), "path_prefix"),
-            (serde_json::json!({"platform": "x", "status": 503, "path": "/2"}), "\"path\""),
+            (
+                serde_json::json!({"platform": "x", "status": 404}),
+                "status",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 70000}),
+                "status",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 503, "count": 0}),
+                "count",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 503, "count": -1}),
+                "count",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 200, "latency_ms": 60001}),
+                "latency_ms",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 429, "retry_after_s": 86401}),
+                "retry_after_s",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 503, "path_prefix": 2}),
+                "path_prefix",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 503, "path_prefix": "2/tweets"}),
+                "path_prefix",
+            ),
+            (
+                serde_json::json!({"platform": "x", "status": 503, "path": "/2"}),
+                "\"path\"",
+            ),
         ] {
             let err = parse(body.clone()).err().unwrap_or_default();
             assert!(err.contains(field), "{body}: {err}");

@@ -161,8 +161,8 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        let json = body_pairs(&headers, br#"{"token":"a+b","n":1,"skip":{"x":1}}"#)
-            .unwrap_or_default();
+        let json =
+            body_pairs(&headers, br#"{"token":"a+b","n":1,"skip":{"x":1}}"#).unwrap_or_default();
         assert_eq!(json["token"], "a+b");
         assert_eq!(json["n"], "1");
         assert!(!json.contains_key("skip"));

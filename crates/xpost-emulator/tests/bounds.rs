@@ -217,7 +217,8 @@ async fn every_admin_and_routing_error_body_is_json() {
         http.post(format!("{base}/admin/x/accounts"))
             .header("content-type", "application/json")
             .body(vec![b' '; 3 * 1024 * 1024]),
-        http.post(format!("{base}/admin/clock")).json(&j!({"advance_s": "soon"})),
+        http.post(format!("{base}/admin/clock"))
+            .json(&j!({"advance_s": "soon"})),
     ];
     for request in requests {
         let resp = request.send().await.unwrap();

@@ -263,15 +263,30 @@ async fn each_bad_fault_field_is_refused_with_its_own_message() {
     for (body, field) in [
         (j!({"status": 503}), "platform"),
         (j!({"platform": "threads", "status": 503}), "platform"),
-        (j!({"platform": "x", "status": 503, "path_prefix": 7}), "path_prefix"),
-        (j!({"platform": "x", "status": 503, "path_prefix": "2/tweets"}), "path_prefix"),
+        (
+            j!({"platform": "x", "status": 503, "path_prefix": 7}),
+            "path_prefix",
+        ),
+        (
+            j!({"platform": "x", "status": 503, "path_prefix": "2/tweets"}),
+            "path_prefix",
+        ),
         (j!({"platform": "x"}), "status"),
         (j!({"platform": "x", "status": 404}), "status"),
         (j!({"platform": "x", "status": "503"}), "status"),
         (j!({"platform": "x", "status": 503, "count": 0}), "count"),
-        (j!({"platform": "x", "status": 200, "latency_ms": 3_600_000}), "latency_ms"),
-        (j!({"platform": "x", "status": 429, "retry_after_s": 10_000_000}), "retry_after_s"),
-        (j!({"platform": "x", "status": 503, "pathprefix": "/2"}), "pathprefix"),
+        (
+            j!({"platform": "x", "status": 200, "latency_ms": 3_600_000}),
+            "latency_ms",
+        ),
+        (
+            j!({"platform": "x", "status": 429, "retry_after_s": 10_000_000}),
+            "retry_after_s",
+        ),
+        (
+            j!({"platform": "x", "status": 503, "pathprefix": "/2"}),
+            "pathprefix",
+        ),
         (j!({"reset": "yes"}), "reset"),
     ] {
         let (status, answer) = json(

@@ -45,7 +45,8 @@ async fn urls_come_back_as_t_co_links_everywhere_but_the_admin_view() {
     let (user_id, access, _) = x_login(&emu, &http, "linker").await;
     let submitted = "🐍 New post https://www.instagram.com/p/C0ffee123/ and example.com/a";
 
-    let (status, created) = json(tweet(&emu, &http, &access, j!({ "text": submitted })).await).await;
+    let (status, created) =
+        json(tweet(&emu, &http, &access, j!({ "text": submitted })).await).await;
     assert_eq!(status, 201, "{created}");
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let text = created["data"]["text"].as_str().unwrap().to_owned();
@@ -70,11 +71,17 @@ async fn urls_come_back_as_t_co_links_everywhere_but_the_admin_view() {
     assert_eq!(urls.len(), 2, "{post}");
     for u in urls {
         assert_eq!(keys(u), sorted(&URL_KEYS), "{u}");
-        assert_eq!(span(&text, &u["start"], &u["end"]), u["url"].as_str().unwrap());
+        assert_eq!(
+            span(&text, &u["start"], &u["end"]),
+            u["url"].as_str().unwrap()
+        );
     }
     assert_eq!(urls[0]["start"], 11);
     assert_eq!(urls[0]["end"], 34);
-    assert_eq!(urls[0]["expanded_url"], "https://www.instagram.com/p/C0ffee123/");
+    assert_eq!(
+        urls[0]["expanded_url"],
+        "https://www.instagram.com/p/C0ffee123/"
+    );
     assert_eq!(urls[0]["display_url"], "instagram.com/p/C0ffee123/");
     assert_eq!(urls[1]["expanded_url"], "http://example.com/a");
     assert_eq!(urls[1]["display_url"], "example.com/a");
@@ -101,7 +108,10 @@ async fn urls_come_back_as_t_co_links_everywhere_but_the_admin_view() {
     )
     .await;
     assert_eq!(timeline["data"][0]["text"], text.as_str());
-    assert_eq!(timeline["data"][0]["entities"]["urls"], Value::Array(urls.clone()));
+    assert_eq!(
+        timeline["data"][0]["entities"]["urls"],
+        Value::Array(urls.clone())
+    );
 
     // The same URL always gets the same link, so a second post can be predicted.
     let (_, again) = json(
@@ -182,7 +192,10 @@ async fn attached_media_add_one_trailing_pic_link() {
             u["expanded_url"],
             format!("https://x.com/pics/status/{id}/photo/{}", n + 1)
         );
-        assert_eq!(u["media_key"], looked["data"]["attachments"]["media_keys"][n]);
+        assert_eq!(
+            u["media_key"],
+            looked["data"]["attachments"]["media_keys"][n]
+        );
     }
 
     // A post of media alone is the link alone.

@@ -45,7 +45,11 @@ async fn malformed_timeline_and_lookup_parameters_are_refused() {
         ("since_id", "", ""),
         ("tweet.fields", "created_at,colour", "colour"),
         ("post.fields", "nope", "nope"),
-        ("expansions", "attachments.media_keys,everything", "everything"),
+        (
+            "expansions",
+            "attachments.media_keys,everything",
+            "everything",
+        ),
         ("user.fields", "shoe_size", "shoe_size"),
         ("media.fields", "smell", "smell"),
         ("exclude", "replies,quotes", "quotes"),
@@ -101,8 +105,16 @@ async fn malformed_timeline_and_lookup_parameters_are_refused() {
     let lookup = format!("{}/x/api/2/tweets", emu.base_url);
     for (query, key, named) in [
         (vec![("ids", "1,abc")], "ids", "abc"),
-        (vec![("ids", id.as_str()), ("tweet.fields", "bogus")], "tweet.fields", "bogus"),
-        (vec![("ids", id.as_str()), ("expansions", "bogus")], "expansions", "bogus"),
+        (
+            vec![("ids", id.as_str()), ("tweet.fields", "bogus")],
+            "tweet.fields",
+            "bogus",
+        ),
+        (
+            vec![("ids", id.as_str()), ("expansions", "bogus")],
+            "expansions",
+            "bogus",
+        ),
     ] {
         let (status, body) = json(
             http.get(&lookup)

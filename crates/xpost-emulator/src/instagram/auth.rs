@@ -22,7 +22,11 @@ fn pacific(ms: i64) -> String {
         return String::new();
     };
     jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(tz).strftime("%A, %d-%b-%y %H:%M:%S %Z").to_string())
+        .map(|t| {
+            t.to_zoned(tz)
+                .strftime("%A, %d-%b-%y %H:%M:%S %Z")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -120,7 +124,10 @@ mod tests {
     #[test]
     fn expiry_dates_follow_pacific_daylight_saving() {
         // 2024-05-01T12:00:00Z and 2024-01-15T12:00:00Z.
-        assert_eq!(pacific(1_714_564_800_000), "Wednesday, 01-May-24 05:00:00 PDT");
+        assert_eq!(
+            pacific(1_714_564_800_000),
+            "Wednesday, 01-May-24 05:00:00 PDT"
+        );
         assert_eq!(pacific(1_705_320_000_000), "Monday, 15-Jan-24 04:00:00 PST");
     }
 }

@@ -233,16 +233,9 @@ impl<'q> Check<'q> {
         self
     }
 
-    /// The 400 answer listing every error found, if any.
-    ///
-    /// # Errors
-    /// The invalid-request answer when any parameter was malformed.
-    pub fn finish(self) -> Result<(), Response> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(x_invalid_request(self.errors))
-        }
+    /// The 400 answer listing every error found; `None` when every parameter is good.
+    pub fn refusal(self) -> Option<Response> {
+        (!self.errors.is_empty()).then(|| x_invalid_request(self.errors))
     }
 }
 
@@ -296,6 +289,6 @@ mod tests {
             .names("exclude", EXCLUDE);
         assert_eq!(check.errors.len(), 3);
         let q = query(&[("tweet.fields", "created_at"), ("until_id", "17")]);
-        assert!(post_selection(&q).id("until_id").finish().is_ok());
+        assert!(post_selection(&q).id("until_id").refusal().is_none());
     }
 }

@@ -91,7 +91,10 @@ pub fn wrap(text: &str, post_id: &str, username: &str, media: &[Attached<'_>]) -
     let mut chars = 0;
     let mut last = 0;
     for entity in xpost_transform::extract::urls(text) {
-        let (Some(before), Some(url)) = (text.get(last..entity.range.start), text.get(entity.range.clone())) else {
+        let (Some(before), Some(url)) = (
+            text.get(last..entity.range.start),
+            text.get(entity.range.clone()),
+        ) else {
             continue;
         };
         out.push_str(before);
@@ -137,7 +140,12 @@ mod tests {
 
     #[test]
     fn urls_become_t_co_links_with_code_point_offsets() {
-        let w = wrap("🐍 see example.com/a and https://www.Example.org/x", "1", "u", &[]);
+        let w = wrap(
+            "🐍 see example.com/a and https://www.Example.org/x",
+            "1",
+            "u",
+            &[],
+        );
         let a = url_link("example.com/a");
         let b = url_link("https://www.Example.org/x");
         assert_eq!(w.text, format!("🐍 see {a} and {b}"));
@@ -161,17 +169,31 @@ mod tests {
     #[test]
     fn media_share_one_trailing_link() {
         let media = [
-            Attached { media_key: "3_1", kind: "photo" },
-            Attached { media_key: "3_2", kind: "photo" },
+            Attached {
+                media_key: "3_1",
+                kind: "photo",
+            },
+            Attached {
+                media_key: "3_2",
+                kind: "photo",
+            },
         ];
         let w = wrap("hi", "99", "ann", &media);
         let link = media_link("99");
         assert_eq!(w.text, format!("hi {link}"));
         assert_eq!(w.urls.len(), 2);
         assert_eq!(w.urls[1]["start"], 3);
-        assert_eq!(w.urls[1]["expanded_url"], "https://x.com/ann/status/99/photo/2");
+        assert_eq!(
+            w.urls[1]["expanded_url"],
+            "https://x.com/ann/status/99/photo/2"
+        );
         assert_eq!(w.urls[1]["media_key"], "3_2");
-        assert!(w.urls[0]["display_url"].as_str().unwrap_or("").starts_with("pic.x.com/"));
+        assert!(
+            w.urls[0]["display_url"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("pic.x.com/")
+        );
         assert_eq!(wrap("", "99", "ann", &media[..1]).text, link);
     }
 }

@@ -440,7 +440,7 @@ pub async fn lookup(
         if !q.contains_key("ids") {
             return x_invalid("ids", "The `ids` query parameter can not be empty");
         }
-        if let Err(resp) = params::post_selection(&q).ids("ids", 100).finish() {
+        if let Some(resp) = params::post_selection(&q).ids("ids", 100).refusal() {
             return resp;
         }
         let ids: Vec<&str> = q
@@ -491,7 +491,7 @@ pub async fn lookup_one(
         if !params::is_id(&id) {
             check.fail("id", &id, &params::id_message("id", &id));
         }
-        if let Err(resp) = check.finish() {
+        if let Some(resp) = check.refusal() {
             return resp;
         }
         let sel = Selection::from(&q);
@@ -579,7 +579,7 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
             );
         }
     }
-    if let Err(resp) = check.finish() {
+    if let Some(resp) = check.refusal() {
         return resp;
     }
     let max = q

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::auth;
-use super::params::{self, Check};
 use super::media::processing_state;
+use super::params::{self, Check};
 use super::tweets::x_timestamp;
 use crate::respond::{json, x_invalid};
 use crate::state::{Shared, XAccount};
@@ -75,7 +75,7 @@ pub async fn me(
             .names("user.fields", params::USER_FIELDS)
             .names("tweet.fields", params::TWEET_FIELDS)
             .names("expansions", params::USER_EXPANSIONS);
-        if let Err(resp) = check.finish() {
+        if let Some(resp) = check.refusal() {
             return resp;
         }
         let fields: Vec<&str> = q
