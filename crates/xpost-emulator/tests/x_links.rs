@@ -232,3 +232,42 @@ async fn attached_media_add_one_trailing_pic_link() {
     assert_eq!(admin[1]["text"], "");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn entities_also_hold_hashtags_and_mentions_of_real_accounts() {
+    let emu = start().await;
+    let http = client();
+    let (_, access, _) = x_login(&emu, &http, "tagger").await;
+    let friend = emu.admin().create_x_account("friend").unwrap();
+    let (_, created) = json(
+        tweet(
+            &emu,
+            &http,
+            &access,
+            j!({"text": "🌅 #sunset with @friend and @nobody_here example.com"}),
+        )
+        .await,
+    )
+    .await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let (_, looked) = json(
+        http.get(format!("{}/x/api/2/tweets/{id}", emu.base_url))
+            .bearer_auth(&access)
+            .query(&[("tweet.fields", "entities")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let entities = &looked["data"]["entities"];
+    assert_eq!(
+        entities["hashtags"],
+        j!([{"start": 2, "end": 9, "tag": "sunset"}])
+    );
+    assert_eq!(
+        entities["mentions"],
+        j!([{"start": 15, "end": 22, "username": "friend", "id": friend}])
+    );
+    assert_eq!(entities["urls"][0]["start"], 40);
+    emu.shutdown().await;
+}

@@ -86,7 +86,7 @@ fn expanded(url: &str) -> String {
 
 /// Wraps `text` of post `post_id` by `username` the way X answers it.
 pub fn wrap(text: &str, post_id: &str, username: &str, media: &[Attached<'_>]) -> Wrapped {
-    let mut out = String::with_capacity(text.len() + 24 * (media.len().min(1) + 1));
+    let mut out = String::with_capacity(text.len() + 24);
     let mut urls = Vec::new();
     let mut chars = 0;
     let mut last = 0;
