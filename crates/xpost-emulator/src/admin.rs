@@ -1,4 +1,4 @@
-//! The admin API (`/admin/...`, contract section 2) and the same operations in process.
+//! The admin API (`/admin/...`) and the same operations in process.
 //!
 //! [`Admin`] holds the logic; the HTTP handlers below only translate JSON to calls, so
 //! tests that drive the emulator in process and tools that drive it over HTTP see the
@@ -79,7 +79,7 @@ pub struct AdminTweet {
     pub id: String,
     /// Author's user id.
     pub author_id: String,
-    /// Text.
+    /// Text exactly as submitted, before X's t.co wrapping.
     pub text: String,
     /// Attached media.
     pub media: Vec<AdminTweetMedia>,
@@ -485,9 +485,15 @@ impl Admin {
             .map(|m| (m.mime.clone(), m.bytes.clone()))
     }
 
-    /// Adds a fault after the existing ones.
-    pub fn add_fault(&self, fault: Fault) {
-        self.shared.faults().add(fault);
+    /// Adds a fault after the existing ones; returns how many are armed.
+    ///
+    /// # Errors
+    /// [`EmulatorError::BadInput`] when a field is out of range (see [`Fault::validate`]).
+    pub fn add_fault(&self, fault: Fault) -> Result<usize, EmulatorError> {
+        fault.validate()?;
+        let mut faults = self.shared.faults();
+        faults.add(fault);
+        Ok(faults.len())
     }
 
     /// Clears every fault.
@@ -530,9 +536,13 @@ impl Admin {
         })
     }
 
-    /// Moves the emulator clock forward.
-    pub fn advance_clock(&self, seconds: i64) {
-        self.shared.clock.advance(seconds);
+    /// Moves the emulator clock forward; returns the new time in Unix milliseconds.
+    ///
+    /// # Errors
+    /// [`EmulatorError::BadInput`] for a negative jump or one beyond ten years.
+    pub fn advance_clock(&self, seconds: i64) -> Result<i64, EmulatorError> {
+        self.shared.clock.advance(seconds)?;
+        Ok(self.shared.clock.now_ms())
     }
 
     /// Emulator time, Unix milliseconds.
@@ -590,9 +600,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            respond::json(
+                e.status(),
+                json!({"error": format!("unreadable body: {e}")}),
+            )
+        })?;
         serde_json::from_slice(&body).map(JsonBody).map_err(|e| {
             respond::json(
                 StatusCode::BAD_REQUEST,
@@ -703,27 +716,28 @@ async fn x_media(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> Respo
     }
 }
 
-#[derive(Deserialize)]
-struct FaultReq {
-    #[serde(default)]
-    reset: bool,
-    #[serde(flatten)]
-    fault: Option<Fault>,
-}
-
-async fn faults(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<FaultReq>) -> Response {
+async fn faults(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Value>) -> Response {
     let a = admin(&s);
-    if req.reset {
-        a.reset_faults();
-        return respond::json(StatusCode::OK, json!({"faults": 0}));
-    }
-    let Some(fault) = req.fault else {
-        return fail(&EmulatorError::BadInput(
-            "a fault needs at least a platform".into(),
-        ));
+    let Value::Object(mut object) = req else {
+        return fail(&EmulatorError::BadInput("a fault is a JSON object".into()));
     };
-    a.add_fault(fault);
-    respond::json(StatusCode::OK, json!({"faults": s.faults().len()}))
+    match object.remove("reset") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => {
+            a.reset_faults();
+            return respond::json(StatusCode::OK, json!({"faults": 0}));
+        }
+        Some(_) => {
+            return fail(&EmulatorError::BadInput(
+                "reset must be true or false".into(),
+            ));
+        }
+    }
+    answer(
+        Fault::from_json(&object)
+            .and_then(|fault| a.add_fault(fault))
+            .map(|n| json!({"faults": n})),
+    )
 }
 
 async fn tokens(State(s): State<Arc<Shared>>) -> Response {
@@ -744,11 +758,9 @@ struct Advance {
 }
 
 async fn advance(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Advance>) -> Response {
-    if req.advance_s < 0 {
-        return fail(&EmulatorError::BadInput(
-            "advance_s must not be negative".into(),
-        ));
-    }
-    s.clock.advance(req.advance_s);
-    respond::json(StatusCode::OK, json!({"now_ms": s.clock.now_ms()}))
+    answer(
+        admin(&s)
+            .advance_clock(req.advance_s)
+            .map(|now_ms| json!({"now_ms": now_ms})),
+    )
 }

@@ -18,6 +18,41 @@ pub fn parse_pairs(input: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// The parameters of a form or JSON request body.
+///
+/// OAuth servers are specified with form bodies, but widely used clients send the same
+/// fields as a JSON object, and X accepts both. Scalars become strings (`{"a": 1}` reads
+/// as `a=1`); nested values are ignored. `None` when a JSON body is not a JSON object.
+pub fn body_pairs(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, String>> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        });
+    if !is_json {
+        return Some(parse_pairs(&String::from_utf8_lossy(body)));
+    }
+    let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    Some(
+        map.into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((k, v))
+            })
+            .collect(),
+    )
+}
+
 /// Percent-decodes one form component (`+` is a space).
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -115,6 +150,24 @@ mod tests {
         assert_eq!(m["redirect_uri"], "http://127.0.0.1:9/cb");
         assert_eq!(m["x"], "%ZZ");
         assert_eq!(decode(&encode("a b/é")), "a b/é");
+    }
+
+    #[test]
+    fn bodies_read_as_form_or_json_by_content_type() {
+        let mut headers = HeaderMap::new();
+        let form = body_pairs(&headers, b"token=a%2Bb&n=1");
+        assert_eq!(form.unwrap_or_default()["token"], "a+b");
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let json =
+            body_pairs(&headers, br#"{"token":"a+b","n":1,"skip":{"x":1}}"#).unwrap_or_default();
+        assert_eq!(json["token"], "a+b");
+        assert_eq!(json["n"], "1");
+        assert!(!json.contains_key("skip"));
+        assert!(body_pairs(&headers, b"[1]").is_none());
+        assert!(body_pairs(&headers, b"token=a").is_none());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! real paths below it, so a client pointed at `{base}/instagram/graph` instead of
 //! `https://graph.instagram.com` works unchanged. Answers copy the real platforms'
 //! shapes — Graph errors with `code`/`error_subcode`/`fbtrace_id`, X problem JSON,
-//! `+0000` and `.000Z` timestamps, string ids, usage and `x-rate-limit-*` headers — and
+//! `+0000` and `.000Z` timestamps, string ids, usage and `x-rate-limit-*` headers, post
+//! texts whose URLs and media come back as t.co links, 400s for malformed parameters — and
 //! where the platforms' documents are unsure, the recorded responses in the shared
 //! fixtures decide.
 //!

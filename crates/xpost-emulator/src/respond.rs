@@ -139,17 +139,29 @@ pub fn x_forbidden() -> Response {
     )
 }
 
-/// X's 400 invalid-request with one parameter message.
-pub fn x_invalid(parameter: &str, message: &str) -> Response {
+/// One entry of an invalid-request answer's `errors`: the parameter, the values that were
+/// given for it, and X's message.
+pub fn x_param_error(parameter: &str, values: &[&str], message: &str) -> Value {
+    json!({"parameters": {parameter: values}, "message": message})
+}
+
+/// X's 400 invalid-request listing every parameter error found, as X reports them all at
+/// once.
+pub fn x_invalid_request(errors: Vec<Value>) -> Response {
     json(
         StatusCode::BAD_REQUEST,
         json!({
-            "errors": [{"parameters": {parameter: []}, "message": message}],
+            "errors": errors,
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.x.com/2/problems/invalid-request"
+            "type": "https://api.twitter.com/2/problems/invalid-request"
         }),
     )
+}
+
+/// X's 400 invalid-request with one parameter message.
+pub fn x_invalid(parameter: &str, message: &str) -> Response {
+    x_invalid_request(vec![x_param_error(parameter, &[], message)])
 }
 
 /// X's 404 for an unknown resource.
@@ -160,11 +172,11 @@ pub fn x_not_found(resource: &str, id: &str) -> Response {
             "errors": [{
                 "value": id, "detail": format!("Could not find {resource} with id: [{id}]."),
                 "title": "Not Found Error", "resource_type": resource, "parameter": "id",
-                "resource_id": id, "type": "https://api.x.com/2/problems/resource-not-found"
+                "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"
             }],
             "title": "Not Found Error",
             "detail": format!("Could not find {resource} with id: [{id}]."),
-            "type": "https://api.x.com/2/problems/resource-not-found"
+            "type": "https://api.twitter.com/2/problems/resource-not-found"
         }),
     )
 }

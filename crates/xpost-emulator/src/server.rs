@@ -55,6 +55,7 @@ impl Emulator {
             .merge(crate::instagram::routes())
             .merge(crate::x::routes())
             .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
             .with_state(self.shared.clone())
     }
 
@@ -144,6 +145,31 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         respond::json(
             StatusCode::NOT_FOUND,
             serde_json::json!({"error": format!("no such admin path: {path}")}),
+        )
+    }
+}
+
+/// A known path with the wrong method answers JSON in the host's shape too, never an
+/// empty body a client cannot parse.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let message = format!("{method} is not supported on {path}");
+    if path.starts_with("/x/") {
+        respond::problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            &message,
+            "about:blank",
+        )
+    } else if path.starts_with("/instagram/") {
+        respond::GraphError::oauth(100, format!("Unsupported request - method type: {method}"))
+            .kind("GraphMethodException")
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .into_response_at(0)
+    } else {
+        respond::json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            serde_json::json!({ "error": message }),
         )
     }
 }

@@ -167,3 +167,70 @@ async fn unknown_paths_answer_in_each_hosts_shape() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_clock_refuses_backwards_and_absurd_jumps() {
+    let emu = start().await;
+    let http = client();
+    let before = emu.admin().now_ms();
+    for advance_s in [-1_i64, 20 * 366 * 86_400] {
+        let (status, body) = json(
+            http.post(format!("{}/admin/clock", emu.base_url))
+                .json(&j!({ "advance_s": advance_s }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{advance_s}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("advance_s"),
+            "{body}"
+        );
+    }
+    assert!(emu.admin().advance_clock(-5).is_err());
+    assert!(emu.admin().now_ms() - before < 60_000);
+    let (status, body) = json(
+        http.post(format!("{}/admin/clock", emu.base_url))
+            .json(&j!({ "advance_s": 365 * 86_400 }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["now_ms"].as_i64().unwrap() - before >= 365 * 86_400_000);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_admin_and_routing_error_body_is_json() {
+    let emu = start().await;
+    let http = client();
+    let base = &emu.base_url;
+    let requests = [
+        http.get(format!("{base}/admin/faults")),
+        http.delete(format!("{base}/admin/clock")),
+        http.put(format!("{base}/x/api/2/tweets")),
+        http.patch(format!("{base}/x/api/2/oauth2/token")),
+        http.get(format!("{base}/")),
+        http.post(format!("{base}/admin/x/accounts"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 3 * 1024 * 1024]),
+        http.post(format!("{base}/admin/clock"))
+            .json(&j!({"advance_s": "soon"})),
+    ];
+    for request in requests {
+        let resp = request.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        assert!((400..500).contains(&status), "{status}: {text}");
+        let body: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{status} body is not JSON ({e}): {text:?}"));
+        assert!(
+            body["error"].is_string() || body["error"].is_object() || body["title"].is_string(),
+            "{body}"
+        );
+    }
+    emu.shutdown().await;
+}

@@ -255,3 +255,62 @@ async fn faults_apply_in_order_and_reset_clears_them() {
     assert!(stats["total"].as_u64().unwrap() >= 4);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn each_bad_fault_field_is_refused_with_its_own_message() {
+    let emu = start().await;
+    let http = client();
+    for (body, field) in [
+        (j!({"status": 503}), "platform"),
+        (j!({"platform": "threads", "status": 503}), "platform"),
+        (
+            j!({"platform": "x", "status": 503, "path_prefix": 7}),
+            "path_prefix",
+        ),
+        (
+            j!({"platform": "x", "status": 503, "path_prefix": "2/tweets"}),
+            "path_prefix",
+        ),
+        (j!({"platform": "x"}), "status"),
+        (j!({"platform": "x", "status": 404}), "status"),
+        (j!({"platform": "x", "status": "503"}), "status"),
+        (j!({"platform": "x", "status": 503, "count": 0}), "count"),
+        (
+            j!({"platform": "x", "status": 200, "latency_ms": 3_600_000}),
+            "latency_ms",
+        ),
+        (
+            j!({"platform": "x", "status": 429, "retry_after_s": 10_000_000}),
+            "retry_after_s",
+        ),
+        (
+            j!({"platform": "x", "status": 503, "pathprefix": "/2"}),
+            "pathprefix",
+        ),
+        (j!({"reset": "yes"}), "reset"),
+    ] {
+        let (status, answer) = json(
+            http.post(format!("{}/admin/faults", emu.base_url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        let message = answer["error"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{body}: {answer}");
+    }
+    // Nothing was armed by the refused requests.
+    let (_, x, _) = x_login(&emu, &http, "f6").await;
+    let status = http
+        .get(format!("{}/x/api/2/users/me", emu.base_url))
+        .bearer_auth(&x)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    emu.shutdown().await;
+}

@@ -357,7 +357,7 @@ async fn x_answers_match_the_recordings() {
             "data.processing_info.progress_percent",
         ],
     );
-    emu.admin().advance_clock(10);
+    emu.admin().advance_clock(10).unwrap();
     let (_, status) = json(
         http.get(&base)
             .bearer_auth(&access)

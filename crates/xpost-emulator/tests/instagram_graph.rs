@@ -238,7 +238,7 @@ async fn stories_expire_after_a_day_and_are_not_in_media() {
             .starts_with("https://instagram.com/stories/teller/")
     );
 
-    emu.admin().advance_clock(24 * 3600 + 1);
+    emu.admin().advance_clock(24 * 3600 + 1).unwrap();
     let (_, stories) = json(graph(&emu, &http, "/me/stories", &token, &[]).await).await;
     assert_eq!(stories["data"].as_array().unwrap().len(), 0);
     let (status, _) = json(graph(&emu, &http, &format!("/{story}"), &token, &[]).await).await;
@@ -360,7 +360,7 @@ async fn cdn_serves_real_jpeg_with_distinct_gps_and_real_mp4() {
     // A tampered signature or an expired URL is refused.
     let url = m["media_url"].as_str().unwrap().replace("oh=", "oh=0");
     assert_eq!(http.get(&url).send().await.unwrap().status().as_u16(), 403);
-    emu.admin().advance_clock(4 * 86_400);
+    emu.admin().advance_clock(4 * 86_400).unwrap();
     let late = http
         .get(m["media_url"].as_str().unwrap())
         .send()
@@ -467,7 +467,7 @@ async fn usage_headers_climb_and_the_budget_ends_in_code_4() {
     assert!(minutes > 0 && minutes <= 61, "{minutes}");
 
     // The hour passes: calls work again.
-    emu.admin().advance_clock(2 * 3600);
+    emu.admin().advance_clock(2 * 3600).unwrap();
     assert_eq!(
         graph(&emu, &http, "/me", &token, &[])
             .await

@@ -172,7 +172,7 @@ async fn long_lived_exchange_refresh_window_and_expiry() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], 100);
 
-    emu.admin().advance_clock(11);
+    emu.admin().advance_clock(11).unwrap();
     let (status, body) = refresh(&emu, &http, &long).await;
     assert_eq!(status, 200, "{body}");
     let refreshed = body["access_token"].as_str().unwrap().to_owned();
@@ -180,7 +180,7 @@ async fn long_lived_exchange_refresh_window_and_expiry() {
 
     // Past the original life: the old long-lived token is dead with 190/463, the
     // refreshed one (issued 11 s later) still works for a few seconds.
-    emu.admin().advance_clock(590);
+    emu.admin().advance_clock(590).unwrap();
     let (status, body) = json(graph(&emu, &http, "/me", &long, &[]).await).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], 190);

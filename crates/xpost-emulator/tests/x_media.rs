@@ -9,31 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use common::*;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json as j};
-use xpost_emulator::{RunningEmulator, jpeg, mp4};
-
-fn picture(n: u8) -> Vec<u8> {
-    jpeg::jpeg(
-        n,
-        jpeg::Gps {
-            lat: 10.0,
-            lon: f64::from(n),
-        },
-    )
-}
-
-async fn upload_image(emu: &RunningEmulator, http: &reqwest::Client, access: &str, n: u8) -> Value {
-    let (status, body) = json(
-        http.post(format!("{}/x/api/2/media/upload", emu.base_url))
-            .bearer_auth(access)
-            .json(&j!({"media": STANDARD.encode(picture(n)), "media_category": "tweet_image"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["data"].clone()
-}
+use xpost_emulator::{RunningEmulator, mp4};
 
 async fn chunked(
     emu: &RunningEmulator,
@@ -179,11 +155,11 @@ async fn video_processing_advances_with_the_clock_then_posts() {
     .await;
     assert_eq!(code, 400);
 
-    emu.admin().advance_clock(2);
+    emu.admin().advance_clock(2).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "in_progress");
     assert!(info["progress_percent"].as_u64().unwrap() > 0);
-    emu.admin().advance_clock(2);
+    emu.admin().advance_clock(2).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "succeeded");
     assert_eq!(info["progress_percent"], 100);
@@ -232,7 +208,7 @@ async fn bytes_that_are_not_a_video_fail_processing() {
     let (_, access, _) = x_login(&emu, &http, "broken").await;
     let fin = chunked(&emu, &http, &access, b"definitely not an mp4 file at all").await;
     let id = fin["id"].as_str().unwrap().to_owned();
-    emu.admin().advance_clock(10);
+    emu.admin().advance_clock(10).unwrap();
     let info = status(&emu, &http, &access, &id).await;
     assert_eq!(info["state"], "failed");
     assert_eq!(info["error"]["name"], "InvalidMedia");

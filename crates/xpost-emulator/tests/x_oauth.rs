@@ -118,7 +118,7 @@ async fn codes_expire_after_30_seconds() {
     emu.admin().set_session(Platform::X, Some("slow")).unwrap();
     let (verifier, challenge) = pkce();
     let code = x_code(&emu, &http, X_SCOPES, &challenge).await;
-    emu.admin().advance_clock(31);
+    emu.admin().advance_clock(31).unwrap();
     let (status, body) = x_token(
         &emu,
         &http,
@@ -237,7 +237,7 @@ async fn access_tokens_expire_with_the_configured_ttl() {
             .as_u16(),
         200
     );
-    emu.admin().advance_clock(61);
+    emu.admin().advance_clock(61).unwrap();
     let (status, body) = json(http.get(&me).bearer_auth(&access).send().await.unwrap()).await;
     assert_eq!(status, 401);
     assert_eq!(body["title"], "Unauthorized");
@@ -380,5 +380,107 @@ async fn concurrent_refreshes_of_one_token_let_exactly_one_win() {
     }
     assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
     assert_eq!(codes.iter().filter(|c| **c == 400).count(), 7, "{codes:?}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_and_revoke_accept_json_bodies() {
+    let emu = start().await;
+    let http = client();
+    emu.admin().create_x_account("jsn").unwrap();
+    emu.admin().set_session(Platform::X, Some("jsn")).unwrap();
+    let (verifier, challenge) = pkce();
+    let code = x_code(&emu, &http, X_SCOPES, &challenge).await;
+    let post_json = |path: &str, body: serde_json::Value| {
+        http.post(format!("{}/x/api/2/oauth2/{path}", emu.base_url))
+            .header("authorization", basic())
+            .json(&body)
+            .send()
+    };
+    let (status, body) = json(
+        post_json(
+            "token",
+            serde_json::json!({
+                "grant_type": "authorization_code", "code": code,
+                "redirect_uri": REDIRECT, "code_verifier": verifier,
+            }),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = json(
+        post_json(
+            "token",
+            serde_json::json!({"grant_type": "refresh_token", "refresh_token": refresh}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = json(
+        post_json(
+            "revoke",
+            serde_json::json!({"token": access, "token_type_hint": "access_token"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["revoked"], true);
+    let status = http
+        .get(format!("{}/x/api/2/users/me", emu.base_url))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 401);
+    let (status, body) = json(post_json("token", serde_json::json!([1])).await.unwrap()).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_request");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoke_without_a_token_is_an_invalid_request() {
+    let emu = start().await;
+    let http = client();
+    let revoke = format!("{}/x/api/2/oauth2/revoke", emu.base_url);
+    for form in [
+        vec![],
+        vec![("token_type_hint", "access_token")],
+        vec![("token_type_hint", "session_cookie")],
+        vec![("token", "")],
+    ] {
+        let (status, body) = json(
+            http.post(&revoke)
+                .header("authorization", basic())
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{form:?}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{form:?}");
+        assert_ne!(body["revoked"], true);
+    }
+    let (status, body) = json(
+        http.post(&revoke)
+            .header("authorization", basic())
+            .json(&serde_json::json!({"token_type_hint": "refresh_token"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
     emu.shutdown().await;
 }

@@ -177,7 +177,7 @@ async fn duplicate_text_is_refused_with_the_recorded_403() {
         j!({"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank", "title": "Forbidden", "status": 403})
     );
     // After the window, the same text may be posted again.
-    emu.admin().advance_clock(86_401);
+    emu.admin().advance_clock(86_401).unwrap();
     let (_, access2, _) = x_login(&emu, &http, "dupe2").await;
     assert_eq!(
         tweet(&emu, &http, &access2, j!({"text": "same words"}))
@@ -218,7 +218,7 @@ async fn per_user_post_window_ends_in_429_with_reset() {
             .as_u16(),
         201
     );
-    emu.admin().advance_clock(901);
+    emu.admin().advance_clock(901).unwrap();
     assert_eq!(
         tweet(&emu, &http, &access, j!({"text": "later"}))
             .await
@@ -426,7 +426,7 @@ async fn profile_update_and_image_after_processing_delay() {
     assert_eq!(profile["name"], "New Name");
     assert_eq!(profile["description"], "new bio");
     assert!(profile["profile_image_sha256"].is_null(), "not visible yet");
-    emu.admin().advance_clock(6);
+    emu.admin().advance_clock(6).unwrap();
     let (_, profile) = json(
         http.get(format!("{}/admin/x/accounts/{user_id}", emu.base_url))
             .send()

@@ -2,8 +2,6 @@
 
 use axum::http::HeaderMap;
 use axum::response::Response;
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::http::{bearer, parse_pairs};
 use crate::respond::{self, GraphError};
@@ -17,15 +15,19 @@ pub fn token_of(query: Option<&str>, headers: &HeaderMap) -> Option<String> {
         .or_else(|| bearer(headers))
 }
 
-/// Graph's "Session has expired on …" date, in Pacific time as Meta writes it.
+/// Graph's "Session has expired on …" date, in Pacific time as Meta writes it (`PDT` in
+/// summer, `PST` in winter).
 fn pacific(ms: i64) -> String {
-    let fmt = format_description!(
-        "[weekday], [day]-[month repr:short]-[year repr:last_two] [hour]:[minute]:[second]"
-    );
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000) - 7 * 3600)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .map_or_else(String::new, |s| format!("{s} PDT"))
+    let Ok(tz) = jiff::tz::TimeZone::get("America/Los_Angeles") else {
+        return String::new();
+    };
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(tz)
+                .strftime("%A, %d-%b-%y %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Checks an Instagram access token; the error is the Graph 190 answer to send.
@@ -113,4 +115,19 @@ pub fn spend(shared: &Shared, user_id: &str) -> Budget {
         return Budget::Throttled(respond::ig_throttled(user_id, wait, shared.clock.now_ms()));
     }
     Budget::Ok(usage.window.used.saturating_mul(100) / budget)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pacific;
+
+    #[test]
+    fn expiry_dates_follow_pacific_daylight_saving() {
+        // 2024-05-01T12:00:00Z and 2024-01-15T12:00:00Z.
+        assert_eq!(
+            pacific(1_714_564_800_000),
+            "Wednesday, 01-May-24 05:00:00 PDT"
+        );
+        assert_eq!(pacific(1_705_320_000_000), "Monday, 15-Jan-24 04:00:00 PST");
+    }
 }

@@ -10,8 +10,6 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::auth::{self, Budget};
 use super::cdn::signed_url;
@@ -29,10 +27,8 @@ const STORY_LIFE_MS: i64 = 86_400_000;
 
 /// Instagram's timestamp: `2019-09-26T22:36:43+0000`.
 pub fn ig_timestamp(ms: i64) -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+0000");
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
+    jiff::Timestamp::from_second(ms.div_euclid(1000))
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S+0000").to_string())
         .unwrap_or_default()
 }
 

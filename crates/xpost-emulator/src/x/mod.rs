@@ -4,6 +4,8 @@
 mod auth;
 mod media;
 mod oauth;
+mod params;
+mod tco;
 mod tweets;
 mod users;
 

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::http::{is_loopback_redirect, parse_pairs, redirect, with_query};
+use crate::http::{body_pairs, is_loopback_redirect, redirect, with_query};
 use crate::ids;
 use crate::respond::json;
 use crate::state::{AuthCode, Platform, Revocation, Session, Shared, Token, TokenKind};
@@ -147,6 +147,14 @@ fn unauthorized_client() -> Response {
     )
 }
 
+fn unreadable_body() -> Response {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "The request body is neither a form nor a JSON object.",
+    )
+}
+
 /// Whether the request carries Basic auth with the app's id and secret.
 fn client_authenticated(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(value) = headers
@@ -178,7 +186,9 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     if !client_authenticated(&shared, &headers) {
         return unauthorized_client();
     }
-    let f = parse_pairs(&String::from_utf8_lossy(&body));
+    let Some(f) = body_pairs(&headers, &body) else {
+        return unreadable_body();
+    };
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let now = shared.clock.now_ms();
     let bad_code = || {
@@ -287,8 +297,9 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     json(StatusCode::OK, body)
 }
 
-/// `POST /x/api/2/oauth2/revoke`: always `{"revoked":true}`; a refresh token takes its
-/// whole family (every access token of that authorization) with it.
+/// `POST /x/api/2/oauth2/revoke`: `{"revoked":true}` for any named token, known or not,
+/// as OAuth revocation answers; a refresh token takes its whole family (every access
+/// token of that authorization) with it. A request naming no token is refused.
 pub async fn revoke(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -297,8 +308,16 @@ pub async fn revoke(
     if !client_authenticated(&shared, &headers) {
         return unauthorized_client();
     }
-    let f = parse_pairs(&String::from_utf8_lossy(&body));
-    let value = f.get("token").cloned().unwrap_or_default();
+    let Some(f) = body_pairs(&headers, &body) else {
+        return unreadable_body();
+    };
+    let Some(value) = f.get("token").filter(|t| !t.is_empty()).cloned() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter [token].",
+        );
+    };
     let mut world = shared.world();
     let target = world
         .tokens

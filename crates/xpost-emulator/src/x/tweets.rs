@@ -10,21 +10,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
 use super::auth::{self, Caller};
 use super::media::processing_state;
-use crate::respond::{self, json, problem, x_invalid};
+use super::params;
+use super::tco::{self, Attached, Wrapped};
+use crate::respond::{self, json, problem, x_invalid, x_invalid_request, x_param_error};
 use crate::state::{Shared, World, XTweet};
 
 /// X's timestamp: `2019-12-31T19:26:16.000Z` (X reports whole seconds).
 pub fn x_timestamp(ms: i64) -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
+    jiff::Timestamp::from_second(ms.div_euclid(1000))
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string())
         .unwrap_or_default()
 }
 
@@ -77,18 +74,24 @@ fn create_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
     if text.trim().is_empty() && media_ids.is_empty() {
         return x_invalid("text", "You must specify either text or media.");
     }
+    if let Some(c) = xpost_transform::has_invalid_characters(&text) {
+        return x_invalid_request(vec![x_param_error(
+            "text",
+            &[&text],
+            &format!(
+                "Your Tweet text contains invalid characters (U+{:04X}).",
+                u32::from(c)
+            ),
+        )]);
+    }
     if !text.is_empty()
         && xpost_transform::weighted_length(&text, xpost_transform::Config::v3()) > MAX_WEIGHTED
     {
-        return json(
-            StatusCode::BAD_REQUEST,
-            json!({
-                "errors": [{"parameters": {"text": [text]}, "message": "Your Tweet text is too long."}],
-                "title": "Invalid Request",
-                "detail": "One or more parameters to your request was invalid.",
-                "type": "https://api.x.com/2/problems/invalid-request"
-            }),
-        );
+        return x_invalid_request(vec![x_param_error(
+            "text",
+            &[&text],
+            "Your Tweet text is too long.",
+        )]);
     }
     if let Some(rs) = &req.reply_settings {
         if !matches!(
@@ -176,13 +179,14 @@ fn create_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
     if let Some(a) = world.x_accounts.get_mut(&caller.user_id) {
         a.tweets.push_back(id.clone());
     }
+    let shown = wrapped(&world, &tweet).text;
     world.x_tweets.insert(id.clone(), tweet);
     world.x_tweet_order.push_back(id.clone());
     evict_tweets(&mut world, shared.config.max_x_posts);
     drop(world);
     let mut resp = json(
         StatusCode::CREATED,
-        json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}}),
+        json!({"data": {"id": id, "text": shown, "edit_history_tweet_ids": [id]}}),
     );
     if let Ok(v) = HeaderValue::from_str(&format!("https://api.x.com/2/tweets/{id}")) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -248,6 +252,7 @@ struct Selection {
 }
 
 impl Selection {
+    /// The selection of a query that [`params::post_selection`] accepted.
     fn from(q: &HashMap<String, String>) -> Self {
         let list = |k: &str| -> Vec<String> {
             q.get(k)
@@ -266,13 +271,84 @@ impl Selection {
     }
 }
 
+/// The post's text and URL entities as X answers them (see [`tco`]).
+fn wrapped(world: &World, t: &XTweet) -> Wrapped {
+    let username = world
+        .x_accounts
+        .get(&t.author_id)
+        .map_or("i", |a| a.username.as_str());
+    let attached: Vec<Attached<'_>> = t
+        .media_keys
+        .iter()
+        .map(|key| Attached {
+            media_key: key,
+            kind: key
+                .split_once('_')
+                .and_then(|(_, id)| world.x_media.get(id))
+                .map_or("photo", |m| m.kind()),
+        })
+        .collect();
+    tco::wrap(&t.text, &t.id, username, &attached)
+}
+
+/// `entities`: the URLs with their t.co links, and hashtags, cashtags and mentions of
+/// existing accounts, offsets in code points of the wrapped text.
+fn entities(world: &World, shown: &Wrapped) -> Option<Value> {
+    let text = &shown.text;
+    let at = |byte: usize| text.get(..byte).map_or(0, |s| s.chars().count());
+    let span = |e: &xpost_transform::Entity| (at(e.range.start), at(e.range.end));
+    let tags = |found: Vec<xpost_transform::Entity>| -> Vec<Value> {
+        found
+            .iter()
+            .map(|e| {
+                let (start, end) = span(e);
+                json!({"start": start, "end": end, "tag": e.value_in(text)})
+            })
+            .collect()
+    };
+    let mut o = Map::new();
+    if !shown.urls.is_empty() {
+        o.insert("urls".into(), Value::Array(shown.urls.clone()));
+    }
+    let hashtags = tags(xpost_transform::extract::hashtags(text));
+    if !hashtags.is_empty() {
+        o.insert("hashtags".into(), Value::Array(hashtags));
+    }
+    let cashtags = tags(xpost_transform::extract::cashtags(text));
+    if !cashtags.is_empty() {
+        o.insert("cashtags".into(), Value::Array(cashtags));
+    }
+    let mentions: Vec<Value> = xpost_transform::extract::mentions(text)
+        .iter()
+        .filter_map(|e| {
+            let name = e.value_in(text);
+            let account = world
+                .x_accounts
+                .values()
+                .find(|a| a.username.eq_ignore_ascii_case(name))?;
+            let (start, end) = span(e);
+            Some(json!({"start": start, "end": end, "username": account.username, "id": account.user_id}))
+        })
+        .collect();
+    if !mentions.is_empty() {
+        o.insert("mentions".into(), Value::Array(mentions));
+    }
+    (!o.is_empty()).then_some(Value::Object(o))
+}
+
 fn tweet_json(world: &World, t: &XTweet, sel: &Selection) -> Value {
+    let shown = wrapped(world, t);
     let mut o = Map::new();
     o.insert("id".into(), json!(t.id));
-    o.insert("text".into(), json!(t.text));
+    o.insert("text".into(), json!(shown.text));
     o.insert("edit_history_tweet_ids".into(), json!([t.id]));
     for f in &sel.tweet {
         match f.as_str() {
+            "entities" => {
+                if let Some(e) = entities(world, &shown) {
+                    o.insert("entities".into(), e);
+                }
+            }
             "created_at" => {
                 o.insert("created_at".into(), json!(x_timestamp(t.created_ms)));
             }
@@ -361,16 +437,16 @@ pub async fn lookup(
     headers: HeaderMap,
 ) -> Response {
     auth::guarded(&shared, &headers, auth::LOOKUP, |_| {
+        if !q.contains_key("ids") {
+            return x_invalid("ids", "The `ids` query parameter can not be empty");
+        }
+        if let Some(resp) = params::post_selection(&q).ids("ids", 100).refusal() {
+            return resp;
+        }
         let ids: Vec<&str> = q
             .get("ids")
-            .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
+            .map(|v| v.split(',').collect())
             .unwrap_or_default();
-        if ids.is_empty() || ids.len() > 100 {
-            return x_invalid(
-                "ids",
-                "The `ids` query parameter value must hold 1 to 100 ids",
-            );
-        }
         let sel = Selection::from(&q);
         let world = shared.world();
         let found: Vec<&XTweet> = ids
@@ -411,6 +487,13 @@ pub async fn lookup_one(
     headers: HeaderMap,
 ) -> Response {
     auth::guarded(&shared, &headers, auth::LOOKUP, |_| {
+        let mut check = params::post_selection(&q);
+        if !params::is_id(&id) {
+            check.fail("id", &id, &params::id_message("id", &id));
+        }
+        if let Some(resp) = check.refusal() {
+            return resp;
+        }
         let sel = Selection::from(&q);
         let world = shared.world();
         let body = match world.x_tweets.get(&id).filter(|t| !t.deleted) {
@@ -441,16 +524,27 @@ fn page_token(kind: &str, id: &str) -> String {
         .collect()
 }
 
+/// The direction (`true`: next) and post id a token names, if it is one the emulator
+/// could have handed out.
+fn decode_page_token(token: &str) -> Option<(bool, String)> {
+    let bytes = token
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let raw = String::from_utf8(bytes).ok()?;
+    let next = match raw.get(..1)? {
+        "n" => true,
+        "p" => false,
+        _ => return None,
+    };
+    let id = raw.get(1..)?;
+    (token.len() % 2 == 0 && params::is_id(id)).then(|| (next, id.to_owned()))
+}
+
 fn parse_page_token(token: &str, ids: &[&String]) -> Option<(bool, usize)> {
-    ids.iter().enumerate().find_map(|(i, id)| {
-        if page_token("n", id) == token {
-            Some((true, i))
-        } else if page_token("p", id) == token {
-            Some((false, i))
-        } else {
-            None
-        }
-    })
+    let (next, id) = decode_page_token(token)?;
+    ids.iter().position(|x| **x == id).map(|i| (next, i))
 }
 
 /// `GET /x/api/2/users/{id}/tweets`.
@@ -466,19 +560,32 @@ pub async fn timeline(
 }
 
 fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -> Response {
-    let max = match q.get("max_results").map(|m| m.parse::<i64>()) {
-        None => 10,
-        Some(Ok(n)) if (5..=100).contains(&n) => usize::try_from(n).unwrap_or(10),
-        Some(_) => {
-            let raw = q.get("max_results").cloned().unwrap_or_default();
-            return x_invalid(
-                "max_results",
-                &format!(
-                    "The `max_results` query parameter value [{raw}] is not between 5 and 100"
-                ),
+    let mut check = params::post_selection(q)
+        .id("since_id")
+        .id("until_id")
+        .range("max_results", 5, 100)
+        .names("exclude", params::EXCLUDE)
+        .time("start_time")
+        .time("end_time");
+    if !params::is_id(user_id) {
+        check.fail("id", user_id, &params::id_message("id", user_id));
+    }
+    if let Some(token) = q.get("pagination_token") {
+        if decode_page_token(token).is_none() {
+            check.fail(
+                "pagination_token",
+                token,
+                &format!("The `pagination_token` query parameter value [{token}] is not valid"),
             );
         }
-    };
+    }
+    if let Some(resp) = check.refusal() {
+        return resp;
+    }
+    let max = q
+        .get("max_results")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(10);
     let sel = Selection::from(q);
     let world = shared.world();
     let Some(account) = world.x_accounts.get(user_id) else {
@@ -490,23 +597,12 @@ fn timeline_inner(shared: &Shared, user_id: &str, q: &HashMap<String, String>) -
     let no_replies = q
         .get("exclude")
         .is_some_and(|e| e.split(',').any(|x| x == "replies"));
-    let bound = |k: &'static str| -> Result<Option<i64>, (&'static str, String)> {
-        match q.get(k) {
-            None => Ok(None),
-            Some(v) => OffsetDateTime::parse(v, &Rfc3339)
-                .map(|t| Some(t.unix_timestamp() * 1000))
-                .map_err(|_| (k, v.clone())),
-        }
+    let bound = |k: &str| {
+        q.get(k)
+            .and_then(|v| v.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_millisecond())
     };
-    let (start_ms, end_ms) = match (bound("start_time"), bound("end_time")) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err((k, v)), _) | (_, Err((k, v))) => {
-            return x_invalid(
-                k,
-                &format!("Invalid '{k}': {v}. '{k}' must be a valid RFC 3339 date."),
-            );
-        }
-    };
+    let (start_ms, end_ms) = (bound("start_time"), bound("end_time"));
     let ids: Vec<&String> = account
         .tweets
         .iter()

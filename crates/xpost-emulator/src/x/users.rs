@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth;
 use super::media::processing_state;
+use super::params::{self, Check};
 use super::tweets::x_timestamp;
 use crate::respond::{json, x_invalid};
 use crate::state::{Shared, XAccount};
@@ -70,6 +71,13 @@ pub async fn me(
     headers: HeaderMap,
 ) -> Response {
     auth::guarded(&shared, &headers, auth::ME, |caller| {
+        let check = Check::new(&q)
+            .names("user.fields", params::USER_FIELDS)
+            .names("tweet.fields", params::TWEET_FIELDS)
+            .names("expansions", params::USER_EXPANSIONS);
+        if let Some(resp) = check.refusal() {
+            return resp;
+        }
         let fields: Vec<&str> = q
             .get("user.fields")
             .map(|f| f.split(',').collect())

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use xpost_emulator::{Emulator, EmulatorBuilder, Platform, RunningEmulator};
+use xpost_emulator::{Emulator, EmulatorBuilder, Platform, RunningEmulator, jpeg};
 
 /// The callback the tests register (never contacted: redirects are not followed).
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
@@ -244,4 +244,37 @@ pub async fn tweet(
         .send()
         .await
         .unwrap()
+}
+
+/// A distinct small JPEG for each `n`.
+pub fn picture(n: u8) -> Vec<u8> {
+    jpeg::jpeg(
+        n,
+        jpeg::Gps {
+            lat: 10.0,
+            lon: f64::from(n),
+        },
+    )
+}
+
+/// Uploads picture `n` to X in one request; returns the answer's `data`.
+pub async fn upload_image(
+    emu: &RunningEmulator,
+    http: &reqwest::Client,
+    access: &str,
+    n: u8,
+) -> Value {
+    let (status, body) = json(
+        http.post(format!("{}/x/api/2/media/upload", emu.base_url))
+            .bearer_auth(access)
+            .json(&serde_json::json!({
+                "media": STANDARD.encode(picture(n)), "media_category": "tweet_image"
+            }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"].clone()
 }
