@@ -27,8 +27,8 @@ pub struct ExplainArgs {
     /// TOML link settings (defaults apply when left out).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// The post as Instagram JSON (`{"id", "media_type", "media_product_type",
-    /// "caption", "permalink", "timestamp", ...}`), or `@FILE` to read it from a file.
+    /// The post as xpost JSON (`{"id", "media_type", "product_type", "caption",
+    /// "permalink", "timestamp", ...}`), or `@FILE` to read it from a file.
     #[arg(long)]
     pub post: String,
     /// The link whose settings apply.

@@ -145,7 +145,7 @@ fn refuse(
     let (enabled, kind) = match (post.product_type, post.media_type) {
         (ProductType::Story, _) => (true, "stories"),
         (ProductType::Reels, _) => (content.reels, "reels"),
-        (_, MediaType::CarouselAlbum) => (content.carousels, "carousels"),
+        (_, MediaType::Carousel) => (content.carousels, "carousels"),
         (_, MediaType::Video) => (content.videos, "videos"),
         (_, _) => (content.feed_images, "feed images"),
     };

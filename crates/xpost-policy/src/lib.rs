@@ -30,8 +30,8 @@
 //!
 //! let config = PolicyConfig::load("xpost.toml".as_ref())?;
 //! let settings = config.link(&LinkId::new("default")?);
-//! let post: SourcePost = serde_json::from_str(r#"{"id": "1", "media_type": "IMAGE",
-//!     "media_product_type": "FEED", "caption": "Sunset", "timestamp": "2025-06-01T18:30:00Z"}"#)?;
+//! let post: SourcePost = serde_json::from_str(r#"{"id": "1", "media_type": "image",
+//!     "product_type": "feed", "caption": "Sunset", "timestamp": "2025-06-01T18:30:00Z"}"#)?;
 //! let decision = decide(&post, settings, &Context::default(), Timestamp::now());
 //! if let Verdict::Skip = decision.verdict {
 //!     println!("skipped by {}: {}", decision.rule, decision.reason);

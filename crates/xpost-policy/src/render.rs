@@ -353,7 +353,7 @@ fn media_for(post: &SourcePost, settings: &LinkSettings) -> Vec<Vec<usize>> {
             (_, Some(v)) => vec![vec![v]],
         },
         MediaType::Image => images.first().map(|&i| vec![vec![i]]).unwrap_or_default(),
-        MediaType::CarouselAlbum => {
+        MediaType::Carousel => {
             if images.is_empty() {
                 return Vec::new();
             }

@@ -31,7 +31,7 @@ fn explain(extra: &[&str]) -> Result<String, String> {
     policy::explain_report(&args)
 }
 
-const POST: &str = r#"{"id":"1","media_type":"IMAGE","media_product_type":"FEED","caption":"Dinner #friends","permalink":"https://www.instagram.com/p/abc/","timestamp":"2025-07-01T11:00:00+0000"}"#;
+const POST: &str = r#"{"id":"1","media_type":"image","product_type":"feed","caption":"Dinner #friends","permalink":"https://www.instagram.com/p/abc/","timestamp":"2025-07-01T11:00:00Z"}"#;
 
 #[test]
 fn explains_a_held_post_with_its_rule() {

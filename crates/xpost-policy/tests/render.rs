@@ -31,7 +31,7 @@ fn carousel(images: usize) -> Vec<MediaItem> {
 
 #[test]
 fn carousels_become_four_images_a_thread_or_the_first_image() {
-    let p = post("Trip", MediaType::CarouselAlbum, carousel(9));
+    let p = post("Trip", MediaType::Carousel, carousel(9));
     let mut s = LinkSettings::default();
     let r = render(&p, &s).unwrap();
     assert_eq!(r.posts.len(), 1);
@@ -121,7 +121,7 @@ proptest! {
         s.text.hashtags = [HashtagSource::None, HashtagSource::Caption, HashtagSource::Fixed][hashtags];
         s.text.fixed_hashtags = vec!["photo".into()];
         s.content.carousel = [CarouselMode::UpTo4, CarouselMode::Thread, CarouselMode::FirstImage][mode];
-        let media_type = if images > 1 { MediaType::CarouselAlbum } else { MediaType::Image };
+        let media_type = if images > 1 { MediaType::Carousel } else { MediaType::Image };
         let media = (0..images).map(|_| MediaItem::new(MediaKind::Image)).collect();
         let p = post(&caption, media_type, media);
         if let Ok(r) = render(&p, &s) {
