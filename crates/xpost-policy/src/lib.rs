@@ -9,7 +9,10 @@
 //! the link's past ([`Context`]) and the current time, and gets back a
 //! [`Decision`] — post now, post at T, skip because of rule R, or needs
 //! review — with the [`Rule`] behind it named after the settings key that
-//! governs it. [`render()`] turns a post into the exact X posts, with X's own
+//! governs it, and a trace of every rule looked at. A post held for review
+//! carries its rendered posts for the reviewer; once approved it is decided
+//! again with [`Context::approved`] set. [`explain()`] lays a decision out
+//! for a person (text or JSON). [`render()`] turns a post into the exact X posts, with X's own
 //! rules (280 weighted characters, one cashtag, four images or one video)
 //! enforced here instead of being discovered as API errors. Because nothing
 //! waits on I/O, every rule and every interaction of rules is tested with
@@ -42,15 +45,19 @@
 pub mod config;
 mod decide;
 mod error;
+mod explain;
 pub mod render;
 mod rule;
 pub mod settings;
+mod trace;
 mod window;
 
 pub use config::PolicyConfig;
 pub use decide::{Audience, Context, Decision, Verdict, decide};
 pub use error::PolicyError;
-pub use render::{Rendered, RenderedPost, render};
+pub use explain::{Explanation, explain};
+pub use render::{RenderNote, Rendered, RenderedPost, render};
 pub use rule::Rule;
 pub use settings::LinkSettings;
+pub use trace::{Outcome, TraceStep};
 pub use window::Window;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jiff::SignedDuration;
 use xpost_core::{LinkId, ReplySettings};
-use xpost_policy::settings::{CarouselMode, HashtagSource, OverCap};
+use xpost_policy::settings::{CaptionUrls, CarouselFallback, CarouselMode, HashtagSource, OverCap};
 use xpost_policy::{LinkSettings, PolicyConfig, PolicyError};
 
 fn example() -> PolicyConfig {
@@ -206,4 +206,25 @@ fn bad_toml_is_located() {
 fn a_missing_file_says_which() {
     let err = PolicyConfig::load(Path::new("/nonexistent/xpost.toml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/xpost.toml"), "{err}");
+}
+
+#[test]
+fn a_monthly_cap_below_one_post_is_a_configuration_error() {
+    for cap in ["0.0", "0.10"] {
+        let (line, key, message) = load_err(&format!("[defaults.cost]\nmonthly_cap_usd = {cap}\n"));
+        assert_eq!((line, key.as_str()), (2, "defaults.cost.monthly_cap_usd"));
+        assert!(message.contains("below the price of one post"), "{message}");
+    }
+    // Without links, one post costs per_post_usd, so a small cap works.
+    let ok = "[defaults.cost]\nmonthly_cap_usd = 0.10\n[defaults.text]\nno_link = true\n";
+    assert!(PolicyConfig::from_toml_str(ok, "test.toml").is_ok());
+}
+
+#[test]
+fn new_keys_load_from_toml() {
+    let text = "[defaults.content]\nunsupported_carousel = \"text\"\n[defaults.text]\nno_link = true\ncaption_urls = \"keep\"\n";
+    let config = PolicyConfig::from_toml_str(text, "test.toml").unwrap();
+    let d = config.defaults();
+    assert_eq!(d.content.unsupported_carousel, CarouselFallback::Text);
+    assert_eq!(d.text.caption_urls, CaptionUrls::Keep);
 }
