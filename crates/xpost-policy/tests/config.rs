@@ -35,6 +35,7 @@ fn the_example_file_loads_with_its_values() {
     let d = config.defaults();
     assert!(!d.content.stories);
     assert_eq!(d.content.carousel, CarouselMode::UpTo4);
+    assert_eq!(d.content.unsupported_carousel, CarouselFallback::Skip);
     assert_eq!(d.filters.max_age, Some(SignedDuration::from_hours(36)));
     assert_eq!(d.schedule.time_zone.name(), "Europe/Paris");
     assert_eq!(d.schedule.quiet_hours.len(), 1);
@@ -52,6 +53,7 @@ fn the_example_file_loads_with_its_values() {
     assert_eq!(brand.filters.on_daily_cap, OverCap::Wait);
     assert_eq!(brand.text.hashtags, HashtagSource::Fixed);
     assert!(brand.text.no_link);
+    assert_eq!(brand.text.caption_urls, CaptionUrls::Remove);
     assert_eq!(brand.schedule.time_zone.name(), "Europe/Paris");
     assert_eq!(brand.schedule.peak_hours.len(), 2);
     assert_eq!(
@@ -227,4 +229,21 @@ fn new_keys_load_from_toml() {
     let d = config.defaults();
     assert_eq!(d.content.unsupported_carousel, CarouselFallback::Text);
     assert_eq!(d.text.caption_urls, CaptionUrls::Keep);
+}
+
+#[test]
+fn every_toml_example_in_the_configuration_guide_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let guide = std::fs::read_to_string(path).unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 5, "found {}", blocks.len());
+    for block in blocks {
+        if let Err(e) = PolicyConfig::from_toml_str(block, "configuration.md") {
+            panic!("{e}\n{block}");
+        }
+    }
 }
