@@ -262,6 +262,15 @@ fn refuse(
             );
         }
     }
+    if let Some(linked_at) = ctx.linked_at {
+        trace.passed(
+            Rule::OlderThanLink,
+            format!(
+                "published {} (link active since {linked_at})",
+                post.timestamp
+            ),
+        );
+    }
     if let Some(max) = filters.max_age {
         let age = now.duration_since(post.timestamp);
         if ctx.backfill {
@@ -368,6 +377,20 @@ fn refuse(
             Rule::IncludeRegex,
             "the caption matches none of the included expressions".into(),
         );
+    }
+    // Reaching here, every configured caption filter let the post through.
+    let configured = [
+        (Rule::OptOutTag, !opt_out.is_empty()),
+        (Rule::OptInTag, !opt_in.is_empty()),
+        (Rule::ExcludeHashtags, !filters.exclude_hashtags.is_empty()),
+        (Rule::ExcludeKeywords, !filters.exclude_keywords.is_empty()),
+        (Rule::ExcludeRegex, !filters.exclude_regex.is_empty()),
+        (Rule::IncludeHashtags, !filters.include_hashtags.is_empty()),
+        (Rule::IncludeKeywords, !filters.include_keywords.is_empty()),
+        (Rule::IncludeRegex, !filters.include_regex.is_empty()),
+    ];
+    for (rule, _) in configured.iter().filter(|(_, set)| *set) {
+        trace.passed(*rule, "the caption passes");
     }
     if let VideoCheck::Unsupported(why) = render::video_check(post) {
         if settings.content.unsupported_video == VideoFallback::Skip {
@@ -577,6 +600,20 @@ fn schedule(
         if hold.at == before {
             break;
         }
+    }
+    let moved: Vec<Rule> = hold.chain.iter().map(|(rule, _, _)| *rule).collect();
+    let configured = [
+        (Rule::MinSpacing, s.min_spacing.is_some() && last.is_some()),
+        (Rule::DailyCap, settings.filters.max_posts_per_day.is_some()),
+        (Rule::QuietHours, !s.quiet_hours.is_empty()),
+        (Rule::PostingWindows, !s.posting_windows.is_empty()),
+        (Rule::PeakHours, !s.peak_hours.is_empty()),
+    ];
+    for (rule, _) in configured
+        .iter()
+        .filter(|(r, set)| *set && !moved.contains(r))
+    {
+        trace.passed(*rule, "does not hold the post");
     }
     // The holds before the window loop were traced as they were met.
     for (rule, until, why) in &hold.chain {

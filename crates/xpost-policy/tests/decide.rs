@@ -486,7 +486,10 @@ fn the_trace_lists_each_rule_looked_at() {
     s.schedule.delay = Some(SignedDuration::from_mins(10));
     let d = run(&post("x"), &s);
     let rules: Vec<Rule> = d.trace.iter().map(|t| t.rule).collect();
-    assert_eq!(rules, vec![Rule::ContentType, Rule::Text, Rule::Delay]);
-    assert_eq!(d.trace[2].outcome, Outcome::Held);
-    assert_eq!(d.trace[2].until, Some(ts("2025-07-01T12:05:00Z")));
+    assert_eq!(
+        rules,
+        vec![Rule::ContentType, Rule::OptOutTag, Rule::Text, Rule::Delay]
+    );
+    assert_eq!(d.trace[3].outcome, Outcome::Held);
+    assert_eq!(d.trace[3].until, Some(ts("2025-07-01T12:05:00Z")));
 }
