@@ -182,7 +182,9 @@ pub fn render_with_link(
     let template = Template::parse(&text.template)?;
     let mut notes = Vec::new();
     let caption = caption_for(post, settings, &mut notes);
-    let caption = mentions_for(&caption, settings, &mut notes)?;
+    // Later cashtags lose their `$` before fitting, not after: without it a
+    // word can become a URL (`$https://...`) and weigh more than was fitted.
+    let caption = one_cashtag(&mentions_for(&caption, settings, &mut notes)?);
     let permalink = link
         .map(str::trim)
         .filter(|l| !l.is_empty() && !text.no_link)
@@ -248,7 +250,8 @@ pub fn render_with_link(
         .enumerate()
         .map(|(i, t)| {
             // An empty variable (no link, no hashtags) must not leave the
-            // template's separators dangling at either end.
+            // template's separators dangling at either end. The caption holds
+            // one cashtag already; this catches one written in the template.
             let text = one_cashtag(t.trim());
             let has_url = !extract::urls(&text).is_empty();
             RenderedPost {

@@ -253,3 +253,18 @@ fn notes_say_what_was_dropped_and_neutralised() {
         r.notes
     );
 }
+
+#[test]
+fn a_dropped_cashtag_sign_never_pushes_a_post_over_280() {
+    // `$https://ex.com/a` weighs 17 as text; without its `$` it is a URL (23).
+    let caption = format!("$AAPL {} $https://ex.com/a", "x".repeat(231));
+    let r = render(&image(&caption), &LinkSettings::default()).unwrap();
+    let text = &r.posts[0].text;
+    assert!(
+        valid(text, true),
+        "{} weighs {}",
+        text,
+        parse_tweet(text, Config::v3()).weighted_length
+    );
+    assert_eq!(extract::cashtags(text).len(), 1, "{text}");
+}
