@@ -114,8 +114,15 @@ proptest! {
         no_link in any::<bool>(),
         hashtags in 0usize..3,
         mode in 0usize..3,
+        template in 0usize..3,
     ) {
         let mut s = LinkSettings::default();
+        s.text.template = [
+            "{caption}\n\n{permalink}",
+            "{caption} #ad\n\n{permalink}",
+            "{username}: {caption} {hashtags}",
+        ][template]
+            .into();
         s.text.thread = thread;
         s.text.no_link = no_link;
         s.text.hashtags = [HashtagSource::None, HashtagSource::Caption, HashtagSource::Fixed][hashtags];
