@@ -118,31 +118,3 @@ impl fmt::Display for Explanation {
         Ok(())
     }
 }
-
-impl fmt::Display for RenderNote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RenderNote::Truncated => f.write_str("truncated: the caption was cut to fit one post"),
-            RenderNote::ThreadCut { needed, max } => write!(
-                f,
-                "thread cut: the caption needs {needed} posts, over max_thread_posts = {max}, so it was cut into one"
-            ),
-            RenderNote::MediaDropped { count, reason } => {
-                write!(f, "media dropped: {count} item(s) left out ({reason})")
-            }
-            RenderNote::MentionsNeutralised { count } => write!(
-                f,
-                "mentions neutralised: {count} @mention(s) made inert so they notify nobody on X"
-            ),
-            RenderNote::UrlsRemoved { count } => {
-                write!(
-                    f,
-                    "urls removed: {count} URL(s) left out of the caption (no_link)"
-                )
-            }
-            RenderNote::HashtagsDropped { tags } => {
-                write!(f, "hashtags dropped for lack of room: #{}", tags.join(" #"))
-            }
-        }
-    }
-}

@@ -11,6 +11,7 @@ use xpost_transform::thread::{self, ThreadOptions, split};
 use xpost_transform::{Config, TransformError, extract};
 
 use crate::error::PolicyError;
+pub use crate::note::RenderNote;
 use crate::settings::{
     CaptionUrls, CarouselMode, HashtagSource, LinkSettings, MentionMode, PermalinkPlacement, Utm,
     normalize_tag,
@@ -51,46 +52,6 @@ pub struct RenderedPost {
     pub media: Vec<usize>,
     /// Whether the text holds a URL (X bills those at a higher rate).
     pub has_url: bool,
-}
-
-/// Something rendering changed, so that nobody is surprised by the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "note")]
-#[non_exhaustive]
-pub enum RenderNote {
-    /// The caption was cut to fit one post.
-    Truncated,
-    /// A thread would have needed `needed` posts, over `text.max_thread_posts`
-    /// (`max`), so the caption was cut into one post instead.
-    ThreadCut {
-        /// Posts the whole caption needs.
-        needed: usize,
-        /// The most allowed.
-        max: usize,
-    },
-    /// Media of the source post left out.
-    MediaDropped {
-        /// How many items.
-        count: usize,
-        /// Why.
-        reason: String,
-    },
-    /// Instagram @mentions made inert so that they notify nobody on X.
-    MentionsNeutralised {
-        /// How many.
-        count: usize,
-    },
-    /// URLs removed from the caption (`text.no_link` with
-    /// `text.caption_urls = "remove"`).
-    UrlsRemoved {
-        /// How many.
-        count: usize,
-    },
-    /// Hashtags to append that did not fit.
-    HashtagsDropped {
-        /// The tags, without `#`.
-        tags: Vec<String>,
-    },
 }
 
 /// Whether X can take a post's video.
