@@ -12,15 +12,19 @@
 //! governs it, and a trace of every rule looked at. A post held for review
 //! carries its rendered posts for the reviewer; once approved it is decided
 //! again with [`Context::approved`] set. [`explain()`] lays a decision out
-//! for a person (text or JSON). [`render()`] turns a post into the exact X posts, with X's own
-//! rules (280 weighted characters, one cashtag, four images or one video)
-//! enforced here instead of being discovered as API errors. Because nothing
+//! for a person (text or JSON). [`render()`] turns a post into the exact X
+//! posts, with X's own rules (280 weighted characters, one cashtag, four
+//! images or one video) enforced here instead of being discovered as API
+//! errors, and notes of what it changed on the way. Because nothing
 //! waits on I/O, every rule and every interaction of rules is tested with
 //! plain values, and apps can embed the policy as it is.
 //!
-//! Timing rules only ever move a post later; they never drop it. Refusal
-//! rules run in a fixed order in which privacy comes first and an opt-out tag
-//! beats every include rule.
+//! Timing rules only ever move a post later; they never drop it, except that
+//! a post is never held past its `filters.max_age` (a user's backfill aside)
+//! and a cap set to `skip` skips. Windows follow the local clock across
+//! daylight-saving changes. Refusal rules run in a fixed order in which
+//! privacy comes first and an opt-out tag beats every include rule; a post
+//! nothing of which X can take is refused rather than posted blank.
 //!
 //! Settings come from code (every section has public fields and documented
 //! defaults) or from a TOML file ([`PolicyConfig`]), whose errors name the

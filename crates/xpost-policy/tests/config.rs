@@ -71,7 +71,7 @@ fn the_example_file_loads_with_its_values() {
 }
 
 #[test]
-fn no_file_means_the_contract_defaults() {
+fn no_file_means_the_documented_defaults() {
     let config = PolicyConfig::from_toml_str("", "empty.toml").unwrap();
     let d = config.defaults();
     assert_eq!(d, &LinkSettings::default());
