@@ -8,7 +8,8 @@
 //! - typed ids ([`LinkId`], [`IgMediaId`], [`IgUserId`], [`XUserId`],
 //!   [`XPostId`], [`XMediaId`]) that are validated once, when they are made;
 //! - [`SourcePost`], one Instagram post as the policy sees it, with its
-//!   [`MediaItem`]s (a carousel's children in order);
+//!   [`MediaItem`]s (a carousel's children in order), in xpost's own JSON
+//!   shape (Instagram's wire format is converted by the engine);
 //! - [`ReplySettings`], who may answer a post on X;
 //! - [`RetryKind`], the one vocabulary in which every failure says what the
 //!   caller should do next;
@@ -31,11 +32,11 @@
 //!
 //! let post: SourcePost = serde_json::from_str(r#"{
 //!     "id": "17895695668004550",
-//!     "media_type": "IMAGE",
-//!     "media_product_type": "FEED",
+//!     "media_type": "image",
+//!     "product_type": "feed",
 //!     "caption": "Sunset #beach",
 //!     "permalink": "https://www.instagram.com/p/B38Xyp6nqsS/",
-//!     "timestamp": "2025-06-01T18:30:00+0000"
+//!     "timestamp": "2025-06-01T18:30:00Z"
 //! }"#)?;
 //! assert_eq!(post.id, "17895695668004550".parse::<IgMediaId>()?);
 //! assert_eq!(post.media_type, MediaType::Image);

@@ -1,12 +1,14 @@
 //! `decide`: whether a post goes, when, and the rule behind it.
 
-use jiff::{SignedDuration, Timestamp, ToSpan, Unit, Zoned};
+use jiff::Timestamp;
+use serde::Serialize;
 use xpost_core::{MediaType, ProductType, ReplySettings, SourcePost};
 
 use crate::render::{self, Rendered, VideoCheck};
 use crate::rule::Rule;
-use crate::settings::{LinkSettings, OverCap, normalize_tag};
-use crate::window::{Window, is_open, next_matching};
+use crate::schedule::{add, round, schedule};
+use crate::settings::{CarouselFallback, LinkSettings, VideoFallback, normalize_tag};
+use crate::trace::{Trace, TraceStep};
 
 /// What `decide` needs to know about the link's past, handed in by the caller
 /// (the engine reads it from its store). Everything defaults to "nothing known".
@@ -15,20 +17,26 @@ pub struct Context {
     /// When the link became active; older posts are not cross-posted unless
     /// `privacy.older_than_link` or `backfill` says so.
     pub linked_at: Option<Timestamp>,
-    /// When this post was first seen; `schedule.delay` counts from it (from
-    /// `now` when unknown).
+    /// When this post was first seen; `schedule.delay` and
+    /// `schedule.peak_max_wait` count from it (from the post's own timestamp
+    /// when unknown, so that a restart never delays a post again).
     pub first_seen: Option<Timestamp>,
     /// When this link's earlier posts went out, at least those of the last
     /// 31 days (for the daily cap and spacing).
     pub recent_posts: Vec<Timestamp>,
     /// US dollars spent by this link in the current calendar month (UTC).
     pub spent_this_month_usd: f64,
-    /// The user asked for older posts explicitly (a backfill).
+    /// The user asked for older posts explicitly (a backfill): neither
+    /// `privacy.older_than_link` nor `filters.max_age` hold them back.
     pub backfill: bool,
+    /// A reviewer approved this post after a [`Verdict::NeedsReview`]: the
+    /// blocked words no longer hold it, every other rule still applies.
+    pub approved: bool,
 }
 
 /// The outcome of `decide`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict", content = "at")]
 #[non_exhaustive]
 pub enum Verdict {
     /// Post it now.
@@ -37,12 +45,13 @@ pub enum Verdict {
     PostAt(Timestamp),
     /// Never post it.
     Skip,
-    /// Hold it until a human approves it.
+    /// Hold it until a human approves it; decide again with
+    /// [`Context::approved`] set once they do.
     NeedsReview,
 }
 
 /// Who may see and answer the X post.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Audience {
     /// Who may reply.
     pub reply_settings: ReplySettings,
@@ -61,22 +70,26 @@ pub struct Decision {
     pub reason: String,
     /// Who may see and answer the post.
     pub audience: Audience,
-    /// The posts it would make, when it got as far as rendering.
+    /// The posts it would make, when it got as far as rendering (also for
+    /// [`Verdict::NeedsReview`], so that a reviewer sees what would go out).
     pub rendered: Option<Rendered>,
+    /// Every rule looked at, in order, and what it did.
+    pub trace: Vec<TraceStep>,
 }
 
 impl Decision {
-    fn new(verdict: Verdict, rule: Rule, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(verdict: Verdict, rule: Rule, reason: impl Into<String>) -> Self {
         Self {
             verdict,
             rule,
             reason: reason.into(),
             audience: Audience::default(),
             rendered: None,
+            trace: Vec::new(),
         }
     }
 
-    fn skip(rule: Rule, reason: impl Into<String>) -> Self {
+    pub(crate) fn skip(rule: Rule, reason: impl Into<String>) -> Self {
         Self::new(Verdict::Skip, rule, reason)
     }
 
@@ -94,30 +107,102 @@ impl Decision {
 ///
 /// Pure: the same inputs give the same decision. Rules are applied in a
 /// fixed order — privacy, content type, age, opt-out before every include
-/// rule, blocked words, rendering, spend — and the first that refuses the post
-/// settles it. Timing rules (age, delay, spacing, daily cap, quiet hours,
-/// posting and peak windows) only ever move a post later, never drop it,
-/// except a daily cap set to `skip`.
+/// rule, media X cannot take, rendering, blocked words, spend — and the first
+/// that refuses the post settles it. Timing rules (age, delay, spacing, daily
+/// cap, quiet hours, posting and peak windows) only ever move a post later,
+/// never drop it, except a cap set to `skip` and `filters.max_age`, which
+/// also holds at the time the post would go. [`Decision::trace`] lists every
+/// rule looked at.
 pub fn decide(
     post: &SourcePost,
     settings: &LinkSettings,
     ctx: &Context,
     now: Timestamp,
 ) -> Decision {
-    if let Some(refusal) = refuse(post, settings, ctx, now) {
+    let mut trace = Trace::default();
+    let mut decision = decide_traced(post, settings, ctx, now, &mut trace);
+    decision.trace = trace.steps;
+    decision
+}
+
+fn decide_traced(
+    post: &SourcePost,
+    settings: &LinkSettings,
+    ctx: &Context,
+    now: Timestamp,
+    trace: &mut Trace,
+) -> Decision {
+    if let Some(refusal) = refuse(post, settings, ctx, now, trace) {
         return refusal;
     }
     let audience = audience_for(post, settings);
     let rendered = match render::render(post, settings) {
         Ok(r) => r,
-        Err(e) => return Decision::skip(Rule::Text, e.to_string()),
+        Err(e) => {
+            trace.skipped(Rule::Text, e.to_string());
+            return Decision::skip(Rule::Text, e.to_string());
+        }
     };
-    let mut decision = schedule(post, settings, ctx, now, rendered.estimated_cost_usd);
+    trace.passed(
+        Rule::Text,
+        format!("{} post(s) rendered", rendered.posts.len()),
+    );
+    let caption = post.caption_text();
+    if let Some(word) = settings
+        .privacy
+        .blocked_words
+        .iter()
+        .find(|w| has_word(caption, w))
+    {
+        if !ctx.approved {
+            let why =
+                format!("the caption contains the blocked word {word:?}; a human must approve it");
+            trace.review(Rule::BlockedWords, why.clone());
+            let mut review = Decision::new(Verdict::NeedsReview, Rule::BlockedWords, why);
+            review.audience = audience;
+            review.rendered = Some(rendered);
+            return review;
+        }
+        trace.passed(
+            Rule::BlockedWords,
+            format!("contains the blocked word {word:?}, approved by a reviewer"),
+        );
+    }
+    let mut decision = schedule(post, settings, ctx, now, rendered.estimated_cost_usd, trace);
+    if let Verdict::PostAt(at) = decision.verdict {
+        if let Some(expired) = expiry(post, settings, ctx, at, decision.rule) {
+            trace.skipped(Rule::MaxAge, expired.clone());
+            return Decision::skip(Rule::MaxAge, expired);
+        }
+    }
     decision.audience = audience;
     if matches!(decision.verdict, Verdict::PostNow | Verdict::PostAt(_)) {
         decision.rendered = Some(rendered);
     }
     decision
+}
+
+/// Why the post is too old to go at `at` (`filters.max_age`), unless the
+/// user asked for it in a backfill.
+fn expiry(
+    post: &SourcePost,
+    settings: &LinkSettings,
+    ctx: &Context,
+    at: Timestamp,
+    held_by: Rule,
+) -> Option<String> {
+    let max = settings.filters.max_age?;
+    if ctx.backfill {
+        return None;
+    }
+    let age = at.duration_since(post.timestamp);
+    (age > max).then(|| {
+        let expires = add(post.timestamp, max);
+        format!(
+            "held by {held_by} until {at}, {:#} after it was published, but it expires at {expires} (max_age {max:#})",
+            round(age)
+        )
+    })
 }
 
 /// The first rule that refuses the post outright, if any.
@@ -126,56 +211,81 @@ fn refuse(
     settings: &LinkSettings,
     ctx: &Context,
     now: Timestamp,
+    trace: &mut Trace,
 ) -> Option<Decision> {
+    let skip = |trace: &mut Trace, rule: Rule, why: String| {
+        trace.skipped(rule, why.clone());
+        Some(Decision::skip(rule, why))
+    };
     let content = &settings.content;
     let privacy = &settings.privacy;
     let filters = &settings.filters;
     if post.product_type == ProductType::Story && !content.stories {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::Stories,
-            "stories are not cross-posted (content.stories = false)",
-        ));
+            "stories are not cross-posted (content.stories = false)".into(),
+        );
     }
     if post.close_friends && !privacy.close_friends {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::CloseFriends,
-            "close-friends content is never shared (privacy.close_friends = false)",
-        ));
+            "close-friends content is never shared (privacy.close_friends = false)".into(),
+        );
     }
     let (enabled, kind) = match (post.product_type, post.media_type) {
         (ProductType::Story, _) => (true, "stories"),
         (ProductType::Reels, _) => (content.reels, "reels"),
-        (_, MediaType::CarouselAlbum) => (content.carousels, "carousels"),
+        (_, MediaType::Carousel) => (content.carousels, "carousels"),
         (_, MediaType::Video) => (content.videos, "videos"),
         (_, _) => (content.feed_images, "feed images"),
     };
     if !enabled {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::ContentType,
             format!("{kind} are turned off for this link"),
-        ));
+        );
     }
+    trace.passed(Rule::ContentType, format!("{kind} are cross-posted"));
     if let Some(linked_at) = ctx.linked_at {
         if post.timestamp < linked_at && !privacy.older_than_link && !ctx.backfill {
-            return Some(Decision::skip(
+            return skip(
+                trace,
                 Rule::OlderThanLink,
                 format!(
                     "published {} before the link became active at {linked_at}",
                     post.timestamp
                 ),
-            ));
+            );
         }
+        trace.passed(
+            Rule::OlderThanLink,
+            format!(
+                "published {} (link active since {linked_at})",
+                post.timestamp
+            ),
+        );
     }
     if let Some(max) = filters.max_age {
         let age = now.duration_since(post.timestamp);
-        if age > max {
-            return Some(Decision::skip(
+        if ctx.backfill {
+            trace.passed(
+                Rule::MaxAge,
+                "a backfill asked for by the user ignores max_age",
+            );
+        } else if age > max {
+            return skip(
+                trace,
                 Rule::MaxAge,
                 format!(
                     "the post is {:#} old, more than max_age {max:#}",
                     round(age)
                 ),
-            ));
+            );
+        } else {
+            trace.passed(Rule::MaxAge, format!("the post is {:#} old", round(age)));
         }
     }
     let caption = post.caption_text();
@@ -185,17 +295,19 @@ fn refuse(
         .collect();
     let opt_out = normalize_tag(&filters.opt_out_tag);
     if !opt_out.is_empty() && tags.contains(&opt_out) {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::OptOutTag,
             format!("the caption carries the opt-out tag #{opt_out}"),
-        ));
+        );
     }
     let opt_in = normalize_tag(&filters.opt_in_tag);
     if !opt_in.is_empty() && !tags.contains(&opt_in) {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::OptInTag,
             format!("the caption lacks the opt-in tag #{opt_in}"),
-        ));
+        );
     }
     if let Some(tag) = filters
         .exclude_hashtags
@@ -203,29 +315,32 @@ fn refuse(
         .map(|t| normalize_tag(t))
         .find(|t| tags.contains(t))
     {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::ExcludeHashtags,
             format!("the caption carries the excluded hashtag #{tag}"),
-        ));
+        );
     }
     if let Some(word) = filters
         .exclude_keywords
         .iter()
         .find(|w| has_word(caption, w))
     {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::ExcludeKeywords,
             format!("the caption contains the excluded keyword {word:?}"),
-        ));
+        );
     }
     if let Some(p) = filters.exclude_regex.iter().find(|p| p.is_match(caption)) {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::ExcludeRegex,
             format!(
                 "the caption matches the excluded expression {:?}",
                 p.as_str()
             ),
-        ));
+        );
     }
     if !filters.include_hashtags.is_empty()
         && !filters
@@ -233,10 +348,11 @@ fn refuse(
             .iter()
             .any(|t| tags.contains(&normalize_tag(t)))
     {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::IncludeHashtags,
-            "the caption carries none of the included hashtags",
-        ));
+            "the caption carries none of the included hashtags".into(),
+        );
     }
     if !filters.include_keywords.is_empty()
         && !filters
@@ -244,33 +360,69 @@ fn refuse(
             .iter()
             .any(|w| has_word(caption, w))
     {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::IncludeKeywords,
-            "the caption contains none of the included keywords",
-        ));
+            "the caption contains none of the included keywords".into(),
+        );
     }
     if !filters.include_regex.is_empty()
         && !filters.include_regex.iter().any(|p| p.is_match(caption))
     {
-        return Some(Decision::skip(
+        return skip(
+            trace,
             Rule::IncludeRegex,
-            "the caption matches none of the included expressions",
-        ));
+            "the caption matches none of the included expressions".into(),
+        );
     }
-    if let Some(word) = privacy.blocked_words.iter().find(|w| has_word(caption, w)) {
-        return Some(Decision::new(
-            Verdict::NeedsReview,
-            Rule::BlockedWords,
-            format!("the caption contains the blocked word {word:?}; a human must approve it"),
-        ));
+    // Reaching here, every configured caption filter let the post through.
+    let configured = [
+        (Rule::OptOutTag, !opt_out.is_empty()),
+        (Rule::OptInTag, !opt_in.is_empty()),
+        (Rule::ExcludeHashtags, !filters.exclude_hashtags.is_empty()),
+        (Rule::ExcludeKeywords, !filters.exclude_keywords.is_empty()),
+        (Rule::ExcludeRegex, !filters.exclude_regex.is_empty()),
+        (Rule::IncludeHashtags, !filters.include_hashtags.is_empty()),
+        (Rule::IncludeKeywords, !filters.include_keywords.is_empty()),
+        (Rule::IncludeRegex, !filters.include_regex.is_empty()),
+    ];
+    for (rule, _) in configured.iter().filter(|(_, set)| *set) {
+        trace.passed(*rule, "the caption passes");
     }
     if let VideoCheck::Unsupported(why) = render::video_check(post) {
-        if settings.content.unsupported_video == crate::settings::VideoFallback::Skip {
-            return Some(Decision::skip(
+        if settings.content.unsupported_video == VideoFallback::Skip {
+            return skip(
+                trace,
                 Rule::UnsupportedVideo,
                 format!("X cannot take this video: {why}"),
-            ));
+            );
         }
+        trace.passed(
+            Rule::UnsupportedVideo,
+            format!("X cannot take this video ({why}): the text and the permalink go instead"),
+        );
+    }
+    if render::carousel_without_media(post) {
+        let why = "X can take none of the carousel's media (only images can go, and it has none)";
+        let caption = render::caption_for(post, settings, &mut Vec::new());
+        if caption.trim().is_empty() {
+            return skip(
+                trace,
+                Rule::UnsupportedCarousel,
+                format!("{why}, and it has no caption to post instead"),
+            );
+        }
+        if settings.content.unsupported_carousel == CarouselFallback::Skip {
+            return skip(
+                trace,
+                Rule::UnsupportedCarousel,
+                format!("{why}; content.unsupported_carousel = \"text\" posts the caption alone"),
+            );
+        }
+        trace.passed(
+            Rule::UnsupportedCarousel,
+            format!("{why}: the caption goes without media"),
+        );
     }
     None
 }
@@ -312,140 +464,4 @@ fn audience_for(post: &SourcePost, settings: &LinkSettings) -> Audience {
         }
     }
     out
-}
-
-/// The earliest time every timing rule allows, or a skip for a cap set to skip.
-fn schedule(
-    post: &SourcePost,
-    settings: &LinkSettings,
-    ctx: &Context,
-    now: Timestamp,
-    cost: f64,
-) -> Decision {
-    let s = &settings.schedule;
-    let tz = s.time_zone.zone();
-    let mut at = now;
-    let mut rule = Rule::Default;
-    let bump = |at: &mut Timestamp, rule: &mut Rule, candidate: Timestamp, by: Rule| {
-        if candidate > *at {
-            *at = candidate;
-            *rule = by;
-        }
-    };
-    if let Some(cap) = settings.cost.monthly_cap_usd {
-        if ctx.spent_this_month_usd + cost > cap + 1e-9 {
-            let why = format!(
-                "posting would cost ${cost:.3}, over the monthly cap of ${cap:.2} (${:.3} spent)",
-                ctx.spent_this_month_usd
-            );
-            match settings.cost.on_cap {
-                OverCap::Skip => return Decision::skip(Rule::MonthlyCap, why),
-                _ => bump(&mut at, &mut rule, next_month(now), Rule::MonthlyCap),
-            }
-        }
-    }
-    if let Some(min_age) = settings.filters.min_age {
-        bump(
-            &mut at,
-            &mut rule,
-            add(post.timestamp, min_age),
-            Rule::MinAge,
-        );
-    }
-    let seen = ctx.first_seen.unwrap_or(now);
-    if let Some(delay) = s.delay {
-        bump(&mut at, &mut rule, add(seen, delay), Rule::Delay);
-    }
-    let open_bounds: Vec<&Window> = s.quiet_hours.iter().chain(&s.posting_windows).collect();
-    let peak_bounds: Vec<&Window> = open_bounds.iter().copied().chain(&s.peak_hours).collect();
-    let peak_deadline = add(seen, s.peak_max_wait);
-    let last = ctx.recent_posts.iter().max().copied();
-    for _ in 0..64 {
-        let before = at;
-        if let (Some(last), Some(spacing)) = (last, s.min_spacing) {
-            bump(&mut at, &mut rule, add(last, spacing), Rule::MinSpacing);
-        }
-        if let Some(cap) = settings.filters.max_posts_per_day {
-            let day = at.to_zoned(tz.clone()).date();
-            let count = ctx
-                .recent_posts
-                .iter()
-                .filter(|p| p.to_zoned(tz.clone()).date() == day)
-                .count();
-            if count >= cap as usize {
-                if settings.filters.on_daily_cap == OverCap::Skip {
-                    return Decision::skip(
-                        Rule::DailyCap,
-                        format!("{count} posts already on {day}, the daily cap is {cap}"),
-                    );
-                }
-                let next = day
-                    .checked_add(1.day())
-                    .ok()
-                    .and_then(|d| d.to_zoned(tz.clone()).ok())
-                    .map(|z| z.timestamp());
-                if let Some(next) = next {
-                    bump(&mut at, &mut rule, next, Rule::DailyCap);
-                }
-            }
-        }
-        let local = at.to_zoned(tz.clone()).time();
-        if !is_open(local, &s.quiet_hours, &s.posting_windows) {
-            let by = if s.quiet_hours.iter().any(|w| w.contains(local)) {
-                Rule::QuietHours
-            } else {
-                Rule::PostingWindows
-            };
-            match next_matching(at, tz, &open_bounds, |t| {
-                is_open(t, &s.quiet_hours, &s.posting_windows)
-            }) {
-                Some(next) => bump(&mut at, &mut rule, next, by),
-                None => return Decision::skip(by, "no time of day is open for posting"),
-            }
-        }
-        if !s.peak_hours.is_empty() {
-            let in_peak = |t| {
-                is_open(t, &s.quiet_hours, &s.posting_windows)
-                    && s.peak_hours.iter().any(|w: &Window| w.contains(t))
-            };
-            if let Some(next) = next_matching(at, tz, &peak_bounds, in_peak) {
-                if next <= peak_deadline {
-                    bump(&mut at, &mut rule, next, Rule::PeakHours);
-                }
-            }
-        }
-        if at == before {
-            break;
-        }
-    }
-    if at <= now {
-        return Decision::new(Verdict::PostNow, Rule::Default, "every rule passed");
-    }
-    let local: Zoned = at.to_zoned(tz.clone());
-    let reason = format!(
-        "held by {rule} until {} ({})",
-        local.strftime("%Y-%m-%d %H:%M %Z"),
-        at
-    );
-    Decision::new(Verdict::PostAt(at), rule, reason)
-}
-
-/// `ts + d`, saturating at the end of time.
-fn add(ts: Timestamp, d: SignedDuration) -> Timestamp {
-    ts.checked_add(d).unwrap_or(Timestamp::MAX)
-}
-
-/// A duration rounded to the minute, for messages.
-fn round(d: SignedDuration) -> SignedDuration {
-    d.round(Unit::Minute).unwrap_or(d)
-}
-
-/// The first instant of the next calendar month in UTC.
-fn next_month(now: Timestamp) -> Timestamp {
-    let date = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    date.first_of_month()
-        .checked_add(1.month())
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map_or(Timestamp::MAX, |z| z.timestamp())
 }

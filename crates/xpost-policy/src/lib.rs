@@ -9,15 +9,22 @@
 //! the link's past ([`Context`]) and the current time, and gets back a
 //! [`Decision`] — post now, post at T, skip because of rule R, or needs
 //! review — with the [`Rule`] behind it named after the settings key that
-//! governs it. [`render()`] turns a post into the exact X posts, with X's own
-//! rules (280 weighted characters, one cashtag, four images or one video)
-//! enforced here instead of being discovered as API errors. Because nothing
+//! governs it, and a trace of every rule looked at. A post held for review
+//! carries its rendered posts for the reviewer; once approved it is decided
+//! again with [`Context::approved`] set. [`explain()`] lays a decision out
+//! for a person (text or JSON). [`render()`] turns a post into the exact X
+//! posts, with X's own rules (280 weighted characters, one cashtag, four
+//! images or one video) enforced here instead of being discovered as API
+//! errors, and notes of what it changed on the way. Because nothing
 //! waits on I/O, every rule and every interaction of rules is tested with
 //! plain values, and apps can embed the policy as it is.
 //!
-//! Timing rules only ever move a post later; they never drop it. Refusal
-//! rules run in a fixed order in which privacy comes first and an opt-out tag
-//! beats every include rule.
+//! Timing rules only ever move a post later; they never drop it, except that
+//! a post is never held past its `filters.max_age` (a user's backfill aside)
+//! and a cap set to `skip` skips. Windows follow the local clock across
+//! daylight-saving changes. Refusal rules run in a fixed order in which
+//! privacy comes first and an opt-out tag beats every include rule; a post
+//! nothing of which X can take is refused rather than posted blank.
 //!
 //! Settings come from code (every section has public fields and documented
 //! defaults) or from a TOML file ([`PolicyConfig`]), whose errors name the
@@ -30,8 +37,8 @@
 //!
 //! let config = PolicyConfig::load("xpost.toml".as_ref())?;
 //! let settings = config.link(&LinkId::new("default")?);
-//! let post: SourcePost = serde_json::from_str(r#"{"id": "1", "media_type": "IMAGE",
-//!     "media_product_type": "FEED", "caption": "Sunset", "timestamp": "2025-06-01T18:30:00Z"}"#)?;
+//! let post: SourcePost = serde_json::from_str(r#"{"id": "1", "media_type": "image",
+//!     "product_type": "feed", "caption": "Sunset", "timestamp": "2025-06-01T18:30:00Z"}"#)?;
 //! let decision = decide(&post, settings, &Context::default(), Timestamp::now());
 //! if let Verdict::Skip = decision.verdict {
 //!     println!("skipped by {}: {}", decision.rule, decision.reason);
@@ -42,15 +49,21 @@
 pub mod config;
 mod decide;
 mod error;
+mod explain;
+mod note;
 pub mod render;
 mod rule;
+mod schedule;
 pub mod settings;
+mod trace;
 mod window;
 
 pub use config::PolicyConfig;
 pub use decide::{Audience, Context, Decision, Verdict, decide};
 pub use error::PolicyError;
-pub use render::{Rendered, RenderedPost, render};
+pub use explain::{Explanation, explain};
+pub use render::{RenderNote, Rendered, RenderedPost, render};
 pub use rule::Rule;
 pub use settings::LinkSettings;
+pub use trace::{Outcome, TraceStep};
 pub use window::Window;

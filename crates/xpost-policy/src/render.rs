@@ -1,5 +1,8 @@
 //! `render`: the exact X posts for a source post, X's rules enforced.
 
+use std::ops::Range;
+
+use serde::Serialize;
 use xpost_core::{MediaKind, MediaType, SourcePost};
 use xpost_transform::fit::{FitOptions, fit};
 use xpost_transform::mention_map::MentionMap;
@@ -8,8 +11,10 @@ use xpost_transform::thread::{self, ThreadOptions, split};
 use xpost_transform::{Config, TransformError, extract};
 
 use crate::error::PolicyError;
+pub use crate::note::RenderNote;
 use crate::settings::{
-    CarouselMode, HashtagSource, LinkSettings, MentionMode, PermalinkPlacement, Utm, normalize_tag,
+    CaptionUrls, CarouselMode, HashtagSource, LinkSettings, MentionMode, PermalinkPlacement, Utm,
+    normalize_tag,
 };
 
 /// X takes at most this many images in one post.
@@ -25,7 +30,7 @@ pub const MAX_WEIGHTED_LENGTH: usize = 280;
 
 /// The posts to make for one source post: the first is the head of the
 /// thread, each later one answers the one before.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rendered {
     /// The posts, in order.
     pub posts: Vec<RenderedPost>,
@@ -33,10 +38,12 @@ pub struct Rendered {
     pub strip_metadata: bool,
     /// What the posts will cost, in US dollars, by the link's cost model.
     pub estimated_cost_usd: f64,
+    /// What rendering changed on the way (a cut caption, dropped media...).
+    pub notes: Vec<RenderNote>,
 }
 
 /// One X post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedPost {
     /// The exact text (may be empty only when media is attached).
     pub text: String,
@@ -103,8 +110,9 @@ pub fn video_check(post: &SourcePost) -> VideoCheck {
 /// Every post it returns is valid on X: at most 280 weighted characters, at
 /// most one cashtag (later ones lose their `$`), up to four images or one
 /// video and never both. A caption too long is shortened, or split into a
-/// thread when `text.thread` is on (the thread then holds the caption and the
-/// permalink, without the template's other text).
+/// thread when `text.thread` is on (the first post keeps the template's
+/// fixed text, and the thread places the permalink). [`Rendered::notes`]
+/// say what was cut, dropped or neutralised on the way.
 ///
 /// The text carries [`link_for`] as it is; to post a shortened link instead
 /// (`text.shortener`), use [`render_with_link`].
@@ -133,48 +141,65 @@ pub fn render_with_link(
 ) -> Result<Rendered, PolicyError> {
     let text = &settings.text;
     let template = Template::parse(&text.template)?;
-    let caption = mentions_for(&caption_for(post, settings), settings)?;
+    let mut notes = Vec::new();
+    let caption = caption_for(post, settings, &mut notes);
+    // Later cashtags lose their `$` before fitting, not after: without it a
+    // word can become a URL (`$https://...`) and weigh more than was fitted.
+    let caption = one_cashtag(&mentions_for(&caption, settings, &mut notes)?);
     let permalink = link
         .map(str::trim)
         .filter(|l| !l.is_empty() && !text.no_link)
         .map(str::to_owned);
-    let hashtags = hashtags_for(&caption, settings);
     let date = post
         .timestamp
         .to_zoned(settings.schedule.time_zone.zone().clone())
         .strftime("%Y-%m-%d")
         .to_string();
     let username = post.username.clone().unwrap_or_default();
-    let mut vars = Vars::default()
+    let base = Vars::default()
         .caption(&caption)
         .permalink(permalink.as_deref().unwrap_or(""))
         .username(&username)
         .date(&date);
+    let hashtags = hashtags_for(&caption, settings, &template.render(&base));
+    let mut vars = base;
     let mut options = FitOptions::default().budget(MAX_WEIGHTED_LENGTH);
     if template.uses(Variable::Hashtags) {
         vars = vars.hashtags(&hashtags);
     } else {
         options = options.append_hashtags(hashtags.iter().cloned());
     }
-    let chunks = media_for(post, settings);
+    let (chunks, dropped) = media_for(post, settings);
+    notes.extend(dropped);
     let has_media = chunks.first().is_some_and(|c| !c.is_empty());
 
     let mut texts = match fit(&template, &vars, &options) {
         Ok(fitted) if fitted.truncated && text.thread => {
-            let placement = match text.permalink_in {
-                PermalinkPlacement::First => thread::PermalinkPlacement::First,
-                PermalinkPlacement::Last => thread::PermalinkPlacement::Last,
-            };
-            let thread_options = ThreadOptions::default()
-                .budget(MAX_WEIGHTED_LENGTH)
-                .numbering(text.numbering)
-                .permalink(placement);
-            match split(&caption, permalink.as_deref(), &thread_options) {
-                Ok(parts) if parts.len() <= text.max_thread_posts => parts,
-                _ => vec![fitted.text],
+            match thread_for(&template, &vars, &caption, permalink.as_deref(), settings) {
+                Some(parts) if parts.len() <= text.max_thread_posts => parts,
+                found => {
+                    if let Some(parts) = found {
+                        notes.push(RenderNote::ThreadCut {
+                            needed: parts.len(),
+                            max: text.max_thread_posts,
+                        });
+                    }
+                    notes.push(RenderNote::Truncated);
+                    vec![fitted.text]
+                }
             }
         }
-        Ok(fitted) => vec![fitted.text],
+        Ok(fitted) => {
+            if fitted.truncated {
+                notes.push(RenderNote::Truncated);
+            }
+            if !fitted.dropped_hashtags.is_empty() {
+                notes.push(RenderNote::HashtagsDropped {
+                    tags: fitted.dropped_hashtags,
+                });
+            }
+            vec![fitted.text]
+        }
         Err(TransformError::EmptyText) if has_media => vec![String::new()],
         Err(e) => return Err(e.into()),
     };
@@ -185,7 +210,10 @@ pub fn render_with_link(
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
-            let text = one_cashtag(&t);
+            // An empty variable (no link, no hashtags) must not leave the
+            // template's separators dangling at either end. The caption holds
+            // one cashtag already; this catches one written in the template.
+            let text = one_cashtag(t.trim());
             let has_url = !extract::urls(&text).is_empty();
             RenderedPost {
                 text,
@@ -208,22 +236,82 @@ pub fn render_with_link(
         posts,
         strip_metadata: settings.privacy.strip_metadata,
         estimated_cost_usd,
+        notes,
     })
 }
 
-/// The caption with the opt-in tag removed.
-fn caption_for(post: &SourcePost, settings: &LinkSettings) -> String {
+/// The caption split into a thread, the template's fixed text (a disclosure
+/// such as `#ad`, `{hashtags}`, `{username}`) kept in the first post. `None`
+/// when it cannot be split.
+fn thread_for(
+    template: &Template,
+    vars: &Vars<'_>,
+    caption: &str,
+    permalink: Option<&str>,
+    settings: &LinkSettings,
+) -> Option<Vec<String>> {
+    let text = &settings.text;
+    let placement = match text.permalink_in {
+        PermalinkPlacement::First => thread::PermalinkPlacement::First,
+        PermalinkPlacement::Last => thread::PermalinkPlacement::Last,
+    };
+    // The permalink goes where the thread places it, not where the template does.
+    let frame = |part: &str| template.render(&vars.caption(part).permalink(""));
+    let fixed = frame("");
+    let overhead = xpost_transform::weighted_length(&fixed, Config::v3());
+    let has_fixed = !fixed.trim().is_empty();
+    let budget = if has_fixed {
+        MAX_WEIGHTED_LENGTH.checked_sub(overhead)?
+    } else {
+        MAX_WEIGHTED_LENGTH
+    };
+    let options = ThreadOptions::default()
+        .budget(budget)
+        .numbering(text.numbering)
+        .permalink(placement);
+    let mut parts = split(caption, permalink, &options).ok()?;
+    if has_fixed {
+        let first = parts.first_mut()?;
+        *first = frame(first);
+    }
+    Some(parts)
+}
+
+/// The caption as posted: the opt-in tag removed and, with `text.no_link`,
+/// its URLs removed unless `text.caption_urls = "keep"`.
+pub(crate) fn caption_for(
+    post: &SourcePost,
+    settings: &LinkSettings,
+    notes: &mut Vec<RenderNote>,
+) -> String {
     let caption = post.caption_text();
     let opt_in = normalize_tag(&settings.filters.opt_in_tag);
-    if opt_in.is_empty() {
+    let mut cut: Vec<Range<usize>> = Vec::new();
+    if !opt_in.is_empty() {
+        cut.extend(
+            extract::hashtags(caption)
+                .into_iter()
+                .filter(|tag| normalize_tag(tag.value_in(caption)) == opt_in)
+                .map(|tag| tag.range),
+        );
+    }
+    if settings.text.no_link && settings.text.caption_urls == CaptionUrls::Remove {
+        let urls = extract::urls(caption);
+        if !urls.is_empty() {
+            notes.push(RenderNote::UrlsRemoved { count: urls.len() });
+        }
+        cut.extend(urls.into_iter().map(|url| url.range));
+    }
+    if cut.is_empty() {
         return caption.to_owned();
     }
+    cut.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(caption.len());
     let mut at = 0;
-    for tag in extract::hashtags(caption) {
-        if normalize_tag(tag.value_in(caption)) == opt_in {
-            out.push_str(caption.get(at..tag.range.start).unwrap_or(""));
-            at = tag.range.end;
+    for range in cut {
+        if range.start >= at {
+            out.push_str(caption.get(at..range.start).unwrap_or(""));
+            at = range.end;
         }
     }
     out.push_str(caption.get(at..).unwrap_or(""));
@@ -242,12 +330,25 @@ fn caption_for(post: &SourcePost, settings: &LinkSettings) -> String {
 
 /// The caption with @mentions mapped and the rest neutralised, unless
 /// `privacy.mentions = "keep"`.
-fn mentions_for(caption: &str, settings: &LinkSettings) -> Result<String, PolicyError> {
-    match settings.privacy.mentions {
-        MentionMode::Keep => Ok(caption.to_owned()),
-        _ => Ok(MentionMap::from_pairs(&settings.privacy.mention_map)?.apply(caption)),
+fn mentions_for(
+    caption: &str,
+    settings: &LinkSettings,
+    notes: &mut Vec<RenderNote>,
+) -> Result<String, PolicyError> {
+    if settings.privacy.mentions == MentionMode::Keep {
+        return Ok(caption.to_owned());
     }
+    let out = MentionMap::from_pairs(&settings.privacy.mention_map)?.apply(caption);
+    let inert = |t: &str| t.matches(INERT_MENTION).count();
+    let count = inert(&out).saturating_sub(inert(caption));
+    if count > 0 {
+        notes.push(RenderNote::MentionsNeutralised { count });
+    }
+    Ok(out)
 }
+
+/// How the mention map makes a mention inert: a word joiner after the `@`.
+const INERT_MENTION: &str = "@\u{2060}";
 
 /// The link the text carries: the post's permalink with the `text.utm`
 /// parameters, or `None` when `text.no_link` is on or the post has none. The
@@ -306,12 +407,14 @@ fn encode_query(value: &str) -> String {
     out
 }
 
-/// The hashtags for `{hashtags}` (or to append), capped.
-fn hashtags_for(caption: &str, settings: &LinkSettings) -> Vec<String> {
-    let text = &settings.text;
-    let mut tags: Vec<String> = match text.hashtags {
+/// The hashtags for `{hashtags}` (or to append): those already in `text`
+/// (the template rendered without them) left out case-insensitively, then
+/// capped.
+fn hashtags_for(caption: &str, settings: &LinkSettings, text: &str) -> Vec<String> {
+    let settings = &settings.text;
+    let mut tags: Vec<String> = match settings.hashtags {
         HashtagSource::None => Vec::new(),
-        HashtagSource::Fixed => text
+        HashtagSource::Fixed => settings
             .fixed_hashtags
             .iter()
             .map(|t| normalize_keep_case(t))
@@ -321,14 +424,17 @@ fn hashtags_for(caption: &str, settings: &LinkSettings) -> Vec<String> {
             .map(|e| e.value_in(caption).to_owned())
             .collect(),
     };
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = extract::hashtags(text)
+        .iter()
+        .map(|e| normalize_tag(e.value_in(text)))
+        .collect();
     tags.retain(|t| {
         let key = normalize_tag(t);
         let fresh = !key.is_empty() && !seen.contains(&key);
         seen.push(key);
         fresh
     });
-    tags.truncate(text.max_hashtags);
+    tags.truncate(settings.max_hashtags);
     tags
 }
 
@@ -336,9 +442,9 @@ fn normalize_keep_case(tag: &str) -> String {
     tag.trim().trim_start_matches(['#', '＃']).to_owned()
 }
 
-/// Media per post: indices into `post.items()`, images in groups of up to 4,
-/// or one video alone.
-fn media_for(post: &SourcePost, settings: &LinkSettings) -> Vec<Vec<usize>> {
+/// Media per post (indices into `post.items()`: images in groups of up to
+/// 4, or one video alone), and a note for what is left out.
+fn media_for(post: &SourcePost, settings: &LinkSettings) -> (Vec<Vec<usize>>, Vec<RenderNote>) {
     let items = post.items();
     let images: Vec<usize> = items
         .iter()
@@ -347,24 +453,61 @@ fn media_for(post: &SourcePost, settings: &LinkSettings) -> Vec<Vec<usize>> {
         .map(|(n, _)| n)
         .collect();
     let video = items.iter().position(|i| i.kind == MediaKind::Video);
+    let dropped = |count: usize, reason: &str| {
+        (count > 0).then(|| RenderNote::MediaDropped {
+            count,
+            reason: reason.to_owned(),
+        })
+    };
     match post.media_type {
         MediaType::Video => match (video_check(post), video) {
-            (VideoCheck::Unsupported(_), _) | (_, None) => Vec::new(),
-            (_, Some(v)) => vec![vec![v]],
+            (VideoCheck::Unsupported(why), Some(_)) => (
+                Vec::new(),
+                dropped(1, &format!("X cannot take the video: {why}"))
+                    .into_iter()
+                    .collect(),
+            ),
+            (_, None) => (Vec::new(), Vec::new()),
+            (_, Some(v)) => (vec![vec![v]], Vec::new()),
         },
-        MediaType::Image => images.first().map(|&i| vec![vec![i]]).unwrap_or_default(),
-        MediaType::CarouselAlbum => {
-            if images.is_empty() {
-                return Vec::new();
-            }
-            match settings.content.carousel {
-                CarouselMode::FirstImage => vec![vec![images[0]]],
-                CarouselMode::UpTo4 => vec![images.iter().copied().take(MAX_IMAGES).collect()],
-                CarouselMode::Thread => images.chunks(MAX_IMAGES).map(<[usize]>::to_vec).collect(),
-            }
+        MediaType::Image => (
+            images.first().map(|&i| vec![vec![i]]).unwrap_or_default(),
+            Vec::new(),
+        ),
+        MediaType::Carousel => {
+            let videos = items.len() - images.len();
+            let mixed = "X cannot mix images and a video in one post";
+            let Some(&first) = images.first() else {
+                return (Vec::new(), dropped(videos, mixed).into_iter().collect());
+            };
+            let (chunks, beyond) = match settings.content.carousel {
+                CarouselMode::FirstImage => (
+                    vec![vec![first]],
+                    dropped(images.len() - 1, "content.carousel = \"first_image\""),
+                ),
+                CarouselMode::UpTo4 => (
+                    vec![images.iter().copied().take(MAX_IMAGES).collect()],
+                    dropped(
+                        images.len().saturating_sub(MAX_IMAGES),
+                        "X takes at most 4 images per post (content.carousel = \"up_to_4\")",
+                    ),
+                ),
+                CarouselMode::Thread => (
+                    images.chunks(MAX_IMAGES).map(<[usize]>::to_vec).collect(),
+                    None,
+                ),
+            };
+            let notes = [dropped(videos, mixed), beyond];
+            (chunks, notes.into_iter().flatten().collect())
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), Vec::new()),
     }
+}
+
+/// Whether a carousel has nothing X can take: none of its items is an image.
+pub(crate) fn carousel_without_media(post: &SourcePost) -> bool {
+    post.media_type == MediaType::Carousel
+        && !post.items().iter().any(|i| i.kind == MediaKind::Image)
 }
 
 /// `text` with the `$` removed from every cashtag after the first, since X

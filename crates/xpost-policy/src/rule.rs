@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Serialize, Serializer};
+
 /// The rule behind a [`crate::Decision`]. Its name is the settings key that
 /// governs it, so a user reading `explain` knows what to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +19,9 @@ pub enum Rule {
     ContentType,
     /// A video X cannot take (`content.unsupported_video`).
     UnsupportedVideo,
+    /// A carousel none of whose media X can take
+    /// (`content.unsupported_carousel`).
+    UnsupportedCarousel,
     /// Published before the link became active (`privacy.older_than_link`).
     OlderThanLink,
     /// Older than `filters.max_age`.
@@ -68,6 +73,7 @@ impl Rule {
             Rule::CloseFriends => "privacy.close_friends",
             Rule::ContentType => "content",
             Rule::UnsupportedVideo => "content.unsupported_video",
+            Rule::UnsupportedCarousel => "content.unsupported_carousel",
             Rule::OlderThanLink => "privacy.older_than_link",
             Rule::MaxAge => "filters.max_age",
             Rule::OptOutTag => "filters.opt_out_tag",
@@ -89,6 +95,12 @@ impl Rule {
             Rule::PostingWindows => "schedule.posting_windows",
             Rule::PeakHours => "schedule.peak_hours",
         }
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
     }
 }
 

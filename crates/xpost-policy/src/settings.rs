@@ -56,6 +56,9 @@ pub struct ContentSettings {
     pub carousel: CarouselMode,
     /// What happens to a video X cannot take. Default `skip`.
     pub unsupported_video: VideoFallback,
+    /// What happens to a captioned carousel none of whose media X can take.
+    /// Default `skip`; one without a caption is always skipped.
+    pub unsupported_carousel: CarouselFallback,
 }
 
 impl Default for ContentSettings {
@@ -68,6 +71,7 @@ impl Default for ContentSettings {
             stories: false,
             carousel: CarouselMode::UpTo4,
             unsupported_video: VideoFallback::Skip,
+            unsupported_carousel: CarouselFallback::Skip,
         }
     }
 }
@@ -98,6 +102,31 @@ pub enum VideoFallback {
     Skip,
     /// Post the text with the Instagram permalink instead of the video.
     Link,
+}
+
+/// What happens to a carousel none of whose media X can take (only videos,
+/// which X cannot mix with images, or no media at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CarouselFallback {
+    /// Skip the post, naming the reason.
+    #[default]
+    Skip,
+    /// Post the caption (and the permalink) without media.
+    Text,
+}
+
+/// What happens to URLs written in the caption when `text.no_link` is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CaptionUrls {
+    /// Remove them, so the post is billed at the rate without a URL.
+    #[default]
+    Remove,
+    /// Leave them in the text; the post is then billed at the URL rate.
+    Keep,
 }
 
 /// What to do with a post beyond a cap (posts per day, monthly spend).
@@ -245,9 +274,12 @@ pub struct TextSettings {
     /// The template. Variables: `{caption}`, `{permalink}`, `{username}`,
     /// `{hashtags}`, `{date}`. Default `"{caption}\n\n{permalink}"`.
     pub template: String,
-    /// Leave every link out (the permalink becomes empty), which X bills at
-    /// the lower rate. Default `false`.
+    /// Leave the permalink out, which X bills at the lower rate. Default
+    /// `false`.
     pub no_link: bool,
+    /// With `no_link`, what happens to URLs written in the caption. Default
+    /// `remove`.
+    pub caption_urls: CaptionUrls,
     /// Which hashtags `{hashtags}` holds. Default `none`.
     pub hashtags: HashtagSource,
     /// The fixed hashtags for `hashtags = "fixed"` (without `#`).
@@ -283,6 +315,7 @@ impl Default for TextSettings {
         Self {
             template: "{caption}\n\n{permalink}".to_owned(),
             no_link: false,
+            caption_urls: CaptionUrls::Remove,
             hashtags: HashtagSource::None,
             fixed_hashtags: Vec::new(),
             max_hashtags: 3,
@@ -708,6 +741,21 @@ impl LinkSettings {
                         format!("{v} is not a usable amount: use 0 to 1000000 dollars"),
                     ));
                 }
+            }
+        }
+        if let Some(cap) = c.monthly_cap_usd {
+            let (price, kind) = if self.text.no_link {
+                (c.per_post_usd, "cost.per_post_usd")
+            } else {
+                (c.per_post_with_url_usd, "cost.per_post_with_url_usd")
+            };
+            if cap <= 0.0 || cap + 1e-9 < price {
+                return Err(PolicyError::invalid(
+                    "cost.monthly_cap_usd",
+                    format!(
+                        "a cap of ${cap:.2} is below the price of one post (${price:.3}, {kind}): no post could ever go; remove the cap or turn content types off to post nothing"
+                    ),
+                ));
             }
         }
         Ok(())

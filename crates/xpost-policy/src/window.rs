@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use jiff::civil::Time;
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
+use jiff::civil::{DateTime, Time};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
 /// A daily window `[start, end)` in local time; `end` before `start` means it
@@ -66,8 +66,9 @@ pub(crate) fn allowed_minutes(quiet: &[Window], posting: &[Window]) -> usize {
 }
 
 /// The first instant at or after `from` whose local time in `tz` satisfies
-/// `pred`, looking only at the boundaries of `windows` (where `pred` can
-/// change) over the next three days. `None` when nothing there satisfies it.
+/// `pred`, looking only at the boundaries of `windows` and the zone's
+/// transitions (where `pred` can change) over the next three days. `None`
+/// when nothing there satisfies it.
 pub(crate) fn next_matching(
     from: Timestamp,
     tz: &TimeZone,
@@ -85,19 +86,39 @@ pub(crate) fn next_matching(
         };
         for w in windows {
             for t in [w.start, w.end] {
-                if let Ok(z) = date.to_datetime(t).to_zoned(tz.clone()) {
-                    let ts = z.timestamp();
-                    if ts > from {
-                        candidates.push(ts);
-                    }
-                }
+                candidates.extend(instants_of(tz, date.to_datetime(t)));
             }
         }
     }
+    // A boundary inside a spring-forward gap has no instant of its own: the
+    // local clock reaches it at the transition, so transitions are candidates.
+    let horizon = from
+        .checked_add(SignedDuration::from_hours(4 * 24))
+        .unwrap_or(Timestamp::MAX);
+    candidates.extend(
+        tz.following(from)
+            .map(|t| t.timestamp())
+            .take_while(|ts| *ts <= horizon),
+    );
+    candidates.retain(|ts| *ts > from);
     candidates.sort();
     candidates
         .into_iter()
         .find(|ts| pred(ts.to_zoned(tz.clone()).time()))
+}
+
+/// Every instant at which the local clock in `tz` shows `dt`: two in the
+/// repeated hour of a fall-back, none in a spring-forward gap, one otherwise.
+fn instants_of(tz: &TimeZone, dt: DateTime) -> Vec<Timestamp> {
+    let offsets = match tz.to_ambiguous_timestamp(dt).offset() {
+        AmbiguousOffset::Unambiguous { offset } => vec![offset],
+        AmbiguousOffset::Fold { before, after } => vec![before, after],
+        AmbiguousOffset::Gap { .. } => Vec::new(),
+    };
+    offsets
+        .into_iter()
+        .filter_map(|o| o.to_timestamp(dt).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,6 +161,40 @@ mod tests {
         })
         .unwrap();
         assert_eq!(next, "2025-07-02T05:00:00Z".parse::<Timestamp>().unwrap());
+    }
+
+    fn paris_night_until(from: &str) -> Timestamp {
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        let quiet = [Window::new(time(23, 0, 0, 0), time(2, 30, 0, 0))];
+        next_matching(from.parse().unwrap(), &tz, &[&quiet[0]], |t| {
+            is_open(t, &quiet, &[])
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_repeated_hour_ends_quiet_hours_the_same_night() {
+        // 2025-10-26: Paris falls back from 03:00 CEST to 02:00 CET at 01:00Z.
+        // 01:10Z is the second 02:10 of the night; quiet hours end at 02:30 CET.
+        assert_eq!(
+            paris_night_until("2025-10-26T01:10:00Z"),
+            "2025-10-26T01:30:00Z".parse::<Timestamp>().unwrap()
+        );
+        // The first 02:10 (CEST) ends at the first 02:30.
+        assert_eq!(
+            paris_night_until("2025-10-26T00:10:00Z"),
+            "2025-10-26T00:30:00Z".parse::<Timestamp>().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_boundary_in_the_spring_gap_opens_at_the_transition() {
+        // 2025-03-30: Paris jumps from 02:00 CET to 03:00 CEST at 01:00Z, so
+        // 02:30 never happens and the quiet hours end at 03:00 local.
+        assert_eq!(
+            paris_night_until("2025-03-30T00:10:00Z"),
+            "2025-03-30T01:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 
     #[test]

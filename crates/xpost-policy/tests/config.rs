@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jiff::SignedDuration;
 use xpost_core::{LinkId, ReplySettings};
-use xpost_policy::settings::{CarouselMode, HashtagSource, OverCap};
+use xpost_policy::settings::{CaptionUrls, CarouselFallback, CarouselMode, HashtagSource, OverCap};
 use xpost_policy::{LinkSettings, PolicyConfig, PolicyError};
 
 fn example() -> PolicyConfig {
@@ -35,6 +35,7 @@ fn the_example_file_loads_with_its_values() {
     let d = config.defaults();
     assert!(!d.content.stories);
     assert_eq!(d.content.carousel, CarouselMode::UpTo4);
+    assert_eq!(d.content.unsupported_carousel, CarouselFallback::Skip);
     assert_eq!(d.filters.max_age, Some(SignedDuration::from_hours(36)));
     assert_eq!(d.schedule.time_zone.name(), "Europe/Paris");
     assert_eq!(d.schedule.quiet_hours.len(), 1);
@@ -52,6 +53,7 @@ fn the_example_file_loads_with_its_values() {
     assert_eq!(brand.filters.on_daily_cap, OverCap::Wait);
     assert_eq!(brand.text.hashtags, HashtagSource::Fixed);
     assert!(brand.text.no_link);
+    assert_eq!(brand.text.caption_urls, CaptionUrls::Remove);
     assert_eq!(brand.schedule.time_zone.name(), "Europe/Paris");
     assert_eq!(brand.schedule.peak_hours.len(), 2);
     assert_eq!(
@@ -69,7 +71,7 @@ fn the_example_file_loads_with_its_values() {
 }
 
 #[test]
-fn no_file_means_the_contract_defaults() {
+fn no_file_means_the_documented_defaults() {
     let config = PolicyConfig::from_toml_str("", "empty.toml").unwrap();
     let d = config.defaults();
     assert_eq!(d, &LinkSettings::default());
@@ -206,4 +208,42 @@ fn bad_toml_is_located() {
 fn a_missing_file_says_which() {
     let err = PolicyConfig::load(Path::new("/nonexistent/xpost.toml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/xpost.toml"), "{err}");
+}
+
+#[test]
+fn a_monthly_cap_below_one_post_is_a_configuration_error() {
+    for cap in ["0.0", "0.10"] {
+        let (line, key, message) = load_err(&format!("[defaults.cost]\nmonthly_cap_usd = {cap}\n"));
+        assert_eq!((line, key.as_str()), (2, "defaults.cost.monthly_cap_usd"));
+        assert!(message.contains("below the price of one post"), "{message}");
+    }
+    // Without links, one post costs per_post_usd, so a small cap works.
+    let ok = "[defaults.cost]\nmonthly_cap_usd = 0.10\n[defaults.text]\nno_link = true\n";
+    assert!(PolicyConfig::from_toml_str(ok, "test.toml").is_ok());
+}
+
+#[test]
+fn new_keys_load_from_toml() {
+    let text = "[defaults.content]\nunsupported_carousel = \"text\"\n[defaults.text]\nno_link = true\ncaption_urls = \"keep\"\n";
+    let config = PolicyConfig::from_toml_str(text, "test.toml").unwrap();
+    let d = config.defaults();
+    assert_eq!(d.content.unsupported_carousel, CarouselFallback::Text);
+    assert_eq!(d.text.caption_urls, CaptionUrls::Keep);
+}
+
+#[test]
+fn every_toml_example_in_the_configuration_guide_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let guide = std::fs::read_to_string(path).unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 5, "found {}", blocks.len());
+    for block in blocks {
+        if let Err(e) = PolicyConfig::from_toml_str(block, "configuration.md") {
+            panic!("{e}\n{block}");
+        }
+    }
 }

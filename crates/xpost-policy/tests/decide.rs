@@ -4,8 +4,10 @@
 use jiff::civil::time;
 use jiff::{SignedDuration, Timestamp};
 use xpost_core::{MediaItem, MediaKind, MediaType, ProductType, ReplySettings, SourcePost};
-use xpost_policy::settings::{AudienceOverride, OverCap, Pattern, Tz, VideoFallback};
-use xpost_policy::{Context, LinkSettings, Rule, Verdict, Window, decide};
+use xpost_policy::settings::{
+    AudienceOverride, CarouselFallback, OverCap, Pattern, Tz, VideoFallback,
+};
+use xpost_policy::{Context, LinkSettings, Outcome, RenderNote, Rule, Verdict, Window, decide};
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -284,6 +286,10 @@ fn the_monthly_cap_waits_for_next_month_or_skips() {
             Rule::MonthlyCap
         )
     );
+    // The wait names what was spent, the cap and the post's price.
+    for figure in ["$9.900", "$10.00", "$0.200"] {
+        assert!(d.reason.contains(figure), "{figure} in {}", d.reason);
+    }
     // Without the link the post costs 0.015 and fits.
     s.text.no_link = true;
     let d = decide(&post("x"), &s, &ctx, ts(NOW));
@@ -313,4 +319,166 @@ fn audience_has_link_defaults_and_per_tag_overrides() {
         run(&post("party #friends"), &s).audience.reply_settings,
         ReplySettings::Following
     );
+}
+
+#[test]
+fn the_repeated_hour_is_held_until_the_same_night() {
+    let mut s = LinkSettings::default();
+    s.schedule.time_zone = Tz::new("Europe/Paris").unwrap();
+    s.schedule.quiet_hours = vec![Window::new(time(23, 0, 0, 0), time(2, 30, 0, 0))];
+    let mut p = post("late");
+    // 01:10Z on 2025-10-26 is the second 02:10 in Paris (CET, after the fall-back).
+    p.timestamp = ts("2025-10-26T01:00:00Z");
+    let d = decide(&p, &s, &Context::default(), ts("2025-10-26T01:10:00Z"));
+    assert_eq!(
+        (d.verdict, d.rule),
+        (
+            Verdict::PostAt(ts("2025-10-26T01:30:00Z")),
+            Rule::QuietHours
+        )
+    );
+    // Spring forward: 02:30 does not exist on 2025-03-30; the night ends at 03:00 CEST.
+    p.timestamp = ts("2025-03-30T00:00:00Z");
+    let d = decide(&p, &s, &Context::default(), ts("2025-03-30T00:10:00Z"));
+    assert_eq!(d.verdict, Verdict::PostAt(ts("2025-03-30T01:00:00Z")));
+}
+
+#[test]
+fn max_age_holds_at_the_decided_time_too() {
+    let mut s = LinkSettings::default();
+    s.filters.max_age = Some(SignedDuration::from_hours(6));
+    s.schedule.quiet_hours = vec![Window::new(time(13, 0, 0, 0), time(23, 0, 0, 0))];
+    let mut p = post("x");
+    p.timestamp = ts("2025-07-01T10:00:00Z");
+    // At 13:00 it is quiet until 23:00, 13 hours after it was published.
+    let d = decide(&p, &s, &Context::default(), ts("2025-07-01T13:00:00Z"));
+    assert_eq!((d.verdict, d.rule), (Verdict::Skip, Rule::MaxAge));
+    assert!(d.reason.contains("2025-07-01T16:00:00Z"), "{}", d.reason);
+    // Before the quiet hours it goes at once.
+    let d = decide(&p, &s, &Context::default(), ts("2025-07-01T12:00:00Z"));
+    assert_eq!(d.verdict, Verdict::PostNow);
+}
+
+#[test]
+fn a_backfill_bypasses_max_age() {
+    let mut s = LinkSettings::default();
+    s.filters.max_age = Some(SignedDuration::from_mins(2));
+    let backfill = Context {
+        backfill: true,
+        ..Context::default()
+    };
+    assert_eq!(run(&post("x"), &s).rule, Rule::MaxAge);
+    assert_eq!(
+        decide(&post("x"), &s, &backfill, ts(NOW)).verdict,
+        Verdict::PostNow
+    );
+    s.schedule.quiet_hours = vec![Window::new(time(12, 0, 0, 0), time(13, 0, 0, 0))];
+    let d = decide(&post("x"), &s, &backfill, ts(NOW));
+    assert_eq!(d.verdict, Verdict::PostAt(ts("2025-07-01T13:00:00Z")));
+}
+
+#[test]
+fn a_post_dearer_than_the_whole_cap_is_skipped_not_held_forever() {
+    let mut s = LinkSettings::default();
+    s.cost.monthly_cap_usd = Some(0.21);
+    s.text.thread = true;
+    s.text.permalink_in = xpost_policy::settings::PermalinkPlacement::First;
+    let long = "A sentence that goes on for a while. ".repeat(12);
+    let d = run(&post(&long), &s);
+    assert_eq!((d.verdict, d.rule), (Verdict::Skip, Rule::MonthlyCap));
+    assert!(d.reason.contains("could never go"), "{}", d.reason);
+}
+
+#[test]
+fn needs_review_carries_the_posts_and_an_approval_posts_them() {
+    let mut s = LinkSettings::default();
+    s.privacy.blocked_words = vec!["address".into()];
+    s.audience.reply_settings = ReplySettings::Following;
+    let p = post("my new Address is ...");
+    let d = run(&p, &s);
+    assert_eq!(d.verdict, Verdict::NeedsReview);
+    let rendered = d.rendered.expect("a reviewer sees the posts");
+    assert!(rendered.posts[0].text.starts_with("my new Address"));
+    assert_eq!(d.audience.reply_settings, ReplySettings::Following);
+
+    let approved = Context {
+        approved: true,
+        ..Context::default()
+    };
+    let d = decide(&p, &s, &approved, ts(NOW));
+    assert_eq!(d.verdict, Verdict::PostNow);
+    assert_eq!(d.rendered.unwrap().posts, rendered.posts);
+    // Approval lifts only the review: other rules still apply.
+    let d = decide(&post("my Address #noxpost"), &s, &approved, ts(NOW));
+    assert_eq!(d.rule, Rule::OptOutTag);
+}
+
+#[test]
+fn the_delay_counts_from_the_post_when_first_seen_is_unknown() {
+    let mut s = LinkSettings::default();
+    s.schedule.delay = Some(SignedDuration::from_mins(10));
+    // Published 11:55, so the delay ends 12:05 however late it is decided.
+    let d = run(&post("x"), &s);
+    assert_eq!(d.verdict, Verdict::PostAt(ts("2025-07-01T12:05:00Z")));
+    let d = decide(
+        &post("x"),
+        &s,
+        &Context::default(),
+        ts("2025-07-01T12:07:00Z"),
+    );
+    assert_eq!(d.verdict, Verdict::PostNow);
+}
+
+fn video_carousel(caption: Option<&str>) -> SourcePost {
+    let mut p = post("");
+    p.caption = caption.map(str::to_owned);
+    p.media_type = MediaType::Carousel;
+    p.media = vec![
+        MediaItem::new(MediaKind::Video),
+        MediaItem::new(MediaKind::Video),
+    ];
+    p
+}
+
+#[test]
+fn a_carousel_x_cannot_take_is_skipped_or_posts_text_only_when_asked() {
+    let s = LinkSettings::default();
+    let d = run(&video_carousel(None), &s);
+    assert_eq!(
+        (d.verdict, d.rule),
+        (Verdict::Skip, Rule::UnsupportedCarousel)
+    );
+    assert!(d.reason.contains("no caption"), "{}", d.reason);
+    let d = run(&video_carousel(Some("Clips from the trip")), &s);
+    assert_eq!(
+        (d.verdict, d.rule),
+        (Verdict::Skip, Rule::UnsupportedCarousel)
+    );
+
+    let mut s = LinkSettings::default();
+    s.content.unsupported_carousel = CarouselFallback::Text;
+    assert_eq!(run(&video_carousel(None), &s).verdict, Verdict::Skip);
+    let d = run(&video_carousel(Some("Clips from the trip")), &s);
+    assert_eq!(d.verdict, Verdict::PostNow);
+    let rendered = d.rendered.unwrap();
+    assert!(rendered.posts[0].media.is_empty());
+    assert!(rendered.posts[0].text.starts_with("Clips from the trip"));
+    assert!(matches!(
+        rendered.notes[0],
+        RenderNote::MediaDropped { count: 2, .. }
+    ));
+}
+
+#[test]
+fn the_trace_lists_each_rule_looked_at() {
+    let mut s = LinkSettings::default();
+    s.schedule.delay = Some(SignedDuration::from_mins(10));
+    let d = run(&post("x"), &s);
+    let rules: Vec<Rule> = d.trace.iter().map(|t| t.rule).collect();
+    assert_eq!(
+        rules,
+        vec![Rule::ContentType, Rule::OptOutTag, Rule::Text, Rule::Delay]
+    );
+    assert_eq!(d.trace[3].outcome, Outcome::Held);
+    assert_eq!(d.trace[3].until, Some(ts("2025-07-01T12:05:00Z")));
 }

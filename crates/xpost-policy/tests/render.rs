@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 use xpost_core::{MediaItem, MediaKind, MediaType, ProductType, SourcePost};
-use xpost_policy::settings::{CarouselMode, HashtagSource, Utm};
-use xpost_policy::{LinkSettings, render};
+use xpost_policy::settings::{CaptionUrls, CarouselMode, HashtagSource, Utm};
+use xpost_policy::{LinkSettings, RenderNote, render};
 use xpost_transform::{Config, extract, parse_tweet};
 
 fn post(caption: &str, media_type: MediaType, media: Vec<MediaItem>) -> SourcePost {
@@ -31,7 +31,7 @@ fn carousel(images: usize) -> Vec<MediaItem> {
 
 #[test]
 fn carousels_become_four_images_a_thread_or_the_first_image() {
-    let p = post("Trip", MediaType::CarouselAlbum, carousel(9));
+    let p = post("Trip", MediaType::Carousel, carousel(9));
     let mut s = LinkSettings::default();
     let r = render(&p, &s).unwrap();
     assert_eq!(r.posts.len(), 1);
@@ -114,14 +114,21 @@ proptest! {
         no_link in any::<bool>(),
         hashtags in 0usize..3,
         mode in 0usize..3,
+        template in 0usize..3,
     ) {
         let mut s = LinkSettings::default();
+        s.text.template = [
+            "{caption}\n\n{permalink}",
+            "{caption} #ad\n\n{permalink}",
+            "{username}: {caption} {hashtags}",
+        ][template]
+            .into();
         s.text.thread = thread;
         s.text.no_link = no_link;
         s.text.hashtags = [HashtagSource::None, HashtagSource::Caption, HashtagSource::Fixed][hashtags];
         s.text.fixed_hashtags = vec!["photo".into()];
         s.content.carousel = [CarouselMode::UpTo4, CarouselMode::Thread, CarouselMode::FirstImage][mode];
-        let media_type = if images > 1 { MediaType::CarouselAlbum } else { MediaType::Image };
+        let media_type = if images > 1 { MediaType::Carousel } else { MediaType::Image };
         let media = (0..images).map(|_| MediaItem::new(MediaKind::Image)).collect();
         let p = post(&caption, media_type, media);
         if let Ok(r) = render(&p, &s) {
@@ -134,4 +141,137 @@ proptest! {
             }
         }
     }
+}
+
+fn image(caption: &str) -> SourcePost {
+    post(
+        caption,
+        MediaType::Image,
+        vec![MediaItem::new(MediaKind::Image)],
+    )
+}
+
+#[test]
+fn template_hashtags_skip_those_in_the_caption_and_template() {
+    let mut s = LinkSettings::default();
+    s.text.template = "#ad {caption} {hashtags}".into();
+    s.text.no_link = true;
+    s.text.hashtags = HashtagSource::Fixed;
+    s.text.fixed_hashtags = vec!["AD".into(), "Beach".into(), "sun".into()];
+    s.text.max_hashtags = 1;
+    let text = &render(&image("Day at the #beach"), &s).unwrap().posts[0].text;
+    assert_eq!(text, "#ad Day at the #beach #sun");
+
+    s.text.hashtags = HashtagSource::Caption;
+    s.text.max_hashtags = 3;
+    let text = &render(&image("Day at the #beach #Sun"), &s).unwrap().posts[0].text;
+    assert_eq!(text, "#ad Day at the #beach #Sun");
+}
+
+#[test]
+fn appended_hashtags_skip_duplicates_before_the_cap() {
+    let mut s = LinkSettings::default();
+    s.text.no_link = true;
+    s.text.hashtags = HashtagSource::Fixed;
+    s.text.fixed_hashtags = vec!["Beach".into(), "sun".into()];
+    s.text.max_hashtags = 1;
+    let text = &render(&image("Day at the #BEACH"), &s).unwrap().posts[0].text;
+    assert_eq!(text, "Day at the #BEACH\n\n#sun");
+}
+
+#[test]
+fn no_link_leaves_no_dangling_separator() {
+    let mut s = LinkSettings::default();
+    s.text.no_link = true;
+    let text = &render(&image("Sunset"), &s).unwrap().posts[0].text;
+    assert_eq!(text, "Sunset");
+    let mut story = image("Sunset");
+    story.permalink = None;
+    let text = &render(&story, &LinkSettings::default()).unwrap().posts[0].text;
+    assert_eq!(text, "Sunset");
+}
+
+#[test]
+fn no_link_removes_or_keeps_caption_urls_and_bills_what_is_posted() {
+    let mut s = LinkSettings::default();
+    s.text.no_link = true;
+    let p = image("Recipe at https://example.com/tart today");
+    let r = render(&p, &s).unwrap();
+    assert_eq!(r.posts[0].text, "Recipe at today");
+    assert!(!r.posts[0].has_url);
+    assert!((r.estimated_cost_usd - 0.015).abs() < 1e-9);
+    assert_eq!(r.notes, vec![RenderNote::UrlsRemoved { count: 1 }]);
+
+    s.text.caption_urls = CaptionUrls::Keep;
+    let r = render(&p, &s).unwrap();
+    assert!(r.posts[0].text.contains("https://example.com/tart"));
+    assert!(r.posts[0].has_url);
+    assert!((r.estimated_cost_usd - 0.20).abs() < 1e-9);
+}
+
+#[test]
+fn a_thread_keeps_the_template_text_and_says_when_it_was_cut() {
+    let mut s = LinkSettings::default();
+    s.text.template = "{caption} #ad\n\n{permalink}".into();
+    s.text.thread = true;
+    let caption = "A sentence that goes on for a while. ".repeat(12);
+    let r = render(&image(&caption), &s).unwrap();
+    assert!(r.posts.len() > 1);
+    assert!(r.posts[0].text.contains("#ad"), "{:?}", r.posts[0].text);
+    assert!(r.posts.iter().all(|p| valid(&p.text, !p.media.is_empty())));
+    assert!(r.posts.last().unwrap().has_url);
+
+    s.text.max_thread_posts = 1;
+    let r = render(&image(&caption), &s).unwrap();
+    assert_eq!(r.posts.len(), 1);
+    assert!(r.posts[0].text.contains("#ad"));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| matches!(n, RenderNote::ThreadCut { needed, max: 1 } if *needed > 1)),
+        "{:?}",
+        r.notes
+    );
+    assert!(r.notes.contains(&RenderNote::Truncated));
+}
+
+#[test]
+fn notes_say_what_was_dropped_and_neutralised() {
+    let p = post("With @bob", MediaType::Carousel, carousel(5));
+    let r = render(&p, &LinkSettings::default()).unwrap();
+    assert!(
+        r.notes
+            .contains(&RenderNote::MentionsNeutralised { count: 1 }),
+        "{:?}",
+        r.notes
+    );
+    let dropped: Vec<usize> = r
+        .notes
+        .iter()
+        .filter_map(|n| match n {
+            RenderNote::MediaDropped { count, .. } => Some(*count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        dropped,
+        vec![1, 1],
+        "the video, then the fifth image: {:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn a_dropped_cashtag_sign_never_pushes_a_post_over_280() {
+    // `$https://ex.com/a` weighs 17 as text; without its `$` it is a URL (23).
+    let caption = format!("$AAPL {} $https://ex.com/a", "x".repeat(231));
+    let r = render(&image(&caption), &LinkSettings::default()).unwrap();
+    let text = &r.posts[0].text;
+    assert!(
+        valid(text, true),
+        "{} weighs {}",
+        text,
+        parse_tweet(text, Config::v3()).weighted_length
+    );
+    assert_eq!(extract::cashtags(text).len(), 1, "{text}");
 }

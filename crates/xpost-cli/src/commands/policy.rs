@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use xpost_core::{LinkId, SourcePost};
-use xpost_policy::{Context, LinkSettings, PolicyConfig, Verdict, decide};
+use xpost_core::SourcePost;
+use xpost_policy::{Context, PolicyConfig, explain};
 
 /// `xpost policy ...`
 #[derive(Debug, clap::Args)]
@@ -27,19 +27,38 @@ pub struct ExplainArgs {
     /// TOML link settings (defaults apply when left out).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// The post as Instagram JSON (`{"id", "media_type", "media_product_type",
-    /// "caption", "permalink", "timestamp", ...}`), or `@FILE` to read it from a file.
+    /// The post as xpost JSON (`{"id", "media_type", "product_type", "caption",
+    /// "permalink", "timestamp", ...}`), or `@FILE` to read it from a file.
     #[arg(long)]
     pub post: String,
-    /// The link whose settings apply.
-    #[arg(long, default_value = "default")]
-    pub link: String,
+    /// The link whose settings apply (it must be defined in the file); the
+    /// `[defaults]` when left out.
+    #[arg(long)]
+    pub link: Option<String>,
     /// The current time (RFC 3339); the real clock when left out.
     #[arg(long)]
     pub now: Option<Timestamp>,
     /// When the link became active (RFC 3339); older posts are then skipped.
     #[arg(long)]
     pub linked_at: Option<Timestamp>,
+    /// When the post was first seen (RFC 3339); the post's timestamp when left out.
+    #[arg(long)]
+    pub first_seen: Option<Timestamp>,
+    /// When an earlier post of the link went out (RFC 3339); repeat for each.
+    #[arg(long = "recent-post")]
+    pub recent_posts: Vec<Timestamp>,
+    /// US dollars the link has spent this month.
+    #[arg(long, default_value_t = 0.0)]
+    pub spent_usd: f64,
+    /// Decide as for a backfill the user asked for.
+    #[arg(long)]
+    pub backfill: bool,
+    /// Decide as after a reviewer approved the post.
+    #[arg(long)]
+    pub approved: bool,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `xpost policy ...`, printing to stdout.
@@ -62,8 +81,6 @@ pub fn explain_report(args: &ExplainArgs) -> Result<String, String> {
         Some(path) => PolicyConfig::load(path).map_err(|e| e.to_string())?,
         None => PolicyConfig::default(),
     };
-    let link = LinkId::new(args.link.as_str()).map_err(|e| e.to_string())?;
-    let settings: &LinkSettings = config.link(&link);
     let json = match args.post.strip_prefix('@') {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?
@@ -74,37 +91,19 @@ pub fn explain_report(args: &ExplainArgs) -> Result<String, String> {
         serde_json::from_str(&json).map_err(|e| format!("invalid --post JSON: {e}"))?;
     let ctx = Context {
         linked_at: args.linked_at,
-        ..Context::default()
+        first_seen: args.first_seen,
+        recent_posts: args.recent_posts.clone(),
+        spent_this_month_usd: args.spent_usd,
+        backfill: args.backfill,
+        approved: args.approved,
     };
     let now = args.now.unwrap_or_else(Timestamp::now);
-    let decision = decide(&post, settings, &ctx, now);
-    let verdict = match decision.verdict {
-        Verdict::PostNow => "post now".to_owned(),
-        Verdict::PostAt(at) => format!("post at {at}"),
-        Verdict::Skip => "skip".to_owned(),
-        Verdict::NeedsReview => "needs review".to_owned(),
-        _ => "undecided".to_owned(),
-    };
-    let mut out = format!(
-        "decision: {verdict}\nrule: {}\nreason: {}\n",
-        decision.rule, decision.reason
-    );
-    if let Some(rendered) = &decision.rendered {
-        out.push_str(&format!(
-            "reply_settings: {}\nestimated_cost_usd: {:.3}\n",
-            decision.audience.reply_settings, rendered.estimated_cost_usd
-        ));
-        if let Some(community) = &decision.audience.community_id {
-            out.push_str(&format!("community_id: {community}\n"));
-        }
-        for (i, p) in rendered.posts.iter().enumerate() {
-            out.push_str(&format!(
-                "post {}: {} (media: {:?})\n",
-                i + 1,
-                serde_json::to_string(&p.text).unwrap_or_default(),
-                p.media
-            ));
-        }
+    let explanation =
+        explain(&config, args.link.as_deref(), &post, &ctx, now).map_err(|e| e.to_string())?;
+    if args.json {
+        let mut out = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
+        out.push('\n');
+        return Ok(out);
     }
-    Ok(out)
+    Ok(explanation.to_string())
 }
