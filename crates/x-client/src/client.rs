@@ -110,20 +110,12 @@ impl XClientBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] without any credentials, with a chunk size above 5 MB, or when
-    /// the HTTP client cannot be built.
+    /// [`Error::Config`] without any credentials, or when the HTTP client cannot be
+    /// built.
     pub fn build(self) -> Result<XClient, Error> {
         if self.session.is_none() && self.oauth1.is_none() {
             return Err(Error::Config {
                 reason: "no credentials: give OAuth 2.0 tokens or OAuth 1.0a credentials".into(),
-            });
-        }
-        if self.config.chunk_size == 0 || self.config.chunk_size > crate::config::MAX_CHUNK_BYTES {
-            return Err(Error::Config {
-                reason: format!(
-                    "chunk size {} is not within 1..=5 MB",
-                    self.config.chunk_size
-                ),
             });
         }
         let http = match self.http {
@@ -303,9 +295,8 @@ impl XClient {
                     let wait = at
                         .duration_since(inner.clock.now())
                         .unwrap_or(Duration::ZERO);
-                    if wait > inner.config.max_rate_limit_wait
-                        || !(call.idempotent || err.not_sent())
-                    {
+                    let patient = inner.config.rate_limit_sleep.is_some_and(|max| wait <= max);
+                    if !patient || !(call.idempotent || err.not_sent()) {
                         return Err(err);
                     }
                     // A little jitter so clients sharing a window don't stampede.
@@ -319,7 +310,8 @@ impl XClient {
         }
     }
 
-    /// The client-side limiter: waits for, or refuses on, a window known to be empty.
+    /// The client-side limiter: refuses a call on a window known to be empty, or waits
+    /// for its reset when the configuration opted in to sleeping.
     async fn wait_for_window(&self, endpoint: Endpoint) -> Result<(), Error> {
         let inner = &self.inner;
         if !inner.config.respect_rate_limits {
@@ -333,7 +325,7 @@ impl XClient {
             return Ok(());
         };
         let wait = until.duration_since(now).unwrap_or(Duration::ZERO);
-        if wait > inner.config.max_rate_limit_wait {
+        if !inner.config.rate_limit_sleep.is_some_and(|max| wait <= max) {
             return Err(Error::RateLimited {
                 until: Some(until),
                 info: Box::new(info),

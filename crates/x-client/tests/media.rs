@@ -8,13 +8,10 @@ use common::*;
 use mockito::Matcher;
 use serde_json::json;
 use std::time::Duration;
-use x_client::{Config, Error, MediaKind, MediaUpload, RetryKind, XClient};
+use x_client::{Error, MediaKind, MediaUpload, RetryKind, XClient};
 
 fn small_chunks(base: &str, clock: std::sync::Arc<FakeClock>, chunk: usize) -> XClient {
-    let cfg = Config {
-        chunk_size: chunk,
-        ..config(base)
-    };
+    let cfg = config_builder(base).chunk_size(chunk).build().unwrap();
     XClient::builder()
         .config(cfg)
         .clock(clock)
@@ -200,11 +197,11 @@ async fn processing_that_never_ends_times_out_boundedly() {
         .expect(3)
         .create_async()
         .await;
-    let cfg = Config {
-        chunk_size: 4,
-        max_processing_wait: Duration::from_secs(100),
-        ..config(&server.url())
-    };
+    let cfg = config_builder(&server.url())
+        .chunk_size(4usize)
+        .max_processing_wait(Duration::from_secs(100))
+        .build()
+        .unwrap();
     let clock = FakeClock::at(T0);
     let client = XClient::builder()
         .config(cfg)

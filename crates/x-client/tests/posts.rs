@@ -107,9 +107,7 @@ async fn rate_limited_post_names_the_latest_reset_of_all_windows() {
     assert!(clock.sleeps().is_empty());
 }
 
-#[tokio::test]
-async fn short_rate_limit_is_waited_out_then_retried() {
-    let mut server = mockito::Server::new_async().await;
+async fn short_429_then_ok(server: &mut mockito::ServerGuard) -> (mockito::Mock, mockito::Mock) {
     let limited = server
         .mock("GET", "/2/users/me")
         .with_status(429)
@@ -120,14 +118,51 @@ async fn short_rate_limit_is_waited_out_then_retried() {
         .expect(1)
         .create_async()
         .await;
-    let clock = FakeClock::at(T0);
-    let client = client(&server.url(), clock.clone());
     let ok = server
         .mock("GET", "/2/users/me")
         .with_status(200)
         .with_body(recorded("v2/users_me.200.json").body.to_string())
         .create_async()
         .await;
+    (limited, ok)
+}
+
+#[tokio::test]
+async fn rate_limit_is_returned_with_its_reset_instead_of_slept_through() {
+    let mut server = mockito::Server::new_async().await;
+    let (limited, ok) = short_429_then_ok(&mut server).await;
+    let clock = FakeClock::at(T0);
+    let client = client(&server.url(), clock.clone());
+    let err = client.me(&[]).await.unwrap_err();
+    let reset = UNIX_EPOCH + Duration::from_secs(T0 + 20);
+    assert_eq!(err.retry_kind(), RetryKind::At(reset), "{err:?}");
+    // Until the reset the limiter answers locally, again without sleeping.
+    let again = client.me(&[]).await.unwrap_err();
+    assert!(
+        matches!(again, Error::RateLimited { problem: None, until: Some(t), .. } if t == reset),
+        "{again:?}"
+    );
+    assert!(clock.sleeps().is_empty(), "{:?}", clock.sleeps());
+    limited.assert_async().await;
+    ok.expect(0).assert_async().await;
+}
+
+#[tokio::test]
+async fn opted_in_sleeping_waits_out_a_short_rate_limit_then_retries() {
+    let mut server = mockito::Server::new_async().await;
+    let (limited, ok) = short_429_then_ok(&mut server).await;
+    let clock = FakeClock::at(T0);
+    let client = XClient::builder()
+        .config(
+            config_builder(&server.url())
+                .sleep_on_rate_limit(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        )
+        .clock(clock.clone())
+        .tokens(tokens("token-1", ALL_SCOPES))
+        .build()
+        .unwrap();
     // The first mock answers once; the second takes over after the wait.
     let me = client.me(&[]).await.unwrap();
     assert_eq!(me.username, "TweepyDev");
@@ -436,8 +471,10 @@ async fn malformed_and_oversized_answers() {
         .with_body(format!(r#"{{"data":[],"pad":"{}"}}"#, "x".repeat(4096)))
         .create_async()
         .await;
-    let mut cfg = config(&server.url());
-    cfg.max_response_bytes = 1024;
+    let cfg = config_builder(&server.url())
+        .max_response_bytes(1024usize)
+        .build()
+        .unwrap();
     let client = XClient::builder()
         .config(cfg)
         .clock(FakeClock::at(T0))
@@ -486,9 +523,14 @@ async fn dropped_connections_and_timeouts_are_transient() {
     assert_eq!(err.retry_kind(), RetryKind::Backoff);
     assert_eq!(clock.sleeps().len(), 2, "a GET is retried, boundedly");
 
-    let mut cfg = config(&format!("http://{silent_addr}"));
-    cfg.request_timeout = Duration::from_millis(200);
-    cfg.retry.max_retries = 0;
+    let cfg = config_builder(&format!("http://{silent_addr}"))
+        .request_timeout(Duration::from_millis(200))
+        .retry(x_client::RetryPolicy {
+            max_retries: 0,
+            ..x_client::RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
     let client = XClient::builder()
         .config(cfg)
         .clock(FakeClock::at(T0))
