@@ -295,8 +295,7 @@ impl XClient {
                     let wait = at
                         .duration_since(inner.clock.now())
                         .unwrap_or(Duration::ZERO);
-                    let patient = inner.config.rate_limit_sleep.is_some_and(|max| wait <= max);
-                    if !patient || !(call.idempotent || err.not_sent()) {
+                    if !inner.config.sleeps_through(wait) || !(call.idempotent || err.not_sent()) {
                         return Err(err);
                     }
                     // A little jitter so clients sharing a window don't stampede.
@@ -325,7 +324,7 @@ impl XClient {
             return Ok(());
         };
         let wait = until.duration_since(now).unwrap_or(Duration::ZERO);
-        if !inner.config.rate_limit_sleep.is_some_and(|max| wait <= max) {
+        if !inner.config.sleeps_through(wait) {
             return Err(Error::RateLimited {
                 until: Some(until),
                 info: Box::new(info),

@@ -221,6 +221,12 @@ impl Config {
         self.rate_limit_sleep
     }
 
+    /// Whether a rate-limit wait this long is slept through inside the call rather than
+    /// returned to the caller.
+    pub(crate) fn sleeps_through(&self, wait: Duration) -> bool {
+        self.rate_limit_sleep.is_some_and(|max| wait <= max)
+    }
+
     /// Whether the client-side limiter refuses calls on a window known to be spent.
     pub fn respect_rate_limits(&self) -> bool {
         self.respect_rate_limits

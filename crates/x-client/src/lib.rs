@@ -90,6 +90,7 @@ pub mod oauth1;
 pub mod posts;
 pub mod profile;
 mod rate_limit;
+mod segments;
 mod session;
 mod token;
 
@@ -98,7 +99,7 @@ pub use clock::{Clock, SystemClock};
 pub use config::{Config, ConfigBuilder, Endpoints, MAX_CHUNK_BYTES, RetryPolicy};
 pub use error::{ApiErrorItem, Error, Problem, RetryKind};
 pub use ids::{MediaId, MediaKey, XPostId, XUserId};
-pub use media::{MediaKind, MediaUpload, UploadedMedia};
+pub use media::{MediaKind, MediaSpec, MediaUpload, UploadedMedia};
 pub use oauth::{AuthorizeRequest, OAuthApp, OAuthClient};
 pub use oauth1::OAuth1Credentials;
 pub use posts::{CreatedPost, NewPost, Page, PostFields, PostLookup, ReplySettings, TimelineQuery};
