@@ -92,6 +92,7 @@ pub mod profile;
 mod rate_limit;
 mod segments;
 mod session;
+mod timeline;
 mod token;
 
 pub use client::{XClient, XClientBuilder, default_http};

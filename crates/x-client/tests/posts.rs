@@ -542,3 +542,105 @@ async fn dropped_connections_and_timeouts_are_transient() {
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+fn timeline_page(ids: &[&str], next: Option<&str>) -> String {
+    let data: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"id": id, "text": format!("post {id}"), "edit_history_tweet_ids": [id]}))
+        .collect();
+    let mut meta = json!({"result_count": ids.len()});
+    if let Some(next) = next {
+        meta["next_token"] = json!(next);
+    }
+    json!({"data": data, "meta": meta}).to_string()
+}
+
+async fn timeline_mock(
+    server: &mut mockito::ServerGuard,
+    token: Option<&str>,
+    status: usize,
+    body: String,
+) -> mockito::Mock {
+    let query = match token {
+        Some(t) => Matcher::UrlEncoded("pagination_token".into(), t.into()),
+        None => Matcher::Regex("^max_results=100&tweet\\.fields=".into()),
+    };
+    server
+        .mock("GET", "/2/users/7/tweets")
+        .match_query(query)
+        .with_status(status)
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+#[tokio::test]
+async fn timeline_streams_every_page_until_next_token_is_absent() {
+    use futures::TryStreamExt;
+    let mut server = mockito::Server::new_async().await;
+    let mocks = vec![
+        timeline_mock(
+            &mut server,
+            None,
+            200,
+            timeline_page(&["5", "4"], Some("t2")),
+        )
+        .await,
+        timeline_mock(
+            &mut server,
+            Some("t2"),
+            200,
+            timeline_page(&["3", "2"], Some("t3")),
+        )
+        .await,
+        timeline_mock(&mut server, Some("t3"), 200, timeline_page(&["1"], None)).await,
+    ];
+    let client = client(&server.url(), FakeClock::at(T0));
+    let posts: Vec<_> = client
+        .user_posts_stream(XUserId::new("7"), TimelineQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["5", "4", "3", "2", "1"]);
+    for m in mocks {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn timeline_stream_resumes_from_a_token_and_ends_with_its_error() {
+    use futures::StreamExt;
+    let mut server = mockito::Server::new_async().await;
+    let first = timeline_mock(
+        &mut server,
+        Some("t2"),
+        200,
+        timeline_page(&["3"], Some("t3")),
+    )
+    .await;
+    let broken = timeline_mock(
+        &mut server,
+        Some("t3"),
+        400,
+        r#"{"title":"Invalid Request","detail":"bad token"}"#.into(),
+    )
+    .await;
+    let client = client(&server.url(), FakeClock::at(T0));
+    let query = TimelineQuery {
+        pagination_token: Some("t2".into()),
+        ..TimelineQuery::default()
+    };
+    let mut pages = std::pin::pin!(client.user_posts_pages(XUserId::new("7"), query));
+    let page = pages.next().await.unwrap().unwrap();
+    assert_eq!(page.next_token(), Some("t3"), "the cursor to persist");
+    let err = pages.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::BadRequest { status: 400, .. }),
+        "{err:?}"
+    );
+    assert!(pages.next().await.is_none(), "nothing after the error");
+    first.assert_async().await;
+    broken.assert_async().await;
+}
