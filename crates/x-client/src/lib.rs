@@ -25,6 +25,12 @@
 //! * retries within a bounded, jittered back-off, and never resends a post that X
 //!   may already have received: duplicates are worse than a reported failure.
 //!
+//! Large things are never held whole: a GIF or video upload reads a byte stream of
+//! declared length ([`XClient::upload_media_stream`]) and sends each chunk as soon as
+//! it has filled, so a video can go from Instagram to X holding one chunk at a time;
+//! a timeline is a stream of pages ([`XClient::user_posts_pages`]) whose cursors the
+//! caller persists.
+//!
 //! OAuth 2.0 authorization code with PKCE, refresh and revoke are in [`oauth`], built
 //! on the `oauth2` crate. X's refresh tokens are single-use, so refresh goes through a
 //! caller-supplied [`TokenHook`] that loads and compare-and-swaps the stored tokens:
