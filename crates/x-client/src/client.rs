@@ -284,7 +284,12 @@ impl XClient {
                     continue;
                 }
             }
-            if retries >= inner.config.retry.max_retries {
+            // A rate limit is the caller's to pace, even one without a reset to name,
+            // unless it opted in to sleeping here.
+            let paced_by_caller = inner.config.rate_limit_sleep.is_none();
+            if retries >= inner.config.retry.max_retries
+                || (paced_by_caller && matches!(err, Error::RateLimited { .. }))
+            {
                 return Err(err);
             }
             let delay = match err.retry_kind() {

@@ -148,6 +148,28 @@ async fn rate_limit_is_returned_with_its_reset_instead_of_slept_through() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_without_a_reset_is_returned_not_backed_off() {
+    let mut server = mockito::Server::new_async().await;
+    let limited = server
+        .mock("GET", "/2/users/me")
+        .with_status(429)
+        .with_body(r#"{"title":"Too Many Requests"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let clock = FakeClock::at(T0);
+    let client = client(&server.url(), clock.clone());
+    let err = client.me(&[]).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { until: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_kind(), RetryKind::Backoff);
+    assert!(clock.sleeps().is_empty(), "{:?}", clock.sleeps());
+    limited.assert_async().await;
+}
+
+#[tokio::test]
 async fn opted_in_sleeping_waits_out_a_short_rate_limit_then_retries() {
     let mut server = mockito::Server::new_async().await;
     let (limited, ok) = short_429_then_ok(&mut server).await;
