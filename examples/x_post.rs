@@ -20,8 +20,8 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use x_client::{
-    AccessToken, ClientSecret, Config, Endpoints, MediaUpload, NewPost, OAuthApp, OAuthClient,
-    Scope, Scopes, SystemClock, TokenSet, XClient,
+    AccessToken, ClientSecret, Config, MediaUpload, NewPost, OAuthApp, OAuthClient, Scope, Scopes,
+    SystemClock, TokenSet, XClient,
 };
 
 /// A 1×1 PNG, used when no image file is given.
@@ -118,14 +118,7 @@ fn media_type_of(path: &str) -> Result<&'static str, String> {
 /// Runs the real authorization-code flow against the emulator, with its admin API
 /// standing in for a user at a browser.
 async fn link_with_emulator(base: &str) -> Result<XClient, Box<dyn Error>> {
-    let config = Config {
-        endpoints: Endpoints::new(
-            format!("{base}/x/api"),
-            format!("{base}/x/api"),
-            format!("{base}/x/www"),
-        )?,
-        ..Config::default()
-    };
+    let config = Config::builder().emulator(base).build()?;
     let http = x_client::default_http(&config)?;
 
     let username = format!("example{}", std::process::id());

@@ -110,20 +110,12 @@ impl XClientBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] without any credentials, with a chunk size above 5 MB, or when
-    /// the HTTP client cannot be built.
+    /// [`Error::Config`] without any credentials, or when the HTTP client cannot be
+    /// built.
     pub fn build(self) -> Result<XClient, Error> {
         if self.session.is_none() && self.oauth1.is_none() {
             return Err(Error::Config {
                 reason: "no credentials: give OAuth 2.0 tokens or OAuth 1.0a credentials".into(),
-            });
-        }
-        if self.config.chunk_size == 0 || self.config.chunk_size > crate::config::MAX_CHUNK_BYTES {
-            return Err(Error::Config {
-                reason: format!(
-                    "chunk size {} is not within 1..=5 MB",
-                    self.config.chunk_size
-                ),
             });
         }
         let http = match self.http {
@@ -291,7 +283,12 @@ impl XClient {
                     continue;
                 }
             }
-            if retries >= inner.config.retry.max_retries {
+            // A rate limit is the caller's to pace, even one without a reset to name,
+            // unless it opted in to sleeping here.
+            let paced_by_caller = inner.config.rate_limit_sleep.is_none();
+            if retries >= inner.config.retry.max_retries
+                || (paced_by_caller && matches!(err, Error::RateLimited { .. }))
+            {
                 return Err(err);
             }
             let delay = match err.retry_kind() {
@@ -300,9 +297,7 @@ impl XClient {
                 }
                 crate::error::RetryKind::At(at) => {
                     let wait = crate::clock::until(inner.clock.now(), at);
-                    if wait > inner.config.max_rate_limit_wait
-                        || !(call.idempotent || err.not_sent())
-                    {
+                    if !inner.config.sleeps_through(wait) || !(call.idempotent || err.not_sent()) {
                         return Err(err);
                     }
                     // A little jitter so clients sharing a window don't stampede.
@@ -316,7 +311,8 @@ impl XClient {
         }
     }
 
-    /// The client-side limiter: waits for, or refuses on, a window known to be empty.
+    /// The client-side limiter: refuses a call on a window known to be empty, or waits
+    /// for its reset when the configuration opted in to sleeping.
     async fn wait_for_window(&self, endpoint: Endpoint) -> Result<(), Error> {
         let inner = &self.inner;
         if !inner.config.respect_rate_limits {
@@ -330,7 +326,7 @@ impl XClient {
             return Ok(());
         };
         let wait = crate::clock::until(now, until);
-        if wait > inner.config.max_rate_limit_wait {
+        if !inner.config.sleeps_through(wait) {
             return Err(Error::RateLimited {
                 until: Some(until),
                 info: Box::new(info),

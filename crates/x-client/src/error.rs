@@ -202,6 +202,24 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A streamed upload ended before, or ran past, the length declared up front; the
+    /// upload was not finalized.
+    #[error("media stream gave {received} bytes, {declared} were declared")]
+    MediaLengthMismatch {
+        /// The length declared when the upload started.
+        declared: u64,
+        /// Bytes received when the mismatch showed (past `declared` when it ran long).
+        received: u64,
+    },
+    /// The source of a streamed upload failed; the upload was not finalized.
+    #[error("media source failed after {received} bytes: {source}")]
+    MediaSource {
+        /// Bytes received before the failure.
+        received: u64,
+        /// The source's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// What a caller should do after an error.
@@ -235,7 +253,8 @@ impl Error {
             | Self::Network { .. }
             | Self::MediaProcessingTimeout { .. }
             | Self::TokenHook { .. }
-            | Self::TokenPersist { .. } => RetryKind::Backoff,
+            | Self::TokenPersist { .. }
+            | Self::MediaSource { .. } => RetryKind::Backoff,
             Self::Unauthorized { .. } => RetryKind::RefreshAuth,
             Self::ReauthRequired { .. } | Self::MissingScope { .. } => RetryKind::Reauthorize,
             Self::DuplicateContent { .. }
@@ -252,7 +271,8 @@ impl Error {
             | Self::OAuth { .. }
             | Self::StateMismatch
             | Self::CredentialsMissing { .. }
-            | Self::Config { .. } => RetryKind::Never,
+            | Self::Config { .. }
+            | Self::MediaLengthMismatch { .. } => RetryKind::Never,
         }
     }
 

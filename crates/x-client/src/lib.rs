@@ -12,13 +12,24 @@
 //!   what the client was given or the endpoint needs (v1.1 `account/*`);
 //! * checks granted scopes before sending, so a missing `media.write` is
 //!   [`Error::MissingScope`] naming it rather than an opaque 403;
-//! * consults the client-side limiter: a window that the last answer showed at zero
-//!   is waited out (up to [`Config::max_rate_limit_wait`]) instead of burning a call;
+//! * consults the client-side limiter: a call on a window that the last answer showed
+//!   at zero is refused without burning a call;
+//! * leaves pacing to the caller: a spent window, a 429 or a server-named retry
+//!   instant comes back at once as an error whose [`Error::retry_kind`] is
+//!   [`RetryKind::At`] the reset, so a scheduler (or a throttling wrapper) decides
+//!   what to do meanwhile. Sleeping inside the call is an explicit opt-in
+//!   ([`ConfigBuilder::sleep_on_rate_limit`]);
 //! * puts a timeout on every request and caps the size of every answer;
 //! * maps failures to [`Error`], whose [`Error::retry_kind`] is the single place
 //!   deciding whether to retry and when (a server-given reset wins over the status);
 //! * retries within a bounded, jittered back-off, and never resends a post that X
 //!   may already have received: duplicates are worse than a reported failure.
+//!
+//! Large things are never held whole: a GIF or video upload reads a byte stream of
+//! declared length ([`XClient::upload_media_stream`]) and sends each chunk as soon as
+//! it has filled, so a video can go from Instagram to X holding one chunk at a time;
+//! a timeline is a stream of pages ([`XClient::user_posts_pages`]) whose cursors the
+//! caller persists.
 //!
 //! OAuth 2.0 authorization code with PKCE, refresh and revoke are in [`oauth`], built
 //! on the `oauth2` crate. An authorization waiting for its callback is a serializable
@@ -92,15 +103,17 @@ pub mod posts;
 pub mod profile;
 mod rate_limit;
 mod redact;
+mod segments;
 mod session;
+mod timeline;
 mod token;
 
 pub use client::{XClient, XClientBuilder, default_http};
 pub use clock::{Clock, SystemClock};
-pub use config::{Config, Endpoints, MAX_CHUNK_BYTES, RetryPolicy};
+pub use config::{Config, ConfigBuilder, Endpoints, MAX_CHUNK_BYTES, RetryPolicy};
 pub use error::{ApiErrorItem, Error, Problem, RetryKind};
 pub use ids::{MediaId, MediaKey, XPostId, XUserId};
-pub use media::{MediaKind, MediaUpload, UploadedMedia};
+pub use media::{MediaKind, MediaSpec, MediaUpload, UploadedMedia};
 pub use oauth::{AuthorizeRequest, OAuthApp, OAuthClient};
 pub use oauth1::OAuth1Credentials;
 pub use pending::PendingAuthorization;

@@ -8,11 +8,14 @@ use crate::ids::{MediaId, MediaKey, XUserId};
 use crate::model::Envelope;
 use crate::posts::enc;
 use crate::rate_limit::Endpoint;
+use crate::segments::Segments;
 use crate::token::Scope;
 use bytes::Bytes;
+use futures::{Stream, stream};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::convert::Infallible;
 use std::time::Duration;
 
 const MEDIA: &[Scope] = &[Scope::MEDIA_WRITE];
@@ -74,55 +77,50 @@ impl MediaKind {
     }
 }
 
-/// Bytes to upload plus what X needs to know about them.
-#[derive(Clone, PartialEq)]
-pub struct MediaUpload {
-    data: Bytes,
+/// What X needs to know about media before its bytes arrive: type, kind, total
+/// length, duration, alt text and extra owners. With a byte stream it is a streamed
+/// upload ([`XClient::upload_media_stream`]); with bytes in memory, a [`MediaUpload`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct MediaSpec {
     media_type: String,
     kind: MediaKind,
+    total_bytes: u64,
     duration: Option<Duration>,
     alt_text: Option<String>,
     additional_owners: Vec<XUserId>,
 }
 
-impl std::fmt::Debug for MediaUpload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MediaUpload")
-            .field("bytes", &self.data.len())
-            .field("media_type", &self.media_type)
-            .field("kind", &self.kind)
-            .field("duration", &self.duration)
-            .field("alt_text", &self.alt_text)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MediaUpload {
-    /// A still image of MIME type `media_type` (`image/jpeg`, `image/png`...).
-    pub fn image(data: impl Into<Bytes>, media_type: impl Into<String>) -> Self {
-        Self::new(data.into(), media_type.into(), MediaKind::Image, None)
+impl MediaSpec {
+    /// A still image of MIME type `media_type` and `total_bytes` bytes.
+    pub fn image(media_type: impl Into<String>, total_bytes: u64) -> Self {
+        Self::new(media_type.into(), MediaKind::Image, total_bytes, None)
     }
 
-    /// An animated GIF.
-    pub fn gif(data: impl Into<Bytes>) -> Self {
-        Self::new(data.into(), "image/gif".into(), MediaKind::Gif, None)
+    /// An animated GIF of `total_bytes` bytes.
+    pub fn gif(total_bytes: u64) -> Self {
+        Self::new("image/gif".into(), MediaKind::Gif, total_bytes, None)
     }
 
-    /// A video of MIME type `media_type`; give its `duration` when known so the
-    /// 0.5–140 s rule is checked before uploading.
+    /// A video of MIME type `media_type` and `total_bytes` bytes; give its `duration`
+    /// when known so the 0.5–140 s rule is checked before uploading.
     pub fn video(
-        data: impl Into<Bytes>,
         media_type: impl Into<String>,
+        total_bytes: u64,
         duration: Option<Duration>,
     ) -> Self {
-        Self::new(data.into(), media_type.into(), MediaKind::Video, duration)
+        Self::new(media_type.into(), MediaKind::Video, total_bytes, duration)
     }
 
-    fn new(data: Bytes, media_type: String, kind: MediaKind, duration: Option<Duration>) -> Self {
+    fn new(
+        media_type: String,
+        kind: MediaKind,
+        total_bytes: u64,
+        duration: Option<Duration>,
+    ) -> Self {
         Self {
-            data,
             media_type,
             kind,
+            total_bytes,
             duration,
             alt_text: None,
             additional_owners: Vec::new(),
@@ -146,6 +144,11 @@ impl MediaUpload {
         self.kind
     }
 
+    /// The length the bytes must have.
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
     /// Checks X's documented limits.
     ///
     /// # Errors
@@ -153,7 +156,7 @@ impl MediaUpload {
     /// a format X does not take, a video outside 0.5–140 s, alt text over 1000
     /// characters.
     pub fn validate(&self) -> Result<(), Error> {
-        let size = self.data.len();
+        let size = self.total_bytes;
         if size == 0 {
             return Err(Error::invalid("media", "no bytes"));
         }
@@ -174,7 +177,7 @@ impl MediaUpload {
             ));
         }
         let max = self.kind.max_bytes();
-        if size > max {
+        if size > max as u64 {
             return Err(Error::invalid(
                 "media size",
                 format!("{size} bytes; a {:?} may have at most {max}", self.kind),
@@ -192,6 +195,80 @@ impl MediaUpload {
             check_alt_text(alt)?;
         }
         Ok(())
+    }
+}
+
+/// Bytes in memory plus what X needs to know about them.
+#[derive(Clone, PartialEq)]
+pub struct MediaUpload {
+    data: Bytes,
+    spec: MediaSpec,
+}
+
+impl std::fmt::Debug for MediaUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaUpload")
+            .field("bytes", &self.data.len())
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MediaUpload {
+    /// A still image of MIME type `media_type` (`image/jpeg`, `image/png`...).
+    pub fn image(data: impl Into<Bytes>, media_type: impl Into<String>) -> Self {
+        let data = data.into();
+        let spec = MediaSpec::image(media_type, data.len() as u64);
+        Self { data, spec }
+    }
+
+    /// An animated GIF.
+    pub fn gif(data: impl Into<Bytes>) -> Self {
+        let data = data.into();
+        let spec = MediaSpec::gif(data.len() as u64);
+        Self { data, spec }
+    }
+
+    /// A video of MIME type `media_type`; give its `duration` when known so the
+    /// 0.5–140 s rule is checked before uploading.
+    pub fn video(
+        data: impl Into<Bytes>,
+        media_type: impl Into<String>,
+        duration: Option<Duration>,
+    ) -> Self {
+        let data = data.into();
+        let spec = MediaSpec::video(media_type, data.len() as u64, duration);
+        Self { data, spec }
+    }
+
+    /// Alt text (≤1000 characters), set once the upload is done.
+    pub fn alt_text(mut self, text: impl Into<String>) -> Self {
+        self.spec = self.spec.alt_text(text);
+        self
+    }
+
+    /// Lets another account attach this media too.
+    pub fn additional_owner(mut self, id: impl Into<XUserId>) -> Self {
+        self.spec = self.spec.additional_owner(id);
+        self
+    }
+
+    /// The kind of media.
+    pub fn kind(&self) -> MediaKind {
+        self.spec.kind
+    }
+
+    /// What X is told about the bytes.
+    pub fn spec(&self) -> &MediaSpec {
+        &self.spec
+    }
+
+    /// Checks X's documented limits (see [`MediaSpec::validate`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the broken rule.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.spec.validate()
     }
 }
 
@@ -303,27 +380,65 @@ pub struct ProcessingError {
 }
 
 impl XClient {
-    /// Uploads media and waits until it can be attached: a one-shot upload for images,
-    /// the chunked flow with processing for GIFs and videos, then the alt text.
+    /// Uploads media held in memory and waits until it can be attached (see
+    /// [`XClient::upload_media_stream`], which this wraps).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when a limit is broken (nothing is sent),
     /// [`Error::MediaProcessingFailed`], [`Error::MediaProcessingTimeout`], API and
     /// transport errors.
     pub async fn upload_media(&self, upload: &MediaUpload) -> Result<UploadedMedia, Error> {
-        upload.validate()?;
-        let info = match upload.kind {
-            MediaKind::Image => self.upload_simple(upload).await?,
-            MediaKind::Gif | MediaKind::Video => self.upload_chunked(upload).await?,
+        let body = stream::iter([Ok::<_, Infallible>(upload.data.clone())]);
+        self.upload_media_stream(&upload.spec, body).await
+    }
+
+    /// Uploads media whose bytes arrive as a stream of `spec.total_bytes()` bytes and
+    /// waits until it can be attached: an image is gathered (at most 5 MB) and sent in
+    /// one request; a GIF or video goes through initialize / append / finalize, each
+    /// append sent as soon as a chunk of [`Config::chunk_size`] has arrived, so no
+    /// more than one chunk is held at a time. Then the processing wait and the alt
+    /// text.
+    ///
+    /// A source that ends before or runs past the declared length, or fails, stops
+    /// the upload before finalize: the half-sent media is left to expire.
+    ///
+    /// [`Config::chunk_size`]: crate::Config::chunk_size
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when a limit is broken (nothing is sent),
+    /// [`Error::MediaLengthMismatch`], [`Error::MediaSource`],
+    /// [`Error::MediaProcessingFailed`], [`Error::MediaProcessingTimeout`], API and
+    /// transport errors.
+    pub async fn upload_media_stream<S, E>(
+        &self,
+        spec: &MediaSpec,
+        body: S,
+    ) -> Result<UploadedMedia, Error>
+    where
+        S: Stream<Item = Result<Bytes, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        spec.validate()?;
+        let body = std::pin::pin!(body);
+        let info = match spec.kind {
+            MediaKind::Image => {
+                let size = usize::try_from(spec.total_bytes).unwrap_or(usize::MAX);
+                let mut whole = Segments::new(body, size, spec.total_bytes);
+                let data = whole.next().await?.unwrap_or_default();
+                // Reading on proves the source ends at the declared length.
+                whole.next().await?;
+                self.upload_simple(spec, data).await?
+            }
+            MediaKind::Gif | MediaKind::Video => self.upload_chunked(spec, body).await?,
         };
         let info = self.wait_for_processing(info).await?;
-        if let Some(alt) = &upload.alt_text {
+        if let Some(alt) = &spec.alt_text {
             self.set_alt_text(&info.id, alt).await?;
         }
         Ok(UploadedMedia {
             id: info.id,
             media_key: info.media_key,
-            kind: upload.kind,
+            kind: spec.kind,
             expires_after_secs: info.expires_after_secs,
         })
     }
@@ -365,11 +480,11 @@ impl XClient {
         Ok(())
     }
 
-    async fn upload_simple(&self, upload: &MediaUpload) -> Result<MediaInfo, Error> {
+    async fn upload_simple(&self, upload: &MediaSpec, bytes: Bytes) -> Result<MediaInfo, Error> {
         let mut parts = vec![
             Part::File {
                 name: "media",
-                data: upload.data.clone(),
+                data: bytes,
                 mime: upload.media_type.clone(),
             },
             Part::Text("media_category", upload.kind.category().into()),
@@ -394,10 +509,14 @@ impl XClient {
         data(self.execute(call).await?.json()?)
     }
 
-    async fn upload_chunked(&self, upload: &MediaUpload) -> Result<MediaInfo, Error> {
+    async fn upload_chunked<S, E>(&self, upload: &MediaSpec, body: S) -> Result<MediaInfo, Error>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let chunk = self.inner.config.chunk_size;
-        let segments = upload.data.len().div_ceil(chunk);
-        if segments > MAX_SEGMENTS {
+        let segments = upload.total_bytes.div_ceil(chunk as u64);
+        if segments > MAX_SEGMENTS as u64 {
             return Err(Error::invalid(
                 "media size",
                 format!("{segments} chunks of {chunk} bytes; at most {MAX_SEGMENTS}"),
@@ -405,7 +524,7 @@ impl XClient {
         }
         let mut init = json!({
             "media_type": upload.media_type,
-            "total_bytes": upload.data.len(),
+            "total_bytes": upload.total_bytes,
             "media_category": upload.kind.category(),
         });
         if !upload.additional_owners.is_empty() {
@@ -424,8 +543,9 @@ impl XClient {
         let id = started.id;
         let id_path = enc(id.as_str());
 
-        for (index, start) in (0..upload.data.len()).step_by(chunk).enumerate() {
-            let end = (start + chunk).min(upload.data.len());
+        let mut segments = Segments::new(body, chunk, upload.total_bytes);
+        let mut index = 0usize;
+        while let Some(segment) = segments.next().await? {
             let mut call = Call::new(
                 Endpoint::MediaAppend,
                 Method::POST,
@@ -435,11 +555,12 @@ impl XClient {
             call.body = Body::Multipart(vec![
                 Part::File {
                     name: "media",
-                    data: upload.data.slice(start..end),
+                    data: segment,
                     mime: "application/octet-stream".into(),
                 },
                 Part::Text("segment_index", index.to_string()),
             ]);
+            index += 1;
             // Re-sending a segment under the same index replaces it.
             call.idempotent = true;
             call.timeout = self.inner.config.upload_timeout;

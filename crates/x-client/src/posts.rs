@@ -8,7 +8,7 @@ use crate::model::{Envelope, Includes, PageMeta, Post, User};
 use crate::rate_limit::Endpoint;
 use crate::token::Scope;
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 const WRITE: &[Scope] = &[Scope::TWEET_READ, Scope::TWEET_WRITE, Scope::USERS_READ];
@@ -205,14 +205,18 @@ impl NewPostBuilder {
 }
 
 /// What `POST /2/tweets` returns.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct CreatedPost {
     /// The new post's id.
     pub id: XPostId,
     /// The text as X stored it.
     pub text: String,
     /// Version ids (newer responses only).
-    #[serde(default, alias = "edit_history_post_ids")]
+    #[serde(
+        default,
+        alias = "edit_history_post_ids",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub edit_history_tweet_ids: Option<Vec<XPostId>>,
 }
 
@@ -324,9 +328,11 @@ impl<T> Page<T> {
     }
 }
 
-#[derive(Deserialize)]
-struct Deleted {
-    deleted: bool,
+/// What `DELETE /2/tweets/:id` returns.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DeletedPost {
+    /// Whether X deleted the post.
+    pub deleted: bool,
 }
 
 impl XClient {
@@ -364,7 +370,7 @@ impl XClient {
             Auth::User(WRITE),
         );
         call.timeout = self.inner.config.request_timeout;
-        let env: Envelope<Deleted> = self.execute(call).await?.json()?;
+        let env: Envelope<DeletedPost> = self.execute(call).await?.json()?;
         env.data
             .map(|d| d.deleted)
             .ok_or(Error::NoData { errors: env.errors })

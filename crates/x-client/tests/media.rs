@@ -8,13 +8,10 @@ use common::*;
 use mockito::Matcher;
 use serde_json::json;
 use std::time::Duration;
-use x_client::{Config, Error, MediaKind, MediaUpload, RetryKind, XClient};
+use x_client::{Error, MediaKind, MediaUpload, RetryKind, XClient};
 
 fn small_chunks(base: &str, clock: std::sync::Arc<FakeClock>, chunk: usize) -> XClient {
-    let cfg = Config {
-        chunk_size: chunk,
-        ..config(base)
-    };
+    let cfg = config_builder(base).chunk_size(chunk).build().unwrap();
     XClient::builder()
         .config(cfg)
         .clock(clock)
@@ -200,11 +197,11 @@ async fn processing_that_never_ends_times_out_boundedly() {
         .expect(3)
         .create_async()
         .await;
-    let cfg = Config {
-        chunk_size: 4,
-        max_processing_wait: Duration::from_secs(100),
-        ..config(&server.url())
-    };
+    let cfg = config_builder(&server.url())
+        .chunk_size(4usize)
+        .max_processing_wait(Duration::from_secs(100))
+        .build()
+        .unwrap();
     let clock = FakeClock::at(T0);
     let client = XClient::builder()
         .config(cfg)
@@ -283,4 +280,123 @@ async fn media_needs_media_write() {
         matches!(&err, Error::MissingScope { scope, .. } if scope.as_str() == "media.write"),
         "{err:?}"
     );
+}
+
+fn pieces(
+    parts: &[&'static str],
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    futures::stream::iter(
+        parts
+            .iter()
+            .map(|p| Ok(bytes::Bytes::from_static(p.as_bytes())))
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[tokio::test]
+async fn a_streamed_video_is_appended_chunk_by_chunk() {
+    let mut server = mockito::Server::new_async().await;
+    let mut mocks = chunked_mocks(&mut server, "44").await;
+    mocks.push(
+        server
+            .mock("POST", "/2/media/upload/44/finalize")
+            .with_body(r#"{"data":{"id":"44","media_key":"7_44"}}"#)
+            .expect(1)
+            .create_async()
+            .await,
+    );
+    let client = small_chunks(&server.url(), FakeClock::at(T0), 4);
+    let spec = x_client::MediaSpec::video("video/mp4", 10, None);
+    let media = client
+        .upload_media_stream(&spec, pieces(&["01", "2", "345678", "9"]))
+        .await
+        .unwrap();
+    assert_eq!(media.id.as_str(), "44");
+    for m in mocks {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stream_short_or_long_of_its_length_is_never_finalized() {
+    let mut server = mockito::Server::new_async().await;
+    let _mocks = chunked_mocks(&mut server, "45").await;
+    let finalize = server
+        .mock("POST", "/2/media/upload/45/finalize")
+        .expect(0)
+        .create_async()
+        .await;
+    let client = small_chunks(&server.url(), FakeClock::at(T0), 4);
+    let spec = x_client::MediaSpec::video("video/mp4", 10, None);
+    let short = client
+        .upload_media_stream(&spec, pieces(&["0123", "4567", "8"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            short,
+            Error::MediaLengthMismatch {
+                declared: 10,
+                received: 9
+            }
+        ),
+        "{short:?}"
+    );
+    assert_eq!(short.retry_kind(), RetryKind::Never);
+    let long = client
+        .upload_media_stream(&spec, pieces(&["0123", "4567", "89", "!"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            long,
+            Error::MediaLengthMismatch {
+                declared: 10,
+                received: 11
+            }
+        ),
+        "{long:?}"
+    );
+    let failing = futures::stream::iter(vec![
+        Ok(bytes::Bytes::from_static(b"0123")),
+        Err(std::io::Error::other("instagram CDN reset")),
+    ]);
+    let broken = client
+        .upload_media_stream(&spec, failing)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(broken, Error::MediaSource { received: 4, .. }),
+        "{broken:?}"
+    );
+    assert!(
+        broken.to_string().contains("instagram CDN reset"),
+        "{broken}"
+    );
+    finalize.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_streamed_image_is_sent_whole_and_checked_against_its_length() {
+    let mut server = mockito::Server::new_async().await;
+    let upload = server
+        .mock("POST", "/2/media/upload")
+        .match_body(Matcher::Regex("\r\n\r\nPNGDATA\r\n".into()))
+        .with_body(r#"{"data":{"id":"9","media_key":"3_9"}}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let client = client(&server.url(), FakeClock::at(T0));
+    let spec = x_client::MediaSpec::image("image/png", 7);
+    let media = client
+        .upload_media_stream(&spec, pieces(&["PNG", "DATA"]))
+        .await
+        .unwrap();
+    assert_eq!(media.id.as_str(), "9");
+    let err = client
+        .upload_media_stream(&spec, pieces(&["PNG", "DATA", "+"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MediaLengthMismatch { .. }), "{err:?}");
+    upload.assert_async().await;
 }

@@ -103,9 +103,7 @@ async fn rate_limited_post_names_the_latest_reset_of_all_windows() {
     assert!(clock.sleeps().is_empty());
 }
 
-#[tokio::test]
-async fn short_rate_limit_is_waited_out_then_retried() {
-    let mut server = mockito::Server::new_async().await;
+async fn short_429_then_ok(server: &mut mockito::ServerGuard) -> (mockito::Mock, mockito::Mock) {
     let limited = server
         .mock("GET", "/2/users/me")
         .with_status(429)
@@ -116,14 +114,73 @@ async fn short_rate_limit_is_waited_out_then_retried() {
         .expect(1)
         .create_async()
         .await;
-    let clock = FakeClock::at(T0);
-    let client = client(&server.url(), clock.clone());
     let ok = server
         .mock("GET", "/2/users/me")
         .with_status(200)
         .with_body(recorded("v2/users_me.200.json").body.to_string())
         .create_async()
         .await;
+    (limited, ok)
+}
+
+#[tokio::test]
+async fn rate_limit_is_returned_with_its_reset_instead_of_slept_through() {
+    let mut server = mockito::Server::new_async().await;
+    let (limited, ok) = short_429_then_ok(&mut server).await;
+    let clock = FakeClock::at(T0);
+    let client = client(&server.url(), clock.clone());
+    let err = client.me(&[]).await.unwrap_err();
+    let reset = at(T0 + 20);
+    assert_eq!(err.retry_kind(), RetryKind::At(reset), "{err:?}");
+    // Until the reset the limiter answers locally, again without sleeping.
+    let again = client.me(&[]).await.unwrap_err();
+    assert!(
+        matches!(again, Error::RateLimited { problem: None, until: Some(t), .. } if t == reset),
+        "{again:?}"
+    );
+    assert!(clock.sleeps().is_empty(), "{:?}", clock.sleeps());
+    limited.assert_async().await;
+    ok.expect(0).assert_async().await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_without_a_reset_is_returned_not_backed_off() {
+    let mut server = mockito::Server::new_async().await;
+    let limited = server
+        .mock("GET", "/2/users/me")
+        .with_status(429)
+        .with_body(r#"{"title":"Too Many Requests"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let clock = FakeClock::at(T0);
+    let client = client(&server.url(), clock.clone());
+    let err = client.me(&[]).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { until: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_kind(), RetryKind::Backoff);
+    assert!(clock.sleeps().is_empty(), "{:?}", clock.sleeps());
+    limited.assert_async().await;
+}
+
+#[tokio::test]
+async fn opted_in_sleeping_waits_out_a_short_rate_limit_then_retries() {
+    let mut server = mockito::Server::new_async().await;
+    let (limited, ok) = short_429_then_ok(&mut server).await;
+    let clock = FakeClock::at(T0);
+    let client = XClient::builder()
+        .config(
+            config_builder(&server.url())
+                .sleep_on_rate_limit(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        )
+        .clock(clock.clone())
+        .tokens(tokens("token-1", ALL_SCOPES))
+        .build()
+        .unwrap();
     // The first mock answers once; the second takes over after the wait.
     let me = client.me(&[]).await.unwrap();
     assert_eq!(me.username, "TweepyDev");
@@ -429,8 +486,10 @@ async fn malformed_and_oversized_answers() {
         .with_body(format!(r#"{{"data":[],"pad":"{}"}}"#, "x".repeat(4096)))
         .create_async()
         .await;
-    let mut cfg = config(&server.url());
-    cfg.max_response_bytes = 1024;
+    let cfg = config_builder(&server.url())
+        .max_response_bytes(1024usize)
+        .build()
+        .unwrap();
     let client = XClient::builder()
         .config(cfg)
         .clock(FakeClock::at(T0))
@@ -479,9 +538,14 @@ async fn dropped_connections_and_timeouts_are_transient() {
     assert_eq!(err.retry_kind(), RetryKind::Backoff);
     assert_eq!(clock.sleeps().len(), 2, "a GET is retried, boundedly");
 
-    let mut cfg = config(&format!("http://{silent_addr}"));
-    cfg.request_timeout = Duration::from_millis(200);
-    cfg.retry.max_retries = 0;
+    let cfg = config_builder(&format!("http://{silent_addr}"))
+        .request_timeout(Duration::from_millis(200))
+        .retry(x_client::RetryPolicy {
+            max_retries: 0,
+            ..x_client::RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
     let client = XClient::builder()
         .config(cfg)
         .clock(FakeClock::at(T0))
@@ -492,4 +556,106 @@ async fn dropped_connections_and_timeouts_are_transient() {
     let err = client.me(&[]).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+fn timeline_page(ids: &[&str], next: Option<&str>) -> String {
+    let data: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"id": id, "text": format!("post {id}"), "edit_history_tweet_ids": [id]}))
+        .collect();
+    let mut meta = json!({"result_count": ids.len()});
+    if let Some(next) = next {
+        meta["next_token"] = json!(next);
+    }
+    json!({"data": data, "meta": meta}).to_string()
+}
+
+async fn timeline_mock(
+    server: &mut mockito::ServerGuard,
+    token: Option<&str>,
+    status: usize,
+    body: String,
+) -> mockito::Mock {
+    let query = match token {
+        Some(t) => Matcher::UrlEncoded("pagination_token".into(), t.into()),
+        None => Matcher::Regex("^max_results=100&tweet\\.fields=".into()),
+    };
+    server
+        .mock("GET", "/2/users/7/tweets")
+        .match_query(query)
+        .with_status(status)
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+#[tokio::test]
+async fn timeline_streams_every_page_until_next_token_is_absent() {
+    use futures::TryStreamExt;
+    let mut server = mockito::Server::new_async().await;
+    let mocks = vec![
+        timeline_mock(
+            &mut server,
+            None,
+            200,
+            timeline_page(&["5", "4"], Some("t2")),
+        )
+        .await,
+        timeline_mock(
+            &mut server,
+            Some("t2"),
+            200,
+            timeline_page(&["3", "2"], Some("t3")),
+        )
+        .await,
+        timeline_mock(&mut server, Some("t3"), 200, timeline_page(&["1"], None)).await,
+    ];
+    let client = client(&server.url(), FakeClock::at(T0));
+    let posts: Vec<_> = client
+        .user_posts_stream(XUserId::new("7"), TimelineQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["5", "4", "3", "2", "1"]);
+    for m in mocks {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn timeline_stream_resumes_from_a_token_and_ends_with_its_error() {
+    use futures::StreamExt;
+    let mut server = mockito::Server::new_async().await;
+    let first = timeline_mock(
+        &mut server,
+        Some("t2"),
+        200,
+        timeline_page(&["3"], Some("t3")),
+    )
+    .await;
+    let broken = timeline_mock(
+        &mut server,
+        Some("t3"),
+        400,
+        r#"{"title":"Invalid Request","detail":"bad token"}"#.into(),
+    )
+    .await;
+    let client = client(&server.url(), FakeClock::at(T0));
+    let query = TimelineQuery {
+        pagination_token: Some("t2".into()),
+        ..TimelineQuery::default()
+    };
+    let mut pages = std::pin::pin!(client.user_posts_pages(XUserId::new("7"), query));
+    let page = pages.next().await.unwrap().unwrap();
+    assert_eq!(page.next_token(), Some("t3"), "the cursor to persist");
+    let err = pages.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::BadRequest { status: 400, .. }),
+        "{err:?}"
+    );
+    assert!(pages.next().await.is_none(), "nothing after the error");
+    first.assert_async().await;
+    broken.assert_async().await;
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use x_client::{
-    AccessToken, Clock, Config, Endpoints, RefreshToken, RetryPolicy, Scopes, TokenSet, XClient,
+    AccessToken, Clock, Config, ConfigBuilder, RefreshToken, RetryPolicy, Scopes, TokenSet, XClient,
 };
 
 /// A clock that starts at a fixed instant and moves only when something sleeps.
@@ -50,18 +50,23 @@ pub fn at(epoch_secs: u64) -> Timestamp {
     Timestamp::from_second(epoch_secs as i64).unwrap()
 }
 
-pub fn config(base: &str) -> Config {
-    Config {
-        endpoints: Endpoints::new(base, base, base).unwrap(),
-        request_timeout: Duration::from_secs(5),
-        upload_timeout: Duration::from_secs(5),
-        retry: RetryPolicy {
+/// The test configuration, still open for more settings.
+pub fn config_builder(base: &str) -> ConfigBuilder {
+    Config::builder()
+        .api_base(base)
+        .upload_base(base)
+        .authorize_base(base)
+        .request_timeout(Duration::from_secs(5))
+        .upload_timeout(Duration::from_secs(5))
+        .retry(RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(1),
-        },
-        ..Config::default()
-    }
+        })
+}
+
+pub fn config(base: &str) -> Config {
+    config_builder(base).build().unwrap()
 }
 
 pub fn tokens(access: &str, scopes: &str) -> TokenSet {
