@@ -19,9 +19,12 @@
 //! mention X would still see that is not one of the mapped ones (`＠name`
 //! with the full-width at sign, `rt:@name`, `é@name`) is neutralised the same
 //! way. E-mail addresses (`me@example.com`) are not mentions on either side
-//! and are left alone.
+//! and are left alone, and so is every `@` inside a link
+//! (`https://www.tiktok.com/@name`, `medium.com/@name`): it belongs to the
+//! link, which X reads as a whole.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::error::TransformError;
 use crate::extract;
@@ -122,6 +125,9 @@ impl MentionMap {
         let mut out = String::with_capacity(text.len() + 16);
         // Byte offsets in `out` where a mapped mention starts.
         let mut mapped = Vec::new();
+        // Links such as `tiktok.com/@name` hold an `@` that belongs to the
+        // link: a joiner there would break it, and X reads no mention in it.
+        let urls = url_ranges(text);
         let mut rest = text;
         let mut prev: Option<char> = None;
         while let Some(at) = rest.find('@') {
@@ -132,7 +138,8 @@ impl MentionMap {
             let run = after.find(|c: char| !is_ig_char(c)).unwrap_or(after.len());
             let handle = after[..run].trim_end_matches('.');
             let starts_mention = !prev_char.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !starts_mention || handle.is_empty() {
+            let in_url = inside(&urls, text.len() - from_at.len());
+            if !starts_mention || handle.is_empty() || in_url {
                 out.push('@');
                 prev = Some('@');
                 rest = after;
@@ -169,6 +176,17 @@ impl TryFrom<HashMap<String, String>> for MentionMap {
     }
 }
 
+/// The byte ranges of the links in `text`, in order.
+fn url_ranges(text: &str) -> Vec<Range<usize>> {
+    extract::urls(text).into_iter().map(|e| e.range).collect()
+}
+
+/// Whether byte offset `at` lies within one of `ranges` (sorted, disjoint).
+fn inside(ranges: &[Range<usize>], at: usize) -> bool {
+    let i = ranges.partition_point(|r| r.end <= at);
+    ranges.get(i).is_some_and(|r| r.start <= at)
+}
+
 /// What follows the `@` of an unmapped `handle`, given the text right after it.
 fn neutral_name(handle: &str, tail: &str) -> String {
     let joined = format!("{JOINER}{handle}");
@@ -192,10 +210,11 @@ fn neutralise_leftovers(mut text: String, mut mapped: Vec<usize>) -> String {
     // Each round removes the mentions found; a joiner cannot create a new one,
     // but the bound keeps this finite whatever the extractor does.
     for _ in 0..4 {
+        let urls = url_ranges(&text);
         let stray: Vec<usize> = extract::mentions(&text)
             .iter()
             .map(|m| m.range.start)
-            .filter(|start| !mapped.contains(start))
+            .filter(|&start| !mapped.contains(&start) && !inside(&urls, start))
             .collect();
         if stray.is_empty() {
             break;

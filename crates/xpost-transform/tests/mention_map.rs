@@ -6,11 +6,14 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use xpost_transform::mention_map::MentionMap;
-use xpost_transform::{TransformError, extract};
+use xpost_transform::{EntityKind, TransformError, extract};
 
+/// The mentions X makes live: as `extract::entities` reads them, so an `@`
+/// inside a link is part of the link.
 fn screen_names(text: &str) -> Vec<String> {
-    extract::mentions(text)
+    extract::entities(text)
         .iter()
+        .filter(|e| e.kind == EntityKind::Mention)
         .map(|m| m.value_in(text).to_owned())
         .collect()
 }
@@ -151,4 +154,40 @@ proptest! {
         prop_assert!(screen_names(&unmapped).is_empty(), "{:?} -> {:?}", text, unmapped);
         prop_assert_eq!(visible(&unmapped), text.replace('\u{2060}', ""));
     }
+}
+
+#[test]
+fn an_at_sign_inside_a_link_belongs_to_the_link() {
+    let map = MentionMap::from_pairs([("name", "mapped")]).unwrap();
+    for link in [
+        "https://www.tiktok.com/@name/video/7312345678901234567",
+        "https://medium.com/@name/a-story-1a2b3c",
+        "https://www.youtube.com/@name",
+        "https://www.threads.net/@name/post/C0ffee",
+        "medium.com/@name",
+        "youtube.com/@name.official/videos",
+    ] {
+        for text in [
+            link.to_owned(),
+            format!("See {link} and @name."),
+            format!("({link}) by @other"),
+        ] {
+            let out = MentionMap::new().apply(&text);
+            assert!(out.contains(link), "{text:?} -> {out:?}");
+            assert!(screen_names(&out).is_empty(), "{text:?} -> {out:?}");
+            let out = map.apply(&text);
+            assert!(out.contains(link), "{text:?} -> {out:?}");
+            assert_eq!(
+                extract::urls(&out)
+                    .iter()
+                    .map(|u| u.value_in(&out))
+                    .collect::<Vec<_>>(),
+                vec![link],
+            );
+        }
+    }
+    assert_eq!(
+        map.apply("See https://www.threads.net/@name and @name"),
+        "See https://www.threads.net/@name and @mapped"
+    );
 }
