@@ -171,6 +171,7 @@ pub fn fit(
     let mut allowed = segment::entity_texts(&with_hashtags(&whole, &tags));
     allowed.extend(segment::entity_texts(&whole));
     let check = |text: &str| {
+        segment::note_measured(text.len());
         let parsed = parse_tweet(text, &config);
         (parsed.valid && segment::entities_within(text, &allowed)).then_some(parsed.weighted_length)
     };
@@ -216,7 +217,11 @@ pub fn fit(
         &cuts,
         0,
         preference,
-        |at| parse_tweet(&render(at), &config).weighted_length <= budget,
+        |at| {
+            let text = render(at);
+            segment::note_measured(text.len());
+            parse_tweet(&text, &config).weighted_length <= budget
+        },
         |at| check(&render(at)).is_some(),
     );
     let Some(at) = chosen else {
@@ -297,6 +302,21 @@ mod tests {
                 Err(TransformError::BadBudget(huge))
             );
         }
+    }
+
+    #[test]
+    fn a_long_run_without_spaces_is_measured_near_linearly() {
+        let caption = "a.".repeat(200_000);
+        let template = Template::parse("{caption}").unwrap_or_else(|e| panic!("{e}"));
+        segment::take_measured();
+        let fitted = fit(
+            &template,
+            &Vars::default().caption(&caption),
+            &FitOptions::default(),
+        );
+        let measured = segment::take_measured();
+        assert!(fitted.is_ok_and(|f| f.truncated && f.weighted_length <= 280));
+        assert!(measured < 4 * caption.len(), "{measured} bytes measured");
     }
 
     #[test]

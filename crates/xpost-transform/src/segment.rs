@@ -139,6 +139,10 @@ pub(crate) fn best_cut(
     let end = good + cuts[good..upper].partition_point(|c| short_enough(c.at));
     let tightest = cuts[..end].iter().rposition(|c| accept(c.at))?;
     let longest = cuts[tightest].at;
+    if cuts[tightest].boundary == Boundary::Sentence {
+        // Already the nicest kind of boundary: nothing to trade length for.
+        return Some(longest);
+    }
     let room = longest - start;
     for (boundary, percent) in [
         (Boundary::Sentence, preference.sentence_percent),
@@ -156,6 +160,26 @@ pub(crate) fn best_cut(
         }
     }
     Some(longest)
+}
+
+#[cfg(test)]
+thread_local! {
+    static MEASURED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Notes that `bytes` of text were counted, so tests can bound the work a
+/// fit or split does without timing it.
+pub(crate) fn note_measured(bytes: usize) {
+    #[cfg(test)]
+    MEASURED.with(|m| m.set(m.get() + bytes));
+    #[cfg(not(test))]
+    let _ = bytes;
+}
+
+/// The bytes counted on this thread since the last call.
+#[cfg(test)]
+pub(crate) fn take_measured() -> usize {
+    MEASURED.with(|m| m.replace(0))
 }
 
 /// The entities of `text` as `(kind, text)` pairs, for comparing before and after a cut.
