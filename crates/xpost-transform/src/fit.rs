@@ -14,7 +14,8 @@
 //!    (case-insensitively) are skipped, not reported as dropped.
 //! 3. Otherwise the caption is cut and no hashtags are appended: the author's
 //!    words come before extra tags. The cut lies on a grapheme boundary and
-//!    never inside a URL, mention, hashtag or cashtag; a sentence end is
+//!    never inside a URL, mention, hashtag, cashtag, neutralised mention
+//!    (see [`crate::mention_map`]) or e-mail address; a sentence end is
 //!    preferred when it keeps at least three quarters of the longest possible
 //!    cut, then a word end when it keeps at least half; whitespace before the
 //!    cut is trimmed and [`FitOptions::ellipsis`] (`…`, which weighs 2 under
@@ -206,8 +207,7 @@ pub fn fit(
             template.render_with_caption(vars, &format!("{kept}{}", options.ellipsis))
         }
     };
-    let entities = extract::entities(&caption);
-    let mut cuts = segment::cuts(&caption, &entities);
+    let mut cuts = segment::cuts(&caption);
     cuts.pop(); // The uncut caption was tried above.
     let preference = Preference {
         sentence_percent: 75,

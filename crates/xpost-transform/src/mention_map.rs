@@ -22,6 +22,10 @@
 //! and are left alone, and so is every `@` inside a link
 //! (`https://www.tiktok.com/@name`, `medium.com/@name`): it belongs to the
 //! link, which X reads as a whole.
+//!
+//! Fitting and thread splitting never cut into a neutralised handle or an
+//! e-mail address, although X sees no entity in either: half of one would
+//! leave a lone `@` or a broken address.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -174,6 +178,54 @@ impl TryFrom<HashMap<String, String>> for MentionMap {
     fn try_from(pairs: HashMap<String, String>) -> Result<Self, Self::Error> {
         Self::from_pairs(pairs)
     }
+}
+
+/// The byte ranges of the neutralised mentions (`@` or `＠`, the joiner, the
+/// name) and e-mail addresses in `text`, in order.
+///
+/// Neither is an entity for X, but both must stay whole when a text is cut:
+/// a cut inside would leave a lone `@` or half an address.
+pub(crate) fn at_sign_words(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(['@', '＠']) {
+        let at = from + found;
+        let sigil_end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        let after = &text[sigil_end..];
+        from = sigil_end;
+        if let Some(name) = after.strip_prefix(JOINER) {
+            let run = name
+                .find(|c: char| !is_ig_char(c) && c != JOINER)
+                .unwrap_or(name.len());
+            let kept = name[..run].trim_end_matches(['.', JOINER]);
+            if !kept.is_empty() {
+                let end = sigil_end + JOINER.len_utf8() + kept.len();
+                out.push(at..end);
+                from = end;
+            }
+        } else if text[at..].starts_with('@') {
+            let local = text[..at]
+                .rfind(|c: char| !is_email_char(c))
+                .map_or(0, |i| {
+                    i + text[i..].chars().next().map_or(1, char::len_utf8)
+                });
+            let domain = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .unwrap_or(after.len());
+            let domain = after[..domain].trim_end_matches(['.', '-']);
+            if local < at && !domain.is_empty() {
+                let end = sigil_end + domain.len();
+                out.push(local..end);
+                from = end;
+            }
+        }
+    }
+    out
+}
+
+/// A character of the local part of an e-mail address.
+fn is_email_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
 }
 
 /// The byte ranges of the links in `text`, in order.

@@ -12,8 +12,11 @@ use std::collections::HashSet;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::entity::{Entity, EntityKind};
+use std::ops::Range;
+
+use crate::entity::EntityKind;
 use crate::extract;
+use crate::mention_map;
 
 /// How natural a cut point is, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,8 +39,19 @@ pub(crate) struct Cut {
 }
 
 /// Every allowed cut point of `text`, ascending, `0` and `text.len()` included.
-/// `entities` are the entities of `text`; no cut falls strictly inside one.
-pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
+/// No cut falls strictly inside an entity, a neutralised mention or an
+/// e-mail address: each is kept whole or left out whole.
+pub(crate) fn cuts(text: &str) -> Vec<Cut> {
+    let mut spans: Vec<Range<usize>> = extract::entities(text)
+        .into_iter()
+        .map(|e| e.range)
+        .collect();
+    spans.extend(mention_map::at_sign_words(text));
+    cuts_outside(text, spans)
+}
+
+/// Every cut point of `text` that is not strictly inside one of `spans`.
+fn cuts_outside(text: &str, mut spans: Vec<Range<usize>>) -> Vec<Cut> {
     let words: HashSet<usize> = text.split_word_bound_indices().map(|(i, _)| i).collect();
     // A plain loop: `collect` would ask the sentence iterator for its size
     // hint, which underflows on an empty text in unicode-segmentation 1.13.
@@ -45,21 +59,26 @@ pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
     for (i, _) in text.split_sentence_bound_indices() {
         sentences.insert(i);
     }
-    let mut spans: Vec<(usize, usize)> = entities
-        .iter()
-        .map(|e| (e.range.start, e.range.end))
-        .collect();
-    spans.sort_unstable();
+    // An e-mail address can hold a link (`me@example.com`): merged, the
+    // spans are disjoint and sorted, so one pass over them suffices.
+    spans.sort_unstable_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
     let mut next = 0;
     text.grapheme_indices(true)
         .map(|(i, _)| i)
         .chain(std::iter::once(text.len()))
         .filter(|&at| {
-            // Entities do not overlap, so those ending at or before `at` never matter again.
-            while spans.get(next).is_some_and(|&(_, end)| end <= at) {
+            // Spans ending at or before `at` never matter again.
+            while merged.get(next).is_some_and(|r| r.end <= at) {
                 next += 1;
             }
-            spans.get(next).is_none_or(|&(start, _)| at <= start)
+            merged.get(next).is_none_or(|r| at <= r.start)
         })
         .map(|at| {
             let boundary = if at == text.len() || sentences.contains(&at) {
@@ -218,7 +237,7 @@ mod tests {
     #[test]
     fn cuts_mark_the_strongest_boundary() {
         let text = "One two. Three";
-        let cuts = cuts(text, &[]);
+        let cuts = cuts(text);
         let at = |n: usize| cuts.iter().find(|c| c.at == n).map(|c| c.boundary);
         assert_eq!(at(0), Some(Boundary::Sentence));
         assert_eq!(at(3), Some(Boundary::Word));
@@ -226,7 +245,7 @@ mod tests {
         assert_eq!(at(9), Some(Boundary::Sentence));
         assert_eq!(at(text.len()), Some(Boundary::Sentence));
         assert_eq!(
-            super::cuts("", &[]),
+            super::cuts(""),
             vec![Cut {
                 at: 0,
                 boundary: Boundary::Sentence
@@ -237,14 +256,16 @@ mod tests {
     #[test]
     fn cuts_skip_entity_interiors_and_split_graphemes() {
         let text = "ab e\u{301}";
-        let entity = Entity {
-            kind: EntityKind::Hashtag,
-            range: 0..2,
-            value: 1..2,
-            indices: (0, 2),
-        };
-        let offsets: Vec<usize> = cuts(text, &[entity]).iter().map(|c| c.at).collect();
+        let offsets: Vec<usize> = cuts_outside(text, vec![Range { start: 0, end: 2 }])
+            .iter()
+            .map(|c| c.at)
+            .collect();
         assert_eq!(offsets, vec![0, 2, 3, 6]);
+        let offsets: Vec<usize> = cuts_outside(text, vec![1..3, 0..2])
+            .iter()
+            .map(|c| c.at)
+            .collect();
+        assert_eq!(offsets, vec![0, 3, 6]);
     }
 
     #[test]

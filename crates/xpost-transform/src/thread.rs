@@ -3,8 +3,8 @@
 //! The caption (without characters X rejects, which are removed; see
 //! [`mod@crate::fit`]) is trimmed and cut greedily: each part takes the longest
 //! prefix of what is left that fits the budget, cut like [`mod@crate::fit`] cuts
-//! (grapheme boundaries only, never inside a URL, mention, hashtag or
-//! cashtag, a sentence end preferred when it keeps at least half of the
+//! (grapheme boundaries only, never inside a URL, mention, hashtag,
+//! cashtag, neutralised mention or e-mail address, a sentence end preferred when it keeps at least half of the
 //! longest possible part, then a word end likewise). Whitespace at a split
 //! point is dropped (except one character of it where dropping it would
 //! change an entity: twitter-text reads `über.fox` at the very start of a
@@ -28,7 +28,6 @@
 use crate::config::Config;
 use crate::count::parse_tweet;
 use crate::error::TransformError;
-use crate::extract;
 use crate::fit::{budget_config, reject_invalid};
 use crate::segment::{self, Cut, Preference};
 
@@ -153,7 +152,6 @@ pub fn split(
         return Err(TransformError::EmptyText);
     }
 
-    let entities = extract::entities(caption);
     let mut allowed = segment::entity_texts(caption);
     if let Some(link) = link {
         allowed.extend(segment::entity_texts(link));
@@ -164,7 +162,7 @@ pub fn split(
         placement: options.permalink,
         config,
         budget,
-        cuts: segment::cuts(caption, &entities),
+        cuts: segment::cuts(caption),
         allowed,
     };
 

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use proptest::prelude::*;
+use xpost_transform::mention_map::MentionMap;
 use xpost_transform::thread::{PermalinkPlacement, ThreadOptions, split};
 use xpost_transform::{Config, EntityKind, TransformError, extract, parse_tweet};
 
@@ -309,4 +310,27 @@ fn a_long_post_budget_keeps_one_part() {
     assert!(parts.len() > 80);
     let n = parts.len();
     assert!(parts[n - 1].ends_with(&format!(" {n}/{n}")));
+}
+
+#[test]
+fn a_neutralised_mention_or_an_email_address_stays_in_one_part() {
+    let caption = MentionMap::new()
+        .apply("Thanks to @jane.doe and @bob_smith_official; write to hello.world@example.com now");
+    let words = [
+        "@\u{2060}jane.doe",
+        "@\u{2060}bob_smith_official",
+        "hello.world@example.com",
+    ];
+    for budget in 30..60 {
+        let parts = split(&caption, None, &options(budget)).unwrap();
+        for word in words {
+            assert!(
+                parts.iter().any(|p| p.contains(word)),
+                "{budget}: {word:?} torn in {parts:?}"
+            );
+        }
+        for part in &parts {
+            assert!(!part.ends_with(['@', '\u{2060}']), "{budget}: {parts:?}");
+        }
+    }
 }
