@@ -17,8 +17,10 @@
 //!    never inside a URL, mention, hashtag, cashtag, neutralised mention
 //!    (see [`crate::mention_map`]) or e-mail address; a sentence end is
 //!    preferred when it keeps at least three quarters of the longest possible
-//!    cut, then a word end when it keeps at least half; whitespace before the
-//!    cut is trimmed and [`FitOptions::ellipsis`] (`…`, which weighs 2 under
+//!    cut, then a word end when it keeps at least half; whitespace, opening
+//!    brackets and quotes, commas, colons and semicolons before the cut are
+//!    trimmed (`said: “` would read badly before the ellipsis) and
+//!    [`FitOptions::ellipsis`] (`…`, which weighs 2 under
 //!    v2/v3) is appended. When not even one grapheme fits, the caption is
 //!    dropped entirely, without an ellipsis.
 //! 4. Every candidate is checked on the final string: it must be `valid` by
@@ -200,7 +202,7 @@ pub fn fit(
     }
 
     let render = |at: usize| {
-        let kept = &caption[..segment::trim_end(&caption, 0, at)];
+        let kept = &caption[..segment::tidy_end(&caption, 0, at, !options.ellipsis.is_empty())];
         if kept.is_empty() {
             bare.clone()
         } else {

@@ -106,6 +106,91 @@ pub(crate) fn trim_end(text: &str, floor: usize, end: usize) -> usize {
     end
 }
 
+/// Where a cut text should end to read well: `end` moved back past trailing
+/// whitespace and opening brackets or quotes and, when an ellipsis follows
+/// (`before_ellipsis`), past commas, colons and semicolons too. Never below
+/// `floor`.
+pub(crate) fn tidy_end(text: &str, floor: usize, end: usize, before_ellipsis: bool) -> usize {
+    let mut end = end;
+    loop {
+        let mut graphemes = text[floor..end].grapheme_indices(true).rev();
+        let Some((i, last)) = graphemes.next() else {
+            return end;
+        };
+        let before = graphemes.next().map(|(_, g)| g);
+        if !(is_blank(last) || dangles(last, before, before_ellipsis)) {
+            return end;
+        }
+        end = floor + i;
+    }
+}
+
+/// Whether `g` is a whitespace grapheme.
+fn is_blank(g: &str) -> bool {
+    g.chars().all(char::is_whitespace)
+}
+
+/// Whether grapheme `g`, right after `before` (`None` at the start), would
+/// dangle at the end of a cut text.
+fn dangles(g: &str, before: Option<&str>, before_ellipsis: bool) -> bool {
+    let mut chars = g.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if is_opening_bracket(c) || (before_ellipsis && is_pause(c)) {
+        return true;
+    }
+    // A quote mark may open or close; it opens when nothing but space or
+    // another opening mark comes before it.
+    is_quote(c)
+        && before.is_none_or(|b| {
+            is_blank(b)
+                || b.chars()
+                    .next()
+                    .is_some_and(|p| is_opening_bracket(p) || is_quote(p))
+        })
+}
+
+/// Brackets and quotes that only ever open.
+fn is_opening_bracket(c: char) -> bool {
+    matches!(
+        c,
+        '(' | '['
+            | '{'
+            | '<'
+            | '„'
+            | '‚'
+            | '⟨'
+            | '（'
+            | '［'
+            | '｛'
+            | '＜'
+            | '「'
+            | '『'
+            | '【'
+            | '〔'
+            | '〈'
+            | '《'
+            | '〖'
+            | '〘'
+            | '〚'
+            | '｢'
+    )
+}
+
+/// Quote marks that open in some languages and close in others.
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '“' | '”' | '‘' | '’' | '«' | '»' | '‹' | '›' | '＂' | '＇'
+    )
+}
+
+/// Punctuation that announces more text: wrong right before an ellipsis.
+fn is_pause(c: char) -> bool {
+    matches!(c, ',' | ':' | ';' | '，' | '：' | '；' | '、')
+}
+
 /// The offset in `text` after skipping whitespace graphemes from `start`.
 pub(crate) fn skip_whitespace(text: &str, start: usize) -> usize {
     for (i, g) in text[start..].grapheme_indices(true) {
@@ -275,6 +360,22 @@ mod tests {
         assert_eq!(trim_end(text, 2, text.len()), 2);
         assert_eq!(skip_whitespace("  \nx", 0), 3);
         assert_eq!(skip_whitespace("   ", 1), 3);
+    }
+
+    #[test]
+    fn a_tidy_end_drops_what_opens_or_pauses() {
+        fn end(text: &str, ellipsis: bool) -> &str {
+            &text[..tidy_end(text, 0, text.len(), ellipsis)]
+        }
+        assert_eq!(end("so (", false), "so");
+        assert_eq!(end("he said: “", true), "he said");
+        assert_eq!(end("he said: “", false), "he said:");
+        assert_eq!(end("a, ( \"", true), "a");
+        assert_eq!(end("the “end”", true), "the “end”");
+        assert_eq!(end("the \"end\"", true), "the \"end\"");
+        assert_eq!(end("it's", true), "it's");
+        assert_eq!(end("「", true), "");
+        assert_eq!(tidy_end("ab (", 3, 4, true), 3);
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Splitting a long caption into a thread of posts.
 //!
 //! The caption (without characters X rejects, which are removed; see
-//! [`mod@crate::fit`]) is trimmed and cut greedily: each part takes the longest
-//! prefix of what is left that fits the budget, cut like [`mod@crate::fit`] cuts
-//! (grapheme boundaries only, never inside a URL, mention, hashtag,
-//! cashtag, neutralised mention or e-mail address, a sentence end preferred when it keeps at least half of the
-//! longest possible part, then a word end likewise). Whitespace at a split
-//! point is dropped (except one character of it where dropping it would
-//! change an entity: twitter-text reads `über.fox` at the very start of a
-//! text as the link `ber.fox`); nothing else is, and no ellipsis is added, so
-//! the parts read back as the caption.
+//! [`mod@crate::fit`]) is trimmed and cut greedily: each part takes the
+//! longest prefix of what is left that fits the budget, cut like
+//! [`mod@crate::fit`] cuts (grapheme boundaries only, never inside a URL,
+//! mention, hashtag, cashtag, neutralised mention or e-mail address, a
+//! sentence end preferred when it keeps at least half of the longest
+//! possible part, then a word end likewise). A part never ends with an
+//! opening bracket or quote: that goes on to the next part. Whitespace at a
+//! split point is dropped (except one character of it where dropping it
+//! would change an entity: twitter-text reads `über.fox` at the very start
+//! of a text as the link `ber.fox`); nothing else is, and no ellipsis is
+//! added, so the parts read back as the caption.
 //!
 //! **Numbering** appends ` i/N` to every part when there is more than one.
 //! The suffix is counted in the budget, and its width depends on N, which is
@@ -277,7 +279,12 @@ impl Splitter<'_> {
     fn next_part(&self, start: usize, link: bool, reserve: &str) -> Result<(Part, usize), usize> {
         let caption = self.caption;
         let len = caption.len();
-        let end_of = |at: usize| segment::trim_end(caption, start, at);
+        // A part does not end with an opening bracket or quote: it moves to
+        // the next part, unless it is all this part would hold.
+        let end_of = |at: usize| match segment::tidy_end(caption, start, at, false) {
+            end if end > start => end,
+            _ => segment::trim_end(caption, start, at),
+        };
         let render = |at: usize| self.compose(start, end_of(at), link, reserve);
         let part = |at: usize| Part {
             start,
@@ -301,7 +308,7 @@ impl Splitter<'_> {
             |at| end_of(at) > start && self.accept(&render(at)),
         );
         match chosen {
-            Some(at) => Ok((part(at), segment::skip_whitespace(caption, at))),
+            Some(at) => Ok((part(at), segment::skip_whitespace(caption, end_of(at)))),
             None => {
                 let smallest = candidates
                     .iter()

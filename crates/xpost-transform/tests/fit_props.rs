@@ -426,3 +426,19 @@ fn a_neutralised_mention_or_an_email_address_is_never_cut_into() {
         }
     }
 }
+
+#[test]
+fn a_cut_never_ends_on_an_opening_mark_or_a_pause() {
+    let caption = "She said: “look (there, at the sea; «so blue» [really]) and ‘wow’, then left.";
+    for budget in 3..parse_tweet(caption, Config::v3()).weighted_length {
+        let text = fit_caption(caption, budget);
+        let kept = text.strip_suffix('…').unwrap_or(&text);
+        assert!(caption.starts_with(kept), "{budget}: {text:?}");
+        assert!(
+            !kept.ends_with([',', ':', ';', '(', '[', '“', '«', '‘', ' ']),
+            "{budget}: {text:?}"
+        );
+    }
+    assert_eq!(fit_caption("one two, three four", 10), "one two…");
+    assert_eq!(fit_caption("He said: \"no way out\"", 12), "He said…");
+}

@@ -334,3 +334,26 @@ fn a_neutralised_mention_or_an_email_address_stays_in_one_part() {
         }
     }
 }
+
+#[test]
+fn a_part_never_ends_on_an_opening_bracket_or_quote() {
+    let caption = "She said: “look (there, at the sea; «so blue» [really]) and ‘wow’, then left.";
+    for budget in 8..40 {
+        let parts = split(caption, None, &options(budget)).unwrap();
+        for part in &parts {
+            assert!(
+                !part.ends_with(['(', '[', '“', '«', '‘']),
+                "{budget}: {parts:?}"
+            );
+        }
+        assert_eq!(no_space(&parts.concat()), no_space(caption));
+    }
+    assert_eq!(
+        split("one two (three four five)", None, &options(12)).unwrap(),
+        vec![
+            "one two".to_owned(),
+            "(three four".to_owned(),
+            "five)".to_owned()
+        ]
+    );
+}
