@@ -126,9 +126,27 @@ impl MentionMap {
     /// # Ok::<(), xpost_transform::TransformError>(())
     /// ```
     pub fn apply(&self, text: &str) -> String {
+        self.rewrite(text, None)
+    }
+
+    /// `text` with the mentions that overlap one of `spans` (byte ranges of
+    /// `text`) mapped or neutralised, and every other mention left as it is.
+    ///
+    /// Templates use this for the text their variables bring in: around it,
+    /// the caption was already rewritten by the caller, and the template's
+    /// own words are the operator's, written for X.
+    pub(crate) fn apply_within(&self, text: &str, spans: &[Range<usize>]) -> String {
+        self.rewrite(text, Some(spans.to_vec()))
+    }
+
+    /// The rewrite of [`Self::apply`], limited to mentions overlapping
+    /// `spans` when given.
+    fn rewrite(&self, text: &str, spans: Option<Vec<Range<usize>>>) -> String {
         let mut out = String::with_capacity(text.len() + 16);
         // Byte offsets in `out` where a mapped mention starts.
         let mut mapped = Vec::new();
+        // What each rewritten handle was in `text` and became in `out`.
+        let mut edits: Vec<(Range<usize>, Range<usize>)> = Vec::new();
         // Links such as `tiktok.com/@name` hold an `@` that belongs to the
         // link: a joiner there would break it, and X reads no mention in it.
         let urls = url_ranges(text);
@@ -142,13 +160,16 @@ impl MentionMap {
             let run = after.find(|c: char| !is_ig_char(c)).unwrap_or(after.len());
             let handle = after[..run].trim_end_matches('.');
             let starts_mention = !prev_char.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            let in_url = inside(&urls, text.len() - from_at.len());
-            if !starts_mention || handle.is_empty() || in_url {
+            let pos = text.len() - from_at.len();
+            let whole = pos..pos + 1 + handle.len();
+            let in_scope = spans.as_deref().is_none_or(|s| overlaps(s, &whole));
+            if !starts_mention || handle.is_empty() || inside(&urls, pos) || !in_scope {
                 out.push('@');
                 prev = Some('@');
                 rest = after;
                 continue;
             }
+            let out_start = out.len();
             match self.get(handle) {
                 Some(x) => {
                     mapped.push(out.len());
@@ -164,12 +185,45 @@ impl MentionMap {
                     out.push_str(&neutral_name(handle, &after[handle.len()..context_end]));
                 }
             }
+            edits.push((whole, out_start..out.len()));
             prev = handle.chars().next_back();
             rest = &after[handle.len()..];
         }
         out.push_str(rest);
-        neutralise_leftovers(out, mapped)
+        let spans = spans.map(|spans| {
+            spans
+                .iter()
+                .map(|r| moved(&edits, r.start, false)..moved(&edits, r.end, true))
+                .collect()
+        });
+        neutralise_leftovers(out, mapped, spans)
     }
+}
+
+/// Where byte offset `at` of a text lies after `edits` (ascending, each the
+/// range replaced and the range that replaced it). An offset inside a
+/// replaced range goes to the start of its replacement, or to its end for
+/// the `end` of a range, so that ranges only grow.
+fn moved(edits: &[(Range<usize>, Range<usize>)], at: usize, end: bool) -> usize {
+    let i = edits.partition_point(|(was, _)| was.end <= at);
+    match (i.checked_sub(1).and_then(|j| edits.get(j)), edits.get(i)) {
+        (_, Some((was, now))) if was.start < at => {
+            if end {
+                now.end
+            } else {
+                now.start
+            }
+        }
+        (Some((was, now)), _) => at - was.end + now.end,
+        (None, _) => at,
+    }
+}
+
+/// Whether `range` shares a byte with one of `spans`.
+fn overlaps(spans: &[Range<usize>], range: &Range<usize>) -> bool {
+    spans
+        .iter()
+        .any(|s| s.start < range.end && range.start < s.end)
 }
 
 impl TryFrom<HashMap<String, String>> for MentionMap {
@@ -258,13 +312,18 @@ fn neutral_name(handle: &str, tail: &str) -> String {
 
 /// Puts a joiner after the sigil of every mention in `text` that does not
 /// start at one of the `mapped` offsets.
-fn neutralise_leftovers(mut text: String, mut mapped: Vec<usize>) -> String {
+fn neutralise_leftovers(
+    mut text: String,
+    mut mapped: Vec<usize>,
+    mut spans: Option<Vec<Range<usize>>>,
+) -> String {
     // Each round removes the mentions found; a joiner cannot create a new one,
     // but the bound keeps this finite whatever the extractor does.
     for _ in 0..4 {
         let urls = url_ranges(&text);
         let stray: Vec<usize> = extract::mentions(&text)
             .iter()
+            .filter(|m| spans.as_deref().is_none_or(|s| overlaps(s, &m.range)))
             .map(|m| m.range.start)
             .filter(|&start| !mapped.contains(&start) && !inside(&urls, start))
             .collect();
@@ -273,9 +332,17 @@ fn neutralise_leftovers(mut text: String, mut mapped: Vec<usize>) -> String {
         }
         for &start in stray.iter().rev() {
             let sigil = text[start..].chars().next().map_or(1, char::len_utf8);
-            text.insert(start + sigil, JOINER);
-            for m in mapped.iter_mut().filter(|m| **m > start) {
-                *m += JOINER.len_utf8();
+            let at = start + sigil;
+            text.insert(at, JOINER);
+            let shift = |offset: &mut usize| {
+                if *offset >= at {
+                    *offset += JOINER.len_utf8();
+                }
+            };
+            mapped.iter_mut().for_each(shift);
+            for span in spans.iter_mut().flatten() {
+                shift(&mut span.start);
+                shift(&mut span.end);
             }
         }
     }

@@ -20,9 +20,10 @@
 //! (9 parts fit `9/9`, a tenth part means every part must leave room for
 //! `10/10`). Since the reserve only grows, this ends after a few rounds.
 //!
-//! **The permalink** goes, after a space, at the end of the first or the
-//! last part ([`PermalinkPlacement`]); when it does not fit there, it gets a
-//! part of its own.
+//! **The permalink** follows the mention rule of a template's variables
+//! (see [`mod@crate::template`]) and goes, after a space, at the end of the
+//! first or the last part ([`PermalinkPlacement`]); when it does not fit
+//! there, it gets a part of its own.
 //!
 //! As in [`mod@crate::fit`], a budget above the configuration's maximum is
 //! honoured by judging validity with the maximum set to the budget.
@@ -31,6 +32,7 @@ use crate::config::Config;
 use crate::count::parse_tweet;
 use crate::error::TransformError;
 use crate::fit::{budget_config, reject_invalid};
+use crate::mention_map::MentionMap;
 use crate::segment::{self, Cut, Preference};
 
 /// Where the permalink goes in a thread.
@@ -145,6 +147,10 @@ pub fn split(
     if let Some(link) = link {
         reject_invalid(link)?;
     }
+    // As for a template's variables: a handle in the link never pings anyone
+    // (a handle inside a real link is part of it and stays).
+    let neutral_link = link.map(|l| MentionMap::new().apply(l));
+    let link = neutral_link.as_deref();
     let cleaned = segment::strip_invalid(caption);
     // Leading whitespace stays until a part is cut: trimming it can change
     // an entity (see `greedy`), so entities are judged on the text as written.

@@ -191,3 +191,53 @@ fn an_at_sign_inside_a_link_belongs_to_the_link() {
         "See https://www.threads.net/@name and @mapped"
     );
 }
+
+#[test]
+fn template_variables_follow_the_mention_rule() {
+    use xpost_transform::fit::{FitOptions, fit};
+    use xpost_transform::template::{Template, Vars};
+
+    let template =
+        Template::parse("{caption} by @{username} on {date} {hashtags} via @xpost {permalink}")
+            .unwrap();
+    let tags = vec!["sea".to_owned()];
+    let caption = "With @JaneOnX";
+    let vars = Vars::default()
+        .caption(caption)
+        .username("anna.k")
+        .date("2026-01-02 @home")
+        .hashtags(&tags)
+        .permalink("https://www.threads.net/@anna.k/post/C0ffee");
+    // Unmapped: the username and the handle in the date are inert; the
+    // caption (the caller's) and the template's own mention stay.
+    let text = template.render(&vars);
+    assert_eq!(
+        text,
+        "With @JaneOnX by @\u{2060}anna.k on 2026-01-02 @\u{2060}home #sea via @xpost https://www.threads.net/@anna.k/post/C0ffee"
+    );
+    assert_eq!(screen_names(&text), vec!["JaneOnX", "xpost"]);
+    let fitted = fit(&template, &vars, &FitOptions::default()).unwrap();
+    assert_eq!(fitted.text, text);
+
+    // Mapped: the username becomes its X handle.
+    let map = MentionMap::from_pairs([("anna.k", "AnnaOnX")]).unwrap();
+    let text = template.render(&vars.mentions(&map));
+    assert_eq!(screen_names(&text), vec!["JaneOnX", "AnnaOnX", "xpost"]);
+    assert!(text.contains("by @AnnaOnX on"), "{text:?}");
+
+    // Full-width and `rt:` forms are caught too.
+    let odd = Template::parse("{caption} ＠{username} rt:@{date}").unwrap();
+    let text = odd.render(&Vars::default().caption("x").username("bob").date("carol"));
+    assert!(screen_names(&text).is_empty(), "{text:?}");
+    assert_eq!(visible(&text), "x ＠bob rt:@carol");
+}
+
+#[test]
+fn a_thread_permalink_follows_the_mention_rule() {
+    use xpost_transform::thread::{ThreadOptions, split};
+    let parts = split("Hello", Some("@anna.k"), &ThreadOptions::default()).unwrap();
+    assert!(screen_names(&parts.concat()).is_empty(), "{parts:?}");
+    let link = "https://www.threads.net/@anna.k/post/C0ffee";
+    let parts = split("Hello", Some(link), &ThreadOptions::default()).unwrap();
+    assert_eq!(parts, vec![format!("Hello {link}")]);
+}
