@@ -9,10 +9,9 @@
 //! little length for a nicer boundary.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
-
-use std::ops::Range;
 
 use crate::entity::EntityKind;
 use crate::extract;
@@ -153,42 +152,17 @@ fn dangles(g: &str, before: Option<&str>, before_ellipsis: bool) -> bool {
 
 /// Brackets and quotes that only ever open.
 fn is_opening_bracket(c: char) -> bool {
-    matches!(
-        c,
-        '(' | '['
-            | '{'
-            | '<'
-            | '„'
-            | '‚'
-            | '⟨'
-            | '（'
-            | '［'
-            | '｛'
-            | '＜'
-            | '「'
-            | '『'
-            | '【'
-            | '〔'
-            | '〈'
-            | '《'
-            | '〖'
-            | '〘'
-            | '〚'
-            | '｢'
-    )
+    "([{<„‚⟨（［｛＜「『【〔〈《〖〘〚｢".contains(c)
 }
 
 /// Quote marks that open in some languages and close in others.
 fn is_quote(c: char) -> bool {
-    matches!(
-        c,
-        '"' | '\'' | '“' | '”' | '‘' | '’' | '«' | '»' | '‹' | '›' | '＂' | '＇'
-    )
+    "\"'“”‘’«»‹›＂＇".contains(c)
 }
 
 /// Punctuation that announces more text: wrong right before an ellipsis.
 fn is_pause(c: char) -> bool {
-    matches!(c, ',' | ':' | ';' | '，' | '：' | '；' | '、')
+    ",:;，：；、".contains(c)
 }
 
 /// The offset in `text` after skipping whitespace graphemes from `start`.

@@ -8,9 +8,9 @@
 //! The variables other than the caption follow the caption's mention rule:
 //! a handle they bring in (`by @{username}`, a date or tag holding `@name`)
 //! becomes an X mention only when [`Vars::mentions`] maps it, and is
-//! neutralised otherwise (see [`crate::mention_map`]). The caption is left to
-//! the caller, who rewrites it with the same map, and so are mentions
-//! written in the template itself.
+//! neutralised otherwise (see [`crate::mention_map`]). The caption is not
+//! touched (the caller rewrites it with the same map), nor is a mention
+//! written in the template itself: that is the operator's, written for X.
 
 use std::fmt;
 use std::str::FromStr;
