@@ -321,7 +321,8 @@ fn neutralise_leftovers(
     // but the bound keeps this finite whatever the extractor does.
     for _ in 0..4 {
         let urls = url_ranges(&text);
-        let stray: Vec<usize> = extract::mentions(&text)
+        // Lists (`＠name/list`) too: X links them to the name as well.
+        let stray: Vec<usize> = extract::mentions_or_lists(&text)
             .iter()
             .filter(|m| spans.as_deref().is_none_or(|s| overlaps(s, &m.range)))
             .map(|m| m.range.start)

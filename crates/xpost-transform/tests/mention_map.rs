@@ -108,7 +108,17 @@ fn email_addresses_are_left_alone() {
 #[test]
 fn other_mentions_x_would_see_are_neutralised() {
     let map = MentionMap::from_pairs([("wide", "wide_x")]).unwrap();
-    for text in ["＠wide", "rt:@u", "RT@v", "é@t", "a.@x", "@@y", "@é@z"] {
+    for text in [
+        "＠wide",
+        "rt:@u",
+        "RT@v",
+        "é@t",
+        "a.@x",
+        "@@y",
+        "@é@z",
+        "＠x/list",
+        "rt:@u/l",
+    ] {
         let out = map.apply(text);
         assert!(screen_names(&out).is_empty(), "{text:?} -> {out:?}");
         assert_eq!(visible(&out), text);
@@ -138,7 +148,7 @@ proptest! {
         pieces in prop::collection::vec(
             prop_oneof![
                 proptest::sample::select(HANDLES).prop_map(|h| format!("@{h}")),
-                proptest::sample::select(&["@mapped", "@Mapped.One", "＠x", " ", ".", "é", "a", "_", "@", "\n", "rt:", "me@example.com"][..]).prop_map(str::to_owned),
+                proptest::sample::select(&["@mapped", "@Mapped.One", "＠x", " ", ".", "é", "a", "_", "@", "\n", "rt:", "me@example.com", "https://www.tiktok.com/@mapped/video/1", "medium.com/@john.doe", "/"][..]).prop_map(str::to_owned),
                 any::<char>().prop_map(String::from),
             ],
             0..40,
