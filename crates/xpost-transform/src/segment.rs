@@ -97,7 +97,7 @@ fn cuts_outside(text: &str, mut spans: Vec<Range<usize>>) -> Vec<Cut> {
 pub(crate) fn trim_end(text: &str, floor: usize, end: usize) -> usize {
     let mut end = end;
     for (i, g) in text[floor..end].grapheme_indices(true).rev() {
-        if !g.chars().all(char::is_whitespace) {
+        if !is_blank(g) {
             break;
         }
         end = floor + i;
@@ -125,7 +125,7 @@ pub(crate) fn tidy_end(text: &str, floor: usize, end: usize, before_ellipsis: bo
 }
 
 /// Whether `g` is a whitespace grapheme.
-fn is_blank(g: &str) -> bool {
+pub(crate) fn is_blank(g: &str) -> bool {
     g.chars().all(char::is_whitespace)
 }
 
@@ -168,7 +168,7 @@ fn is_pause(c: char) -> bool {
 /// The offset in `text` after skipping whitespace graphemes from `start`.
 pub(crate) fn skip_whitespace(text: &str, start: usize) -> usize {
     for (i, g) in text[start..].grapheme_indices(true) {
-        if !g.chars().all(char::is_whitespace) {
+        if !is_blank(g) {
             return start + i;
         }
     }

@@ -347,7 +347,7 @@ impl Splitter<'_> {
 fn whitespace_before(text: &str, at: usize) -> Option<usize> {
     use unicode_segmentation::UnicodeSegmentation;
     let (i, g) = text[..at].grapheme_indices(true).next_back()?;
-    g.chars().all(char::is_whitespace).then_some(i)
+    segment::is_blank(g).then_some(i)
 }
 
 #[cfg(test)]

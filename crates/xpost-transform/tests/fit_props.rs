@@ -4,9 +4,11 @@
 
 use std::collections::HashSet;
 
+#[path = "common/at_sign_words.rs"]
+mod at_sign_words;
+
 use proptest::prelude::*;
 use xpost_transform::fit::{FitOptions, fit};
-use xpost_transform::mention_map::MentionMap;
 use xpost_transform::template::{Template, Vars};
 use xpost_transform::{Config, EntityKind, TransformError, extract, parse_tweet};
 
@@ -416,19 +418,13 @@ fn the_ellipsis_and_config_are_options() {
 
 #[test]
 fn a_neutralised_mention_or_an_email_address_is_never_cut_into() {
-    let caption = MentionMap::new()
-        .apply("Thanks to @jane.doe and @bob_smith_official; write to hello.world@example.com now");
-    let words = [
-        "@\u{2060}jane.doe",
-        "@\u{2060}bob_smith_official",
-        "hello.world@example.com",
-    ];
+    let caption = at_sign_words::caption();
     for budget in 3..parse_tweet(&caption, Config::v3()).weighted_length {
         let text = fit_caption(&caption, budget);
         let kept = text.strip_suffix('…').unwrap_or(&text);
         assert!(caption.starts_with(kept), "{budget}: {text:?}");
         assert!(!kept.ends_with(['@', '\u{2060}']), "{budget}: {text:?}");
-        for word in words {
+        for word in at_sign_words::WORDS {
             let at = caption.find(word).unwrap();
             assert!(
                 kept.len() <= at || kept.len() >= at + word.len(),
