@@ -29,13 +29,32 @@ pub enum TransformError {
         /// The budget that was asked for.
         budget: usize,
     },
+    /// The template fits, but without its caption there is nothing to post,
+    /// and even the shortest cut caption (its first piece and the ellipsis)
+    /// is over budget.
+    #[error(
+        "a cut caption needs at least {needed} of a budget of {budget} weighted characters (its first piece and the ellipsis); raise the budget or shorten the ellipsis"
+    )]
+    CutTooLong {
+        /// Weighted length of the text with the shortest cut caption.
+        needed: usize,
+        /// The budget that was asked for.
+        budget: usize,
+    },
+    /// An ellipsis that holds a link, mention, hashtag or cashtag, which X
+    /// would read as one in every cut post.
+    #[error(
+        "the ellipsis {0:?} holds a link, mention, hashtag or cashtag; use plain text such as … or (more)"
+    )]
+    BadEllipsis(String),
     /// The text contains a character X rejects (U+FFFE, U+FEFF, U+FFFF).
     #[error("the text contains a character X rejects (U+{0:04X}); remove it")]
     InvalidCharacter(u32),
     /// The budget is outside what a tweet can be.
     #[error("budget {0} is not usable: it must be at least 1")]
     BadBudget(usize),
-    /// The text to post would be empty (no caption and nothing else in the template).
+    /// The text to post would be empty or only whitespace (no caption and
+    /// nothing else in the template).
     #[error("nothing to post: the text is empty")]
     EmptyText,
     /// One piece that cannot be split (a URL, mention, hashtag, cashtag or a single
@@ -54,7 +73,8 @@ pub enum TransformError {
         "invalid handle {0:?}: Instagram handles are 1-30 of A-Z a-z 0-9 . _, X handles 1-15 of A-Z a-z 0-9 _"
     )]
     BadHandle(String),
-    /// A hashtag to append that twitter-text would not read as one whole hashtag.
+    /// A hashtag (to append, or for `{hashtags}`) that twitter-text would not
+    /// read as one whole hashtag.
     #[error(
         "invalid hashtag {0:?}: it must be a single hashtag (letters, digits, _), not only digits"
     )]

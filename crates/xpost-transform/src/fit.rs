@@ -8,16 +8,24 @@
 //!    caption: a caption written on Instagram should still go out. In the
 //!    other variables or the template they are an error
 //!    ([`TransformError::InvalidCharacter`]), since those are configuration.
+//!    A caption of only whitespace counts as no caption, and a text that
+//!    would be blank is [`TransformError::EmptyText`]. The ellipsis must be
+//!    plain text ([`TransformError::BadEllipsis`] otherwise: a link or tag
+//!    in it would go out with every cut post), and each `{hashtags}` tag must
+//!    be one hashtag ([`TransformError::BadHashtag`]).
 //! 2. If the whole caption fits, it is kept unchanged, and as many of
 //!    [`FitOptions::append_hashtags`] as fit are appended (space-separated,
 //!    dropped from the end). Appended hashtags that already occur in the text
 //!    (case-insensitively) are skipped, not reported as dropped.
 //! 3. Otherwise the caption is cut and no hashtags are appended: the author's
 //!    words come before extra tags. The cut lies on a grapheme boundary and
-//!    never inside a URL, mention, hashtag or cashtag; a sentence end is
+//!    never inside a URL, mention, hashtag, cashtag, neutralised mention
+//!    (see [`crate::mention_map`]) or e-mail address; a sentence end is
 //!    preferred when it keeps at least three quarters of the longest possible
-//!    cut, then a word end when it keeps at least half; whitespace before the
-//!    cut is trimmed and [`FitOptions::ellipsis`] (`…`, which weighs 2 under
+//!    cut, then a word end when it keeps at least half; whitespace, opening
+//!    brackets and quotes, commas, colons and semicolons before the cut are
+//!    trimmed (`said: “` would read badly before the ellipsis) and
+//!    [`FitOptions::ellipsis`] (`…`, which weighs 2 under
 //!    v2/v3) is appended. When not even one grapheme fits, the caption is
 //!    dropped entirely, without an ellipsis.
 //! 4. Every candidate is checked on the final string: it must be `valid` by
@@ -36,6 +44,7 @@ use std::collections::HashSet;
 
 use crate::config::Config;
 use crate::count::parse_tweet;
+use crate::entity::EntityKind;
 use crate::error::TransformError;
 use crate::extract;
 use crate::segment::{self, Preference};
@@ -145,10 +154,13 @@ pub(crate) fn reject_invalid(text: &str) -> Result<(), TransformError> {
 ///
 /// # Errors
 /// [`TransformError::BadBudget`] for a budget of 0 (or beyond `u32`),
-/// [`TransformError::BadHashtag`] for an appended hashtag that is not one,
+/// [`TransformError::BadHashtag`] for an appended or `{hashtags}` hashtag that is not one,
+/// [`TransformError::BadEllipsis`] for an ellipsis holding a link, mention, hashtag or cashtag,
 /// [`TransformError::InvalidCharacter`] for a rejected character outside the caption,
 /// [`TransformError::TemplateTooLong`] when the text without caption is over budget,
-/// [`TransformError::EmptyText`] when the result would be empty.
+/// [`TransformError::CutTooLong`] when the template alone posts nothing and
+/// the shortest cut caption with its ellipsis is over budget,
+/// [`TransformError::EmptyText`] when the result would be empty or blank.
 pub fn fit(
     template: &Template,
     vars: &Vars<'_>,
@@ -156,8 +168,18 @@ pub fn fit(
 ) -> Result<Fitted, TransformError> {
     let budget = options.budget;
     let config = budget_config(&options.config, budget)?;
-    let caption = segment::strip_invalid(vars.caption);
+    let mut caption = segment::strip_invalid(vars.caption);
+    if caption.trim().is_empty() {
+        // Blanks alone are no caption: they would only pad the template.
+        caption = "".into();
+    }
     reject_invalid(&options.ellipsis)?;
+    if !extract::entities(&options.ellipsis).is_empty() {
+        return Err(TransformError::BadEllipsis(options.ellipsis.clone()));
+    }
+    for tag in vars.hashtags {
+        hashtag_name(tag)?;
+    }
 
     let bare = template.render_with_caption(vars, "");
     reject_invalid(&bare)?;
@@ -171,8 +193,12 @@ pub fn fit(
     let mut allowed = segment::entity_texts(&with_hashtags(&whole, &tags));
     allowed.extend(segment::entity_texts(&whole));
     let check = |text: &str| {
+        segment::note_measured(text.len());
         let parsed = parse_tweet(text, &config);
-        (parsed.valid && segment::entities_within(text, &allowed)).then_some(parsed.weighted_length)
+        // X takes blanks as a post, but they say nothing.
+        let posts_something = !text.trim().is_empty();
+        (parsed.valid && posts_something && segment::entities_within(text, &allowed))
+            .then_some(parsed.weighted_length)
     };
 
     for keep in (0..=tags.len()).rev() {
@@ -198,15 +224,14 @@ pub fn fit(
     }
 
     let render = |at: usize| {
-        let kept = &caption[..segment::trim_end(&caption, 0, at)];
+        let kept = &caption[..segment::tidy_end(&caption, 0, at, !options.ellipsis.is_empty())];
         if kept.is_empty() {
             bare.clone()
         } else {
             template.render_with_caption(vars, &format!("{kept}{}", options.ellipsis))
         }
     };
-    let entities = extract::entities(&caption);
-    let mut cuts = segment::cuts(&caption, &entities);
+    let mut cuts = segment::cuts(&caption);
     cuts.pop(); // The uncut caption was tried above.
     let preference = Preference {
         sentence_percent: 75,
@@ -216,16 +241,22 @@ pub fn fit(
         &cuts,
         0,
         preference,
-        |at| parse_tweet(&render(at), &config).weighted_length <= budget,
+        |at| {
+            let text = render(at);
+            segment::note_measured(text.len());
+            parse_tweet(&text, &config).weighted_length <= budget
+        },
         |at| check(&render(at)).is_some(),
     );
     let Some(at) = chosen else {
+        // The template alone fits (checked above) but posts nothing, so the
+        // caption's first piece with the ellipsis is what does not fit.
         let smallest = cuts.get(1).map_or_else(|| whole.clone(), |c| render(c.at));
         let needed = parse_tweet(&smallest, &config).weighted_length;
         return Err(if needed <= budget {
             TransformError::EmptyText
         } else {
-            TransformError::TemplateTooLong { needed, budget }
+            TransformError::CutTooLong { needed, budget }
         });
     };
     let text = render(at);
@@ -260,20 +291,26 @@ fn hashtags_to_append(text: &str, wanted: &[String]) -> Result<Vec<String>, Tran
         .collect();
     let mut out = Vec::new();
     for tag in wanted {
-        let name = bare_hashtag(tag);
-        if name.is_empty() {
-            continue;
-        }
-        let probe = format!("#{name}");
-        let found = extract::hashtags(&probe);
-        if found.len() != 1 || found[0].range != (0..probe.len()) {
-            return Err(TransformError::BadHashtag(tag.clone()));
-        }
-        if seen.insert(name.to_lowercase()) {
+        let name = hashtag_name(tag)?;
+        if !name.is_empty() && seen.insert(name.to_lowercase()) {
             out.push(name.to_owned());
         }
     }
     Ok(out)
+}
+
+/// `tag` without its `#`, if `#tag` is exactly one hashtag and nothing
+/// else to twitter-text; empty for a blank tag, which is skipped.
+fn hashtag_name(tag: &str) -> Result<&str, TransformError> {
+    let name = bare_hashtag(tag);
+    if name.is_empty() {
+        return Ok(name);
+    }
+    let probe = format!("#{name}");
+    match extract::entities(&probe).as_slice() {
+        [one] if one.kind == EntityKind::Hashtag && one.range == (0..probe.len()) => Ok(name),
+        _ => Err(TransformError::BadHashtag(tag.to_owned())),
+    }
 }
 
 #[cfg(test)]
@@ -297,6 +334,21 @@ mod tests {
                 Err(TransformError::BadBudget(huge))
             );
         }
+    }
+
+    #[test]
+    fn a_long_run_without_spaces_is_measured_near_linearly() {
+        let caption = "a.".repeat(200_000);
+        let template = Template::parse("{caption}").unwrap_or_else(|e| panic!("{e}"));
+        segment::take_measured();
+        let fitted = fit(
+            &template,
+            &Vars::default().caption(&caption),
+            &FitOptions::default(),
+        );
+        let measured = segment::take_measured();
+        assert!(fitted.is_ok_and(|f| f.truncated && f.weighted_length <= 280));
+        assert!(measured < 4 * caption.len(), "{measured} bytes measured");
     }
 
     #[test]

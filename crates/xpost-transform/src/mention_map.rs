@@ -19,9 +19,16 @@
 //! mention X would still see that is not one of the mapped ones (`＠name`
 //! with the full-width at sign, `rt:@name`, `é@name`) is neutralised the same
 //! way. E-mail addresses (`me@example.com`) are not mentions on either side
-//! and are left alone.
+//! and are left alone, and so is every `@` inside a link
+//! (`https://www.tiktok.com/@name`, `medium.com/@name`): it belongs to the
+//! link, which X reads as a whole.
+//!
+//! Fitting and thread splitting never cut into a neutralised handle or an
+//! e-mail address, although X sees no entity in either: half of one would
+//! leave a lone `@` or a broken address.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::error::TransformError;
 use crate::extract;
@@ -119,9 +126,30 @@ impl MentionMap {
     /// # Ok::<(), xpost_transform::TransformError>(())
     /// ```
     pub fn apply(&self, text: &str) -> String {
+        self.rewrite(text, None)
+    }
+
+    /// `text` with the mentions that overlap one of `spans` (byte ranges of
+    /// `text`) mapped or neutralised, and every other mention left as it is.
+    ///
+    /// Templates use this for the text their variables bring in: around it,
+    /// the caption was already rewritten by the caller, and the template's
+    /// own words are the operator's, written for X.
+    pub(crate) fn apply_within(&self, text: &str, spans: &[Range<usize>]) -> String {
+        self.rewrite(text, Some(spans.to_vec()))
+    }
+
+    /// The rewrite of [`Self::apply`], limited to mentions overlapping
+    /// `spans` when given.
+    fn rewrite(&self, text: &str, spans: Option<Vec<Range<usize>>>) -> String {
         let mut out = String::with_capacity(text.len() + 16);
         // Byte offsets in `out` where a mapped mention starts.
         let mut mapped = Vec::new();
+        // What each rewritten handle was in `text` and became in `out`.
+        let mut edits: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+        // Links such as `tiktok.com/@name` hold an `@` that belongs to the
+        // link: a joiner there would break it, and X reads no mention in it.
+        let urls = url_ranges(text);
         let mut rest = text;
         let mut prev: Option<char> = None;
         while let Some(at) = rest.find('@') {
@@ -132,12 +160,16 @@ impl MentionMap {
             let run = after.find(|c: char| !is_ig_char(c)).unwrap_or(after.len());
             let handle = after[..run].trim_end_matches('.');
             let starts_mention = !prev_char.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !starts_mention || handle.is_empty() {
+            let pos = text.len() - from_at.len();
+            let whole = pos..pos + 1 + handle.len();
+            let in_scope = spans.as_deref().is_none_or(|s| overlaps(s, &whole));
+            if !starts_mention || handle.is_empty() || inside(&urls, pos) || !in_scope {
                 out.push('@');
                 prev = Some('@');
                 rest = after;
                 continue;
             }
+            let out_start = out.len();
             match self.get(handle) {
                 Some(x) => {
                     mapped.push(out.len());
@@ -153,12 +185,45 @@ impl MentionMap {
                     out.push_str(&neutral_name(handle, &after[handle.len()..context_end]));
                 }
             }
+            edits.push((whole, out_start..out.len()));
             prev = handle.chars().next_back();
             rest = &after[handle.len()..];
         }
         out.push_str(rest);
-        neutralise_leftovers(out, mapped)
+        let spans = spans.map(|spans| {
+            spans
+                .iter()
+                .map(|r| moved(&edits, r.start, false)..moved(&edits, r.end, true))
+                .collect()
+        });
+        neutralise_leftovers(out, mapped, spans)
     }
+}
+
+/// Where byte offset `at` of a text lies after `edits` (ascending, each the
+/// range replaced and the range that replaced it). An offset inside a
+/// replaced range goes to the start of its replacement, or to its end for
+/// the `end` of a range, so that ranges only grow.
+fn moved(edits: &[(Range<usize>, Range<usize>)], at: usize, end: bool) -> usize {
+    let i = edits.partition_point(|(was, _)| was.end <= at);
+    match (i.checked_sub(1).and_then(|j| edits.get(j)), edits.get(i)) {
+        (_, Some((was, now))) if was.start < at => {
+            if end {
+                now.end
+            } else {
+                now.start
+            }
+        }
+        (Some((was, now)), _) => at - was.end + now.end,
+        (None, _) => at,
+    }
+}
+
+/// Whether `range` shares a byte with one of `spans`.
+fn overlaps(spans: &[Range<usize>], range: &Range<usize>) -> bool {
+    spans
+        .iter()
+        .any(|s| s.start < range.end && range.start < s.end)
 }
 
 impl TryFrom<HashMap<String, String>> for MentionMap {
@@ -167,6 +232,65 @@ impl TryFrom<HashMap<String, String>> for MentionMap {
     fn try_from(pairs: HashMap<String, String>) -> Result<Self, Self::Error> {
         Self::from_pairs(pairs)
     }
+}
+
+/// The byte ranges of the neutralised mentions (`@` or `＠`, the joiner, the
+/// name) and e-mail addresses in `text`, in order.
+///
+/// Neither is an entity for X, but both must stay whole when a text is cut:
+/// a cut inside would leave a lone `@` or half an address.
+pub(crate) fn at_sign_words(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(['@', '＠']) {
+        let at = from + found;
+        let sigil_end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        let after = &text[sigil_end..];
+        from = sigil_end;
+        if let Some(name) = after.strip_prefix(JOINER) {
+            let run = name
+                .find(|c: char| !is_ig_char(c) && c != JOINER)
+                .unwrap_or(name.len());
+            let kept = name[..run].trim_end_matches(['.', JOINER]);
+            if !kept.is_empty() {
+                let end = sigil_end + JOINER.len_utf8() + kept.len();
+                out.push(at..end);
+                from = end;
+            }
+        } else if text[at..].starts_with('@') {
+            let local = text[..at]
+                .rfind(|c: char| !is_email_char(c))
+                .map_or(0, |i| {
+                    i + text[i..].chars().next().map_or(1, char::len_utf8)
+                });
+            let domain = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .unwrap_or(after.len());
+            let domain = after[..domain].trim_end_matches(['.', '-']);
+            if local < at && !domain.is_empty() {
+                let end = sigil_end + domain.len();
+                out.push(local..end);
+                from = end;
+            }
+        }
+    }
+    out
+}
+
+/// A character of the local part of an e-mail address.
+fn is_email_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+}
+
+/// The byte ranges of the links in `text`, in order.
+fn url_ranges(text: &str) -> Vec<Range<usize>> {
+    extract::urls(text).into_iter().map(|e| e.range).collect()
+}
+
+/// Whether byte offset `at` lies within one of `ranges` (sorted, disjoint).
+fn inside(ranges: &[Range<usize>], at: usize) -> bool {
+    let i = ranges.partition_point(|r| r.end <= at);
+    ranges.get(i).is_some_and(|r| r.start <= at)
 }
 
 /// What follows the `@` of an unmapped `handle`, given the text right after it.
@@ -188,23 +312,38 @@ fn neutral_name(handle: &str, tail: &str) -> String {
 
 /// Puts a joiner after the sigil of every mention in `text` that does not
 /// start at one of the `mapped` offsets.
-fn neutralise_leftovers(mut text: String, mut mapped: Vec<usize>) -> String {
+fn neutralise_leftovers(
+    mut text: String,
+    mut mapped: Vec<usize>,
+    mut spans: Option<Vec<Range<usize>>>,
+) -> String {
     // Each round removes the mentions found; a joiner cannot create a new one,
     // but the bound keeps this finite whatever the extractor does.
     for _ in 0..4 {
-        let stray: Vec<usize> = extract::mentions(&text)
+        let urls = url_ranges(&text);
+        // Lists (`＠name/list`) too: X links them to the name as well.
+        let stray: Vec<usize> = extract::mentions_or_lists(&text)
             .iter()
+            .filter(|m| spans.as_deref().is_none_or(|s| overlaps(s, &m.range)))
             .map(|m| m.range.start)
-            .filter(|start| !mapped.contains(start))
+            .filter(|&start| !mapped.contains(&start) && !inside(&urls, start))
             .collect();
         if stray.is_empty() {
             break;
         }
         for &start in stray.iter().rev() {
             let sigil = text[start..].chars().next().map_or(1, char::len_utf8);
-            text.insert(start + sigil, JOINER);
-            for m in mapped.iter_mut().filter(|m| **m > start) {
-                *m += JOINER.len_utf8();
+            let at = start + sigil;
+            text.insert(at, JOINER);
+            let shift = |offset: &mut usize| {
+                if *offset >= at {
+                    *offset += JOINER.len_utf8();
+                }
+            };
+            mapped.iter_mut().for_each(shift);
+            for span in spans.iter_mut().flatten() {
+                shift(&mut span.start);
+                shift(&mut span.end);
             }
         }
     }

@@ -9,11 +9,13 @@
 //! little length for a nicer boundary.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::entity::{Entity, EntityKind};
+use crate::entity::EntityKind;
 use crate::extract;
+use crate::mention_map;
 
 /// How natural a cut point is, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,8 +38,19 @@ pub(crate) struct Cut {
 }
 
 /// Every allowed cut point of `text`, ascending, `0` and `text.len()` included.
-/// `entities` are the entities of `text`; no cut falls strictly inside one.
-pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
+/// No cut falls strictly inside an entity, a neutralised mention or an
+/// e-mail address: each is kept whole or left out whole.
+pub(crate) fn cuts(text: &str) -> Vec<Cut> {
+    let mut spans: Vec<Range<usize>> = extract::entities(text)
+        .into_iter()
+        .map(|e| e.range)
+        .collect();
+    spans.extend(mention_map::at_sign_words(text));
+    cuts_outside(text, spans)
+}
+
+/// Every cut point of `text` that is not strictly inside one of `spans`.
+fn cuts_outside(text: &str, mut spans: Vec<Range<usize>>) -> Vec<Cut> {
     let words: HashSet<usize> = text.split_word_bound_indices().map(|(i, _)| i).collect();
     // A plain loop: `collect` would ask the sentence iterator for its size
     // hint, which underflows on an empty text in unicode-segmentation 1.13.
@@ -45,21 +58,26 @@ pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
     for (i, _) in text.split_sentence_bound_indices() {
         sentences.insert(i);
     }
-    let mut spans: Vec<(usize, usize)> = entities
-        .iter()
-        .map(|e| (e.range.start, e.range.end))
-        .collect();
-    spans.sort_unstable();
+    // An e-mail address can hold a link (`me@example.com`): merged, the
+    // spans are disjoint and sorted, so one pass over them suffices.
+    spans.sort_unstable_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
     let mut next = 0;
     text.grapheme_indices(true)
         .map(|(i, _)| i)
         .chain(std::iter::once(text.len()))
         .filter(|&at| {
-            // Entities do not overlap, so those ending at or before `at` never matter again.
-            while spans.get(next).is_some_and(|&(_, end)| end <= at) {
+            // Spans ending at or before `at` never matter again.
+            while merged.get(next).is_some_and(|r| r.end <= at) {
                 next += 1;
             }
-            spans.get(next).is_none_or(|&(start, _)| at <= start)
+            merged.get(next).is_none_or(|r| at <= r.start)
         })
         .map(|at| {
             let boundary = if at == text.len() || sentences.contains(&at) {
@@ -79,7 +97,7 @@ pub(crate) fn cuts(text: &str, entities: &[Entity]) -> Vec<Cut> {
 pub(crate) fn trim_end(text: &str, floor: usize, end: usize) -> usize {
     let mut end = end;
     for (i, g) in text[floor..end].grapheme_indices(true).rev() {
-        if !g.chars().all(char::is_whitespace) {
+        if !is_blank(g) {
             break;
         }
         end = floor + i;
@@ -87,10 +105,70 @@ pub(crate) fn trim_end(text: &str, floor: usize, end: usize) -> usize {
     end
 }
 
+/// Where a cut text should end to read well: `end` moved back past trailing
+/// whitespace and opening brackets or quotes and, when an ellipsis follows
+/// (`before_ellipsis`), past commas, colons and semicolons too. Never below
+/// `floor`.
+pub(crate) fn tidy_end(text: &str, floor: usize, end: usize, before_ellipsis: bool) -> usize {
+    let mut end = end;
+    loop {
+        let mut graphemes = text[floor..end].grapheme_indices(true).rev();
+        let Some((i, last)) = graphemes.next() else {
+            return end;
+        };
+        let before = graphemes.next().map(|(_, g)| g);
+        if !(is_blank(last) || dangles(last, before, before_ellipsis)) {
+            return end;
+        }
+        end = floor + i;
+    }
+}
+
+/// Whether `g` is a whitespace grapheme.
+pub(crate) fn is_blank(g: &str) -> bool {
+    g.chars().all(char::is_whitespace)
+}
+
+/// Whether grapheme `g`, right after `before` (`None` at the start), would
+/// dangle at the end of a cut text.
+fn dangles(g: &str, before: Option<&str>, before_ellipsis: bool) -> bool {
+    let mut chars = g.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if is_opening_bracket(c) || (before_ellipsis && is_pause(c)) {
+        return true;
+    }
+    // A quote mark may open or close; it opens when nothing but space or
+    // another opening mark comes before it.
+    is_quote(c)
+        && before.is_none_or(|b| {
+            is_blank(b)
+                || b.chars()
+                    .next()
+                    .is_some_and(|p| is_opening_bracket(p) || is_quote(p))
+        })
+}
+
+/// Brackets and quotes that only ever open.
+fn is_opening_bracket(c: char) -> bool {
+    "([{<„‚⟨（［｛＜「『【〔〈《〖〘〚｢".contains(c)
+}
+
+/// Quote marks that open in some languages and close in others.
+fn is_quote(c: char) -> bool {
+    "\"'“”‘’«»‹›＂＇".contains(c)
+}
+
+/// Punctuation that announces more text: wrong right before an ellipsis.
+fn is_pause(c: char) -> bool {
+    ",:;，：；、".contains(c)
+}
+
 /// The offset in `text` after skipping whitespace graphemes from `start`.
 pub(crate) fn skip_whitespace(text: &str, start: usize) -> usize {
     for (i, g) in text[start..].grapheme_indices(true) {
-        if !g.chars().all(char::is_whitespace) {
+        if !is_blank(g) {
             return start + i;
         }
     }
@@ -139,6 +217,10 @@ pub(crate) fn best_cut(
     let end = good + cuts[good..upper].partition_point(|c| short_enough(c.at));
     let tightest = cuts[..end].iter().rposition(|c| accept(c.at))?;
     let longest = cuts[tightest].at;
+    if cuts[tightest].boundary == Boundary::Sentence {
+        // Already the nicest kind of boundary: nothing to trade length for.
+        return Some(longest);
+    }
     let room = longest - start;
     for (boundary, percent) in [
         (Boundary::Sentence, preference.sentence_percent),
@@ -156,6 +238,26 @@ pub(crate) fn best_cut(
         }
     }
     Some(longest)
+}
+
+#[cfg(test)]
+thread_local! {
+    static MEASURED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Notes that `bytes` of text were counted, so tests can bound the work a
+/// fit or split does without timing it.
+pub(crate) fn note_measured(bytes: usize) {
+    #[cfg(test)]
+    MEASURED.with(|m| m.set(m.get() + bytes));
+    #[cfg(not(test))]
+    let _ = bytes;
+}
+
+/// The bytes counted on this thread since the last call.
+#[cfg(test)]
+pub(crate) fn take_measured() -> usize {
+    MEASURED.with(|m| m.replace(0))
 }
 
 /// The entities of `text` as `(kind, text)` pairs, for comparing before and after a cut.
@@ -194,7 +296,7 @@ mod tests {
     #[test]
     fn cuts_mark_the_strongest_boundary() {
         let text = "One two. Three";
-        let cuts = cuts(text, &[]);
+        let cuts = cuts(text);
         let at = |n: usize| cuts.iter().find(|c| c.at == n).map(|c| c.boundary);
         assert_eq!(at(0), Some(Boundary::Sentence));
         assert_eq!(at(3), Some(Boundary::Word));
@@ -202,7 +304,7 @@ mod tests {
         assert_eq!(at(9), Some(Boundary::Sentence));
         assert_eq!(at(text.len()), Some(Boundary::Sentence));
         assert_eq!(
-            super::cuts("", &[]),
+            super::cuts(""),
             vec![Cut {
                 at: 0,
                 boundary: Boundary::Sentence
@@ -213,14 +315,16 @@ mod tests {
     #[test]
     fn cuts_skip_entity_interiors_and_split_graphemes() {
         let text = "ab e\u{301}";
-        let entity = Entity {
-            kind: EntityKind::Hashtag,
-            range: 0..2,
-            value: 1..2,
-            indices: (0, 2),
-        };
-        let offsets: Vec<usize> = cuts(text, &[entity]).iter().map(|c| c.at).collect();
+        let offsets: Vec<usize> = cuts_outside(text, vec![Range { start: 0, end: 2 }])
+            .iter()
+            .map(|c| c.at)
+            .collect();
         assert_eq!(offsets, vec![0, 2, 3, 6]);
+        let offsets: Vec<usize> = cuts_outside(text, vec![1..3, 0..2])
+            .iter()
+            .map(|c| c.at)
+            .collect();
+        assert_eq!(offsets, vec![0, 3, 6]);
     }
 
     #[test]
@@ -230,6 +334,22 @@ mod tests {
         assert_eq!(trim_end(text, 2, text.len()), 2);
         assert_eq!(skip_whitespace("  \nx", 0), 3);
         assert_eq!(skip_whitespace("   ", 1), 3);
+    }
+
+    #[test]
+    fn a_tidy_end_drops_what_opens_or_pauses() {
+        fn end(text: &str, ellipsis: bool) -> &str {
+            &text[..tidy_end(text, 0, text.len(), ellipsis)]
+        }
+        assert_eq!(end("so (", false), "so");
+        assert_eq!(end("he said: “", true), "he said");
+        assert_eq!(end("he said: “", false), "he said:");
+        assert_eq!(end("a, ( \"", true), "a");
+        assert_eq!(end("the “end”", true), "the “end”");
+        assert_eq!(end("the \"end\"", true), "the \"end\"");
+        assert_eq!(end("it's", true), "it's");
+        assert_eq!(end("「", true), "");
+        assert_eq!(tidy_end("ab (", 3, 4, true), 3);
     }
 
     #[test]

@@ -4,11 +4,19 @@
 //! as is; `{name}` is replaced by a [`Vars`] field; `{{` and `}}` stand for
 //! literal braces. Parsing rejects unknown names and stray braces up front,
 //! so rendering cannot fail.
+//!
+//! The variables other than the caption follow the caption's mention rule:
+//! a handle they bring in (`by @{username}`, a date or tag holding `@name`)
+//! becomes an X mention only when [`Vars::mentions`] maps it, and is
+//! neutralised otherwise (see [`crate::mention_map`]). The caption is not
+//! touched (the caller rewrites it with the same map), nor is a mention
+//! written in the template itself: that is the operator's, written for X.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::TransformError;
+use crate::mention_map::MentionMap;
 
 /// A variable a template may refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,6 +92,10 @@ pub struct Vars<'a> {
     pub hashtags: &'a [String],
     /// The date, already formatted.
     pub date: &'a str,
+    /// How handles brought in by the variables other than the caption are
+    /// rewritten; `None` neutralises them all. The caption is the caller's
+    /// to rewrite (see [`MentionMap::apply`]).
+    pub mentions: Option<&'a MentionMap>,
 }
 
 impl<'a> Vars<'a> {
@@ -116,6 +128,17 @@ impl<'a> Vars<'a> {
         self.date = date;
         self
     }
+
+    /// Sets the map for handles in the variables other than the caption.
+    pub fn mentions(mut self, map: &'a MentionMap) -> Self {
+        self.mentions = Some(map);
+        self
+    }
+}
+
+/// Whether `text` holds a sign that can start a mention.
+fn has_at_sign(text: &str) -> bool {
+    text.contains(['@', '＠'])
 }
 
 /// A hashtag without its leading `#` or `＃`.
@@ -217,7 +240,11 @@ impl Template {
     /// Renders with `caption` in place of `vars.caption`.
     pub(crate) fn render_with_caption(&self, vars: &Vars<'_>, caption: &str) -> String {
         let mut out = String::with_capacity(self.source.len() + caption.len() + 64);
+        // Where the variables other than the caption landed in `out`.
+        let mut spans = Vec::new();
+        let mut at_sign = false;
         for piece in &self.pieces {
+            let start = out.len();
             match piece {
                 Piece::Literal(text) => out.push_str(text),
                 Piece::Var(Variable::Caption) => out.push_str(caption),
@@ -226,8 +253,27 @@ impl Template {
                 Piece::Var(Variable::Hashtags) => out.push_str(&render_hashtags(vars.hashtags)),
                 Piece::Var(Variable::Date) => out.push_str(vars.date),
             }
+            let added = &out[start..];
+            at_sign |= match piece {
+                // A handle reaching into a variable starts in the caption's last word.
+                Piece::Var(Variable::Caption) => {
+                    has_at_sign(added.rsplit(char::is_whitespace).next().unwrap_or(""))
+                }
+                _ => has_at_sign(added),
+            };
+            if matches!(piece, Piece::Var(v) if *v != Variable::Caption) && !added.is_empty() {
+                spans.push(start..out.len());
+            }
         }
-        out
+        if spans.is_empty() || !at_sign {
+            return out;
+        }
+        // An Instagram username or a handle in a date or tag is no more an X
+        // mention than one in the caption.
+        match vars.mentions {
+            Some(map) => map.apply_within(&out, &spans),
+            None => MentionMap::new().apply_within(&out, &spans),
+        }
     }
 }
 

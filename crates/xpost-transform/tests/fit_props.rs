@@ -4,6 +4,9 @@
 
 use std::collections::HashSet;
 
+#[path = "common/at_sign_words.rs"]
+mod at_sign_words;
+
 use proptest::prelude::*;
 use xpost_transform::fit::{FitOptions, fit};
 use xpost_transform::template::{Template, Vars};
@@ -135,7 +138,14 @@ proptest! {
         let bare = template.render(&vars.caption(""));
         let budget = parse_tweet(&bare, Config::v3()).weighted_length + extra;
         let options = FitOptions::default().budget(budget).append_hashtags(append.clone());
-        let fitted = fit(&template, &vars, &options).unwrap();
+        let fitted = match fit(&template, &vars, &options) {
+            Err(TransformError::EmptyText) => {
+                let blank = without_invalid(&caption).trim().is_empty();
+                prop_assert!(blank && template.source() == "{caption}", "{:?}", caption);
+                return Ok(());
+            }
+            other => other.unwrap(),
+        };
 
         let parsed = parse_tweet(&fitted.text, &with_max(budget));
         prop_assert!(parsed.valid, "invalid: {:?}", fitted.text);
@@ -175,7 +185,11 @@ proptest! {
         template in proptest::sample::select(TEMPLATES),
         slack in 0usize..20,
     ) {
-        let caption = without_invalid(&caption);
+        let mut caption = without_invalid(&caption);
+        if caption.trim().is_empty() {
+            // Blanks alone are no caption.
+            caption.clear();
+        }
         let template = Template::parse(template).unwrap();
         let vars = Vars::default().caption(&caption).permalink("https://instagram.com/p/x");
         let rendered = template.render(&vars);
@@ -400,4 +414,123 @@ fn the_ellipsis_and_config_are_options() {
     // Katakana runs are one word: the cut goes before the whole run.
     assert_eq!(fitted.text, "日本語の...");
     assert_eq!(fitted.weighted_length, 7);
+}
+
+#[test]
+fn a_neutralised_mention_or_an_email_address_is_never_cut_into() {
+    let caption = at_sign_words::caption();
+    for budget in 3..parse_tweet(&caption, Config::v3()).weighted_length {
+        let text = fit_caption(&caption, budget);
+        let kept = text.strip_suffix('…').unwrap_or(&text);
+        assert!(caption.starts_with(kept), "{budget}: {text:?}");
+        assert!(!kept.ends_with(['@', '\u{2060}']), "{budget}: {text:?}");
+        for word in at_sign_words::WORDS {
+            let at = caption.find(word).unwrap();
+            assert!(
+                kept.len() <= at || kept.len() >= at + word.len(),
+                "{budget}: {text:?} cuts into {word:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cut_never_ends_on_an_opening_mark_or_a_pause() {
+    let caption = "She said: “look (there, at the sea; «so blue» [really]) and ‘wow’, then left.";
+    for budget in 3..parse_tweet(caption, Config::v3()).weighted_length {
+        let text = fit_caption(caption, budget);
+        let kept = text.strip_suffix('…').unwrap_or(&text);
+        assert!(caption.starts_with(kept), "{budget}: {text:?}");
+        assert!(
+            !kept.ends_with([',', ':', ';', '(', '[', '“', '«', '‘', ' ']),
+            "{budget}: {text:?}"
+        );
+    }
+    assert_eq!(fit_caption("one two, three four", 10), "one two…");
+    assert_eq!(fit_caption("He said: \"no way out\"", 12), "He said…");
+}
+
+#[test]
+fn an_ellipsis_with_an_entity_is_a_clear_error() {
+    for ellipsis in [
+        " #more",
+        "… example.com",
+        " @me",
+        " $AAPL",
+        "…https://t.co/x",
+    ] {
+        let options = FitOptions::default().budget(10).ellipsis(ellipsis);
+        let result = fit(
+            &caption_only(),
+            &Vars::default().caption("one two three four five"),
+            &options,
+        );
+        assert_eq!(result, Err(TransformError::BadEllipsis(ellipsis.into())));
+    }
+    let options = FitOptions::default().budget(15).ellipsis(" (more)");
+    let fitted = fit(
+        &caption_only(),
+        &Vars::default().caption("one two three four five"),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(fitted.text, "one two (more)");
+}
+
+#[test]
+fn a_hashtags_variable_with_other_entities_is_a_clear_error() {
+    let template = Template::parse("{caption} {hashtags}").unwrap();
+    for bad in ["a.com", "x@bob", "https://example.com", "tag $AAPL"] {
+        let tags = vec!["fine".to_owned(), bad.to_owned()];
+        let vars = Vars::default().caption("hi").hashtags(&tags);
+        assert_eq!(
+            fit(&template, &vars, &FitOptions::default()),
+            Err(TransformError::BadHashtag(bad.into()))
+        );
+    }
+    let tags = vec!["#fine".to_owned(), " ".to_owned(), "日本".to_owned()];
+    let vars = Vars::default().caption("hi").hashtags(&tags);
+    let fitted = fit(&template, &vars, &FitOptions::default()).unwrap();
+    assert_eq!(fitted.text, "hi #fine #日本");
+}
+
+#[test]
+fn a_blank_caption_is_nothing_to_post() {
+    for blank in [" ", " \n\u{3000}\t ", "\u{FEFF} \u{FEFF}"] {
+        assert_eq!(
+            fit(
+                &caption_only(),
+                &Vars::default().caption(blank),
+                &FitOptions::default()
+            ),
+            Err(TransformError::EmptyText),
+            "{blank:?}"
+        );
+        let template = Template::parse("{caption} {permalink}").unwrap();
+        let vars = Vars::default()
+            .caption(blank)
+            .permalink("https://www.instagram.com/p/Cabc/");
+        let fitted = fit(&template, &vars, &FitOptions::default()).unwrap();
+        assert_eq!(fitted.text, " https://www.instagram.com/p/Cabc/");
+    }
+}
+
+#[test]
+fn a_budget_too_small_for_the_ellipsis_says_so() {
+    let options = FitOptions::default().budget(5).ellipsis(" [continued]");
+    let result = fit(
+        &caption_only(),
+        &Vars::default().caption("a long caption"),
+        &options,
+    );
+    assert_eq!(
+        result,
+        Err(TransformError::CutTooLong {
+            needed: 13,
+            budget: 5
+        })
+    );
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("ellipsis"), "{message}");
+    assert!(!message.contains("template alone"), "{message}");
 }

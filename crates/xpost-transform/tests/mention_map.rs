@@ -6,11 +6,14 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use xpost_transform::mention_map::MentionMap;
-use xpost_transform::{TransformError, extract};
+use xpost_transform::{EntityKind, TransformError, extract};
 
+/// The mentions X makes live: as `extract::entities` reads them, so an `@`
+/// inside a link is part of the link.
 fn screen_names(text: &str) -> Vec<String> {
-    extract::mentions(text)
+    extract::entities(text)
         .iter()
+        .filter(|e| e.kind == EntityKind::Mention)
         .map(|m| m.value_in(text).to_owned())
         .collect()
 }
@@ -105,7 +108,17 @@ fn email_addresses_are_left_alone() {
 #[test]
 fn other_mentions_x_would_see_are_neutralised() {
     let map = MentionMap::from_pairs([("wide", "wide_x")]).unwrap();
-    for text in ["＠wide", "rt:@u", "RT@v", "é@t", "a.@x", "@@y", "@é@z"] {
+    for text in [
+        "＠wide",
+        "rt:@u",
+        "RT@v",
+        "é@t",
+        "a.@x",
+        "@@y",
+        "@é@z",
+        "＠x/list",
+        "rt:@u/l",
+    ] {
         let out = map.apply(text);
         assert!(screen_names(&out).is_empty(), "{text:?} -> {out:?}");
         assert_eq!(visible(&out), text);
@@ -135,7 +148,7 @@ proptest! {
         pieces in prop::collection::vec(
             prop_oneof![
                 proptest::sample::select(HANDLES).prop_map(|h| format!("@{h}")),
-                proptest::sample::select(&["@mapped", "@Mapped.One", "＠x", " ", ".", "é", "a", "_", "@", "\n", "rt:", "me@example.com"][..]).prop_map(str::to_owned),
+                proptest::sample::select(&["@mapped", "@Mapped.One", "＠x", " ", ".", "é", "a", "_", "@", "\n", "rt:", "me@example.com", "https://www.tiktok.com/@mapped/video/1", "medium.com/@john.doe", "/"][..]).prop_map(str::to_owned),
                 any::<char>().prop_map(String::from),
             ],
             0..40,
@@ -151,4 +164,90 @@ proptest! {
         prop_assert!(screen_names(&unmapped).is_empty(), "{:?} -> {:?}", text, unmapped);
         prop_assert_eq!(visible(&unmapped), text.replace('\u{2060}', ""));
     }
+}
+
+#[test]
+fn an_at_sign_inside_a_link_belongs_to_the_link() {
+    let map = MentionMap::from_pairs([("name", "mapped")]).unwrap();
+    for link in [
+        "https://www.tiktok.com/@name/video/7312345678901234567",
+        "https://medium.com/@name/a-story-1a2b3c",
+        "https://www.youtube.com/@name",
+        "https://www.threads.net/@name/post/C0ffee",
+        "medium.com/@name",
+        "youtube.com/@name.official/videos",
+    ] {
+        for text in [
+            link.to_owned(),
+            format!("See {link} and @name."),
+            format!("({link}) by @other"),
+        ] {
+            let out = MentionMap::new().apply(&text);
+            assert!(out.contains(link), "{text:?} -> {out:?}");
+            assert!(screen_names(&out).is_empty(), "{text:?} -> {out:?}");
+            let out = map.apply(&text);
+            assert!(out.contains(link), "{text:?} -> {out:?}");
+            assert_eq!(
+                extract::urls(&out)
+                    .iter()
+                    .map(|u| u.value_in(&out))
+                    .collect::<Vec<_>>(),
+                vec![link],
+            );
+        }
+    }
+    assert_eq!(
+        map.apply("See https://www.threads.net/@name and @name"),
+        "See https://www.threads.net/@name and @mapped"
+    );
+}
+
+#[test]
+fn template_variables_follow_the_mention_rule() {
+    use xpost_transform::fit::{FitOptions, fit};
+    use xpost_transform::template::{Template, Vars};
+
+    let template =
+        Template::parse("{caption} by @{username} on {date} {hashtags} via @xpost {permalink}")
+            .unwrap();
+    let tags = vec!["sea".to_owned()];
+    let caption = "With @JaneOnX";
+    let vars = Vars::default()
+        .caption(caption)
+        .username("anna.k")
+        .date("2026-01-02 @home")
+        .hashtags(&tags)
+        .permalink("https://www.threads.net/@anna.k/post/C0ffee");
+    // Unmapped: the username and the handle in the date are inert; the
+    // caption (the caller's) and the template's own mention stay.
+    let text = template.render(&vars);
+    assert_eq!(
+        text,
+        "With @JaneOnX by @\u{2060}anna.k on 2026-01-02 @\u{2060}home #sea via @xpost https://www.threads.net/@anna.k/post/C0ffee"
+    );
+    assert_eq!(screen_names(&text), vec!["JaneOnX", "xpost"]);
+    let fitted = fit(&template, &vars, &FitOptions::default()).unwrap();
+    assert_eq!(fitted.text, text);
+
+    // Mapped: the username becomes its X handle.
+    let map = MentionMap::from_pairs([("anna.k", "AnnaOnX")]).unwrap();
+    let text = template.render(&vars.mentions(&map));
+    assert_eq!(screen_names(&text), vec!["JaneOnX", "AnnaOnX", "xpost"]);
+    assert!(text.contains("by @AnnaOnX on"), "{text:?}");
+
+    // Full-width and `rt:` forms are caught too.
+    let odd = Template::parse("{caption} ＠{username} rt:@{date}").unwrap();
+    let text = odd.render(&Vars::default().caption("x").username("bob").date("carol"));
+    assert!(screen_names(&text).is_empty(), "{text:?}");
+    assert_eq!(visible(&text), "x ＠bob rt:@carol");
+}
+
+#[test]
+fn a_thread_permalink_follows_the_mention_rule() {
+    use xpost_transform::thread::{ThreadOptions, split};
+    let parts = split("Hello", Some("@anna.k"), &ThreadOptions::default()).unwrap();
+    assert!(screen_names(&parts.concat()).is_empty(), "{parts:?}");
+    let link = "https://www.threads.net/@anna.k/post/C0ffee";
+    let parts = split("Hello", Some(link), &ThreadOptions::default()).unwrap();
+    assert_eq!(parts, vec![format!("Hello {link}")]);
 }

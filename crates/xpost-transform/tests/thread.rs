@@ -4,6 +4,9 @@
 
 use std::collections::HashSet;
 
+#[path = "common/at_sign_words.rs"]
+mod at_sign_words;
+
 use proptest::prelude::*;
 use xpost_transform::thread::{PermalinkPlacement, ThreadOptions, split};
 use xpost_transform::{Config, EntityKind, TransformError, extract, parse_tweet};
@@ -309,4 +312,44 @@ fn a_long_post_budget_keeps_one_part() {
     assert!(parts.len() > 80);
     let n = parts.len();
     assert!(parts[n - 1].ends_with(&format!(" {n}/{n}")));
+}
+
+#[test]
+fn a_neutralised_mention_or_an_email_address_stays_in_one_part() {
+    let caption = at_sign_words::caption();
+    for budget in 30..60 {
+        let parts = split(&caption, None, &options(budget)).unwrap();
+        for word in at_sign_words::WORDS {
+            assert!(
+                parts.iter().any(|p| p.contains(word)),
+                "{budget}: {word:?} torn in {parts:?}"
+            );
+        }
+        for part in &parts {
+            assert!(!part.ends_with(['@', '\u{2060}']), "{budget}: {parts:?}");
+        }
+    }
+}
+
+#[test]
+fn a_part_never_ends_on_an_opening_bracket_or_quote() {
+    let caption = "She said: “look (there, at the sea; «so blue» [really]) and ‘wow’, then left.";
+    for budget in 8..40 {
+        let parts = split(caption, None, &options(budget)).unwrap();
+        for part in &parts {
+            assert!(
+                !part.ends_with(['(', '[', '“', '«', '‘']),
+                "{budget}: {parts:?}"
+            );
+        }
+        assert_eq!(no_space(&parts.concat()), no_space(caption));
+    }
+    assert_eq!(
+        split("one two (three four five)", None, &options(12)).unwrap(),
+        vec![
+            "one two".to_owned(),
+            "(three four".to_owned(),
+            "five)".to_owned()
+        ]
+    );
 }

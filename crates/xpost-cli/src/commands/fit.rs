@@ -132,16 +132,20 @@ pub fn run(args: FitArgs) -> Result<(), String> {
         .strip_suffix('\n')
         .map(|c| c.strip_suffix('\r').unwrap_or(c))
         .unwrap_or(&caption);
-    let caption = match (&args.map_mentions, args.keep_mentions) {
-        (Some(path), _) => load_mention_map(path)?.apply(caption),
-        (None, true) => caption.to_owned(),
-        (None, false) => MentionMap::new().apply(caption),
+    let map = match &args.map_mentions {
+        Some(path) => load_mention_map(path)?,
+        None => MentionMap::new(),
+    };
+    let caption = if args.keep_mentions {
+        caption.to_owned()
+    } else {
+        map.apply(caption)
     };
 
     let output = if args.thread {
         thread_output(&args, config, &caption)?
     } else {
-        post_output(&args, config, &caption)?
+        post_output(&args, config, &caption, &map)?
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -150,9 +154,15 @@ pub fn run(args: FitArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot write stdout: {e}"))
 }
 
-fn post_output(args: &FitArgs, config: &Config, caption: &str) -> Result<String, String> {
+fn post_output(
+    args: &FitArgs,
+    config: &Config,
+    caption: &str,
+    map: &MentionMap,
+) -> Result<String, String> {
     let template = Template::parse(&args.template).map_err(|e| e.to_string())?;
     let vars = Vars::default()
+        .mentions(map)
         .caption(caption)
         .permalink(args.permalink.as_deref().unwrap_or(""))
         .username(&args.username)
