@@ -156,11 +156,15 @@ pub fn render_with_link(
         .strftime("%Y-%m-%d")
         .to_string();
     let username = post.username.clone().unwrap_or_default();
+    // Handles that template variables bring in follow the caption's mention rule:
+    // mapped when the map knows them, otherwise made inert.
+    let mention_map = MentionMap::from_pairs(&settings.privacy.mention_map)?;
     let base = Vars::default()
         .caption(&caption)
         .permalink(permalink.as_deref().unwrap_or(""))
         .username(&username)
-        .date(&date);
+        .date(&date)
+        .mentions(&mention_map);
     let hashtags = hashtags_for(&caption, settings, &template.render(&base));
     let mut vars = base;
     let mut options = FitOptions::default().budget(MAX_WEIGHTED_LENGTH);

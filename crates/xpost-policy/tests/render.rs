@@ -275,3 +275,25 @@ fn a_dropped_cashtag_sign_never_pushes_a_post_over_280() {
     );
     assert_eq!(extract::cashtags(text).len(), 1, "{text}");
 }
+
+#[test]
+fn a_handle_from_the_template_is_mapped_or_made_inert_like_the_caption() {
+    let mut p = post("Sunset", MediaType::Image, vec![]);
+    p.username = Some("alice.ig".into());
+    let mut s = LinkSettings::default();
+    s.text.template = "{caption} by @{username}".into();
+    let unmapped = &render(&p, &s).unwrap().posts[0].text;
+    assert!(
+        extract::mentions(unmapped).is_empty(),
+        "an unmapped Instagram handle must not become a live X mention: {unmapped}"
+    );
+    s.privacy
+        .mention_map
+        .insert("alice.ig".into(), "alice_on_x".into());
+    let mapped = &render(&p, &s).unwrap().posts[0].text;
+    let live: Vec<&str> = extract::mentions(mapped)
+        .into_iter()
+        .map(|m| &mapped[m.value])
+        .collect();
+    assert_eq!(live, ["alice_on_x"], "{mapped}");
+}
