@@ -1,0 +1,1 @@
+//! Notifiers: how the user hears about trouble.
