@@ -12,7 +12,7 @@ cargo build --release --locked --example xpost --example ig_list_media --example
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 xpost=$bin/xpost
 
-echo "== 1. xpost text parse (contract section 1)"
+echo "== 1. xpost text parse "
 "$xpost" text parse < docs/examples/captions.jsonl
 
 echo
@@ -27,7 +27,7 @@ echo "== the same caption as a numbered thread of 140"
   --permalink https://www.instagram.com/p/C0ffee123/ < docs/examples/caption.txt
 
 echo
-echo "== 2. the emulator (contract section 2)"
+echo "== 2. the emulator "
 log=$(mktemp)
 "$xpost" emulator --listen 127.0.0.1:0 > "$log" &
 emulator=$!

@@ -1,4 +1,4 @@
-//! `xpost emulator` as a black box (contract section 2): the printed line,
+//! `xpost emulator` as a black box (see `docs/emulator.md`): the printed line,
 //! the admin API and a real OAuth round trip, against the built binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

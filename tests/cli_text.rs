@@ -1,4 +1,4 @@
-//! The `xpost text` commands as a black box (contract section 1): the
+//! The `xpost text` commands as a black box (see `docs/cli.md`): the
 //! example binary that `cargo test` builds, driven over stdin and stdout.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -36,7 +36,7 @@ fn lines(out: &Output) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn parse_reports_every_contract_field() {
+fn parse_reports_every_documented_field() {
     let out = run(
         &["text", "parse"],
         b"{\"text\": \"hi @bob, see example.com #tag $AAPL\"}\n",

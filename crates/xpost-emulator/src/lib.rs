@@ -24,7 +24,7 @@
 //! `POST /admin/faults` are applied per connection before routing, which is what lets
 //! a fault close a connection without writing a byte.
 //!
-//! The admin API (`/admin/...`) is fixed by the project's contract; [`Admin`] offers the
+//! The admin API (`/admin/...`) is stable and documented in `docs/emulator.md`; [`Admin`] offers the
 //! same operations in process.
 //!
 //! # Example

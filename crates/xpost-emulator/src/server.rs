@@ -31,7 +31,7 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts a builder with the contract's defaults.
+    /// Starts a builder with the documented defaults (see `docs/emulator.md`).
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }

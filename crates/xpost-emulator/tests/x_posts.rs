@@ -97,7 +97,7 @@ async fn create_lookup_delete_with_real_shapes_and_headers() {
     assert_eq!(all[1].in_reply_to.as_deref(), Some(id.as_str()));
     assert_eq!(all[1].id, reply["data"]["id"].as_str().unwrap());
 
-    // Over HTTP the admin list has the contract's fields.
+    // Over HTTP the admin list has every documented field.
     let (_, listed) = json(
         http.get(format!("{}/admin/x/tweets", emu.base_url))
             .send()

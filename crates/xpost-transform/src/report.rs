@@ -1,5 +1,5 @@
 //! The full answer for one text: counting and every entity, in the exact
-//! shape of `xpost text parse` (the public contract, section 1).
+//! shape of `xpost text parse` (documented in `docs/cli.md`).
 
 use serde::Serialize;
 
