@@ -143,12 +143,15 @@ pub struct PlannedPart {
 }
 
 /// What the engine will send for a post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The parts, in order; parts after the first reply to the one before.
     pub parts: Vec<PlannedPart>,
     /// Who may reply on the target.
     pub reply_settings: ReplySettings,
+    /// What posting it is expected to cost, in US dollars (for the monthly cap).
+    #[serde(default)]
+    pub estimated_cost_usd: f64,
 }
 
 /// How far one planned part has got.

@@ -327,6 +327,7 @@ pub async fn post_updates_are_compare_and_swap(store: &dyn Store) {
             },
         ],
         reply_settings: crate::reply::ReplySettings::Following,
+        estimated_cost_usd: 0.015,
     });
     sending.parts = vec![crate::record::PartProgress {
         media: vec![crate::ids::TargetMediaId::new("99").unwrap()],

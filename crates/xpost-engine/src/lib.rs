@@ -5,7 +5,44 @@
 //! every step in before the step's side effect, and a [`xpost_core::Notifier`]
 //! it tells the user through. It names no HTTP or SQL type: the Instagram and X
 //! clients meet core's types only in [`adapters`].
+//!
+//! **Exactly once** rests on three things. Each post's state, and each part's
+//! progress, is written before the side effect it leads to. A part whose intent
+//! is recorded but whose target id is not is never sent blindly again: the
+//! engine first looks for it among the target account's own recent posts
+//! (X has no idempotency key). And every write is fenced by the link's lease, so
+//! a worker that paused and lost its lease cannot record a stale result over
+//! the new owner's.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use xpost_core::MemoryStore;
+//! use xpost_engine::{Engine, EngineError};
+//!
+//! # fn demo(connector: Arc<dyn xpost_engine::Connector>) -> Result<(), EngineError> {
+//! let engine = Engine::builder()
+//!     .store(Arc::new(MemoryStore::new()))
+//!     .connector(connector)
+//!     .build()?;
+//! # let _ = engine;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod adapters;
+mod advance;
+mod builder;
+mod connector;
+mod engine;
+mod error;
+mod limits;
 pub mod media;
 pub mod notify;
+mod quiet;
+mod upload;
+
+pub use builder::EngineBuilder;
+pub use connector::Connector;
+pub use engine::{Engine, PassOutcome, PassReport, SyncOptions};
+pub use error::EngineError;
+pub use limits::Limits;

@@ -1,0 +1,610 @@
+//! The per-post, per-part state machine. Every step is written to the store
+//! before its side effect: a part's intent before it is published, its target
+//! id right after. A part with an intent and no id is the one case where a
+//! crash leaves doubt, and [`PostWork::reconcile`] settles it by looking at what
+//! the target actually holds before anything is sent again.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use xpost_core::{
+    Event, EventKind, Failure, FailureClass, Link, LinkId, Notice, OutgoingPost, PartProgress,
+    Plan, PlannedPart, PostQuery, PostRecord, PostState, RemoteError, RetryKind, Side, SkipReason,
+    Source, Target, TargetId,
+};
+use xpost_policy::{Context, Verdict, decide};
+
+use crate::engine::{Inner, LeaseGuard, notify};
+use crate::error::EngineError;
+use crate::upload::upload_item;
+
+/// What the pass does after a post.
+#[derive(Debug)]
+pub(crate) enum Flow {
+    /// Go on with the next post.
+    Continue,
+    /// The platform's budget is spent until this instant: stop the pass.
+    StopRateLimited(Option<Timestamp>),
+    /// A side's credentials stopped working: stop the pass, the link needs a re-link.
+    StopReauth(Side, RemoteError),
+}
+
+/// Advances posts of one link within one pass.
+pub(crate) struct PostWork {
+    inner: Arc<Inner>,
+    link: Link,
+    source: Arc<dyn Source>,
+    target: Arc<dyn Target>,
+    context: Option<Context>,
+}
+
+/// What one attempt at a post ended with, before it is recorded.
+enum Step {
+    /// Keep going in the same post.
+    Next(PostRecord),
+    /// The post waits (final, scheduled, held, or retrying later).
+    Stop(PostRecord, Flow),
+}
+
+impl PostWork {
+    pub(crate) fn new(
+        inner: Arc<Inner>,
+        link: Link,
+        source: Arc<dyn Source>,
+        target: Arc<dyn Target>,
+    ) -> Self {
+        Self {
+            inner,
+            link,
+            source,
+            target,
+            context: None,
+        }
+    }
+
+    fn link_id(&self) -> &LinkId {
+        &self.link.id
+    }
+
+    /// Advances one post as far as it can go now; answers its new record.
+    pub(crate) async fn advance(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+    ) -> Result<(PostRecord, Flow), EngineError> {
+        // Bounded: each round moves the post to a later state or stops.
+        for _ in 0..64 {
+            let step = match record.state {
+                PostState::Discovered | PostState::Scheduled | PostState::NeedsReview => {
+                    self.decide(guard, record).await?
+                }
+                PostState::NeedsReauth if record.plan.is_none() => {
+                    self.decide(guard, record).await?
+                }
+                PostState::Ready | PostState::Sending | PostState::NeedsReauth => {
+                    self.send(guard, record).await?
+                }
+                PostState::Posted | PostState::Skipped | PostState::Failed => {
+                    Step::Stop(record, Flow::Continue)
+                }
+                // A state added later is left alone by this engine.
+                _ => Step::Stop(record, Flow::Continue),
+            };
+            match step {
+                Step::Next(next) => record = next,
+                Step::Stop(last, flow) => return Ok((last, flow)),
+            }
+        }
+        Ok((record, Flow::Continue))
+    }
+
+    async fn write(
+        &self,
+        guard: &mut LeaseGuard<'_>,
+        record: &PostRecord,
+    ) -> Result<PostRecord, EngineError> {
+        let lease = guard.current().await?.clone();
+        Ok(self
+            .inner
+            .store
+            .update_post(&lease, record, self.inner.clock.now())
+            .await?)
+    }
+
+    async fn event(
+        &self,
+        record: &PostRecord,
+        kind: EventKind,
+        message: impl Into<String>,
+    ) -> Result<(), EngineError> {
+        let event = Event::new(
+            self.inner.clock.now(),
+            self.link_id().clone(),
+            kind,
+            message,
+        )
+        .for_post(record.source_id.clone());
+        self.inner.store.append_events(&[event]).await?;
+        Ok(())
+    }
+
+    /// The policy context of this link, computed once per pass.
+    async fn context(&mut self) -> Result<Context, EngineError> {
+        if let Some(ctx) = &self.context {
+            return Ok(ctx.clone());
+        }
+        let now = self.inner.clock.now();
+        let month_start = now
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .first_of_month()
+            .and_then(|d| d.start_of_day())
+            .map(|z| z.timestamp())
+            .unwrap_or(now);
+        let posted = self
+            .inner
+            .store
+            .posts(&PostQuery {
+                link: Some(self.link.id.clone()),
+                states: vec![PostState::Posted, PostState::Sending],
+                limit: 0,
+            })
+            .await?;
+        let window = now
+            .checked_sub(SignedDuration::from_hours(24 * 31))
+            .unwrap_or(now);
+        let mut recent_posts = Vec::new();
+        let mut spent = 0.0;
+        for record in &posted {
+            let Some(sent_at) = record.parts.iter().filter_map(|p| p.intent_at).max() else {
+                continue;
+            };
+            if sent_at >= window {
+                recent_posts.push(sent_at);
+            }
+            if sent_at >= month_start {
+                spent += record.plan.as_ref().map_or(0.0, |p| p.estimated_cost_usd);
+            }
+        }
+        let ctx = Context {
+            linked_at: self.link.active_since,
+            recent_posts,
+            spent_this_month_usd: spent,
+            ..Context::default()
+        };
+        self.context = Some(ctx.clone());
+        Ok(ctx)
+    }
+
+    async fn decide(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+    ) -> Result<Step, EngineError> {
+        if record.state == PostState::NeedsReview && !record.approved {
+            return Ok(Step::Stop(record, Flow::Continue));
+        }
+        let mut ctx = self.context().await?;
+        ctx.first_seen = Some(record.discovered_at);
+        ctx.backfill = record.backfill;
+        ctx.approved = record.approved;
+        let now = self.inner.clock.now();
+        let settings = self.inner.policy.link(self.link_id());
+        let decision = decide(&record.post, settings, &ctx, now);
+        let before = record.state;
+        let plan = decision.rendered.as_ref().map(|rendered| Plan {
+            parts: rendered
+                .posts
+                .iter()
+                .map(|p| PlannedPart {
+                    text: p.text.clone(),
+                    media: p.media.clone(),
+                })
+                .collect(),
+            reply_settings: decision.audience.reply_settings,
+            estimated_cost_usd: rendered.estimated_cost_usd,
+        });
+        match decision.verdict {
+            Verdict::Skip => {
+                record.state = PostState::Skipped;
+                record.due_at = None;
+                record.skip = Some(SkipReason {
+                    rule: decision.rule.key().to_owned(),
+                    reason: decision.reason.clone(),
+                });
+                let record = self.write(guard, &record).await?;
+                self.event(
+                    &record,
+                    EventKind::Skipped,
+                    format!("{} ({})", decision.reason, decision.rule.key()),
+                )
+                .await?;
+                Ok(Step::Stop(record, Flow::Continue))
+            }
+            Verdict::PostAt(at) => {
+                let changed = before != PostState::Scheduled || record.due_at != Some(at);
+                record.state = PostState::Scheduled;
+                record.due_at = Some(at);
+                let record = if changed {
+                    let record = self.write(guard, &record).await?;
+                    self.event(
+                        &record,
+                        EventKind::Scheduled,
+                        format!("to go at {at}: {}", decision.reason),
+                    )
+                    .await?;
+                    record
+                } else {
+                    record
+                };
+                Ok(Step::Stop(record, Flow::Continue))
+            }
+            Verdict::NeedsReview => {
+                record.state = PostState::NeedsReview;
+                // Not due until someone approves it.
+                record.due_at = Some(Timestamp::MAX);
+                record.plan = plan;
+                let record = self.write(guard, &record).await?;
+                self.event(&record, EventKind::HeldForReview, decision.reason.clone())
+                    .await?;
+                notify(
+                    &*self.inner.notifier,
+                    Notice {
+                        at: now,
+                        link: self.link_id().clone(),
+                        source_id: Some(record.source_id.clone()),
+                        class: FailureClass::Config,
+                        message: format!(
+                            "post {} is held for review: {}",
+                            record.source_id, decision.reason
+                        ),
+                        hint: Some(format!(
+                            "xpost review approve {} or xpost review reject {}",
+                            record.source_id, record.source_id
+                        )),
+                    },
+                )
+                .await;
+                Ok(Step::Stop(record, Flow::Continue))
+            }
+            Verdict::PostNow => {
+                let Some(plan) = plan else {
+                    return self
+                        .fail(
+                            guard,
+                            record,
+                            FailureClass::Config,
+                            "policy decided to post but rendered nothing".into(),
+                            None,
+                        )
+                        .await;
+                };
+                record.parts = vec![PartProgress::default(); plan.parts.len()];
+                record.plan = Some(plan);
+                record.state = PostState::Ready;
+                record.due_at = None;
+                let record = self.write(guard, &record).await?;
+                self.event(&record, EventKind::Decided, decision.reason.clone())
+                    .await?;
+                Ok(Step::Next(record))
+            }
+            // A verdict added later: leave the post for a newer engine.
+            _ => Ok(Step::Stop(record, Flow::Continue)),
+        }
+    }
+
+    fn outgoing(&self, record: &PostRecord, part: usize) -> Option<OutgoingPost> {
+        let plan = record.plan.as_ref()?;
+        let planned = plan.parts.get(part)?;
+        let reply_to = if part == 0 {
+            None
+        } else {
+            record.parts.get(part - 1)?.target_id.clone()
+        };
+        Some(OutgoingPost {
+            text: planned.text.clone(),
+            media: record
+                .parts
+                .get(part)
+                .map(|p| p.media.clone())
+                .unwrap_or_default(),
+            reply_to,
+            reply_settings: plan.reply_settings,
+        })
+    }
+
+    /// Looks for `part` of `record` among the target's own recent posts.
+    async fn reconcile(
+        &self,
+        record: &PostRecord,
+        part: usize,
+    ) -> Result<Option<TargetId>, RemoteError> {
+        let Some(intended) = self.outgoing(record, part) else {
+            return Ok(None);
+        };
+        let Some(intent_at) = record.parts.get(part).and_then(|p| p.intent_at) else {
+            return Ok(None);
+        };
+        let margin = SignedDuration::try_from(self.inner.limits.reconcile_margin)
+            .unwrap_or(SignedDuration::ZERO);
+        let since = intent_at.checked_sub(margin).unwrap_or(intent_at);
+        let recent = self.target.own_recent(since).await?;
+        Ok(recent
+            .iter()
+            .find(|p| self.target.matches(p, &intended))
+            .map(|p| p.id.clone()))
+    }
+
+    async fn send(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+    ) -> Result<Step, EngineError> {
+        let Some(part) = record.next_part() else {
+            record.state = PostState::Posted;
+            record.due_at = None;
+            record.error = None;
+            let record = self.write(guard, &record).await?;
+            let ids: Vec<String> = record
+                .target_ids()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            self.event(
+                &record,
+                EventKind::Posted,
+                format!("on the target as {}", ids.join(", ")),
+            )
+            .await?;
+            return Ok(Step::Stop(record, Flow::Continue));
+        };
+        if record.parts.len() <= part {
+            record.parts.resize(part + 1, PartProgress::default());
+        }
+
+        // 1. An earlier attempt may have reached the target: look before sending again.
+        if record.parts[part].intent_at.is_some() {
+            match self.reconcile(&record, part).await {
+                Ok(Some(id)) => {
+                    record.parts[part].target_id = Some(id.clone());
+                    let record = self.write(guard, &record).await?;
+                    self.event(
+                        &record,
+                        EventKind::Reconciled,
+                        format!("part {} was already on the target as {id}", part + 1),
+                    )
+                    .await?;
+                    return Ok(Step::Next(record));
+                }
+                Ok(None) => {}
+                Err(e) => return self.failure(guard, record, Side::Target, e).await,
+            }
+        }
+
+        // 2. Media, uploaded once and reused while fresh.
+        let wanted = record
+            .plan
+            .as_ref()
+            .and_then(|p| p.parts.get(part))
+            .map(|p| p.media.clone())
+            .unwrap_or_default();
+        let now = self.inner.clock.now();
+        let reuse =
+            SignedDuration::try_from(self.inner.limits.media_reuse).unwrap_or(SignedDuration::ZERO);
+        let fresh = record.parts[part]
+            .media_ready_at
+            .is_some_and(|at| now.duration_since(at) < reuse);
+        if !wanted.is_empty() && (record.parts[part].media.len() != wanted.len() || !fresh) {
+            let items = record.post.items();
+            let mut ids = Vec::with_capacity(wanted.len());
+            for index in &wanted {
+                let Some(item) = items.get(*index) else {
+                    return self
+                        .fail(
+                            guard,
+                            record,
+                            FailureClass::Media,
+                            format!("media item {index} is missing from the post"),
+                            None,
+                        )
+                        .await;
+                };
+                match upload_item(&*self.source, &*self.target, &record.post, item).await {
+                    Ok(id) => ids.push(id),
+                    Err((side, e)) => return self.failure(guard, record, side, e).await,
+                }
+            }
+            record.parts[part].media = ids;
+            record.parts[part].media_ready_at = Some(self.inner.clock.now());
+            record.state = PostState::Sending;
+            record = self.write(guard, &record).await?;
+            self.event(
+                &record,
+                EventKind::MediaUploaded,
+                format!("{} media uploaded for part {}", wanted.len(), part + 1),
+            )
+            .await?;
+        }
+
+        // 3. The intent, recorded before the post goes out.
+        let Some(outgoing) = self.outgoing(&record, part) else {
+            return self
+                .fail(
+                    guard,
+                    record,
+                    FailureClass::Config,
+                    "the plan lost a part".into(),
+                    None,
+                )
+                .await;
+        };
+        record.parts[part].intent_at = Some(self.inner.clock.now());
+        record.state = PostState::Sending;
+        let mut record = self.write(guard, &record).await?;
+
+        // 4. The side effect, then its result.
+        match self.target.publish(&outgoing).await {
+            Ok(published) => {
+                record.parts[part].target_id = Some(published.id.clone());
+                record.error = None;
+                let record = self.write(guard, &record).await?;
+                self.event(
+                    &record,
+                    EventKind::PartPosted,
+                    format!("part {} posted as {}", part + 1, published.id),
+                )
+                .await?;
+                Ok(Step::Next(record))
+            }
+            Err(RemoteError::Duplicate { message }) => {
+                // X's duplicate answer is "already posted" only when the post is found.
+                match self.reconcile(&record, part).await {
+                    Ok(Some(id)) => {
+                        record.parts[part].target_id = Some(id.clone());
+                        let record = self.write(guard, &record).await?;
+                        self.event(&record, EventKind::Reconciled, format!("part {} was already on the target as {id}", part + 1))
+                            .await?;
+                        Ok(Step::Next(record))
+                    }
+                    Ok(None) => {
+                        self.fail(
+                            guard,
+                            record,
+                            FailureClass::Rejected,
+                            format!("the target refused the text as a duplicate of an earlier post: {message}"),
+                            Some("change the caption, or delete the earlier post on X".into()),
+                        )
+                        .await
+                    }
+                    Err(e) => self.failure(guard, record, Side::Target, e).await,
+                }
+            }
+            Err(e) => self.failure(guard, record, Side::Target, e).await,
+        }
+    }
+
+    /// Records a failed attempt and decides what comes next.
+    async fn failure(
+        &self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        side: Side,
+        error: RemoteError,
+    ) -> Result<Step, EngineError> {
+        let now = self.inner.clock.now();
+        let class = error.class();
+        match error.retry_kind(now) {
+            RetryKind::Reauth => {
+                record.state = PostState::NeedsReauth;
+                record.error = Some(Failure {
+                    class,
+                    message: error.to_string(),
+                    hint: Some("link the account again; the post goes out afterwards".into()),
+                    at: now,
+                });
+                let record = self.write(guard, &record).await?;
+                Ok(Step::Stop(record, Flow::StopReauth(side, error)))
+            }
+            RetryKind::Never => {
+                let hint = match &error {
+                    RemoteError::MissingScope { scope, .. } => {
+                        Some(format!("link the account again and grant {scope}"))
+                    }
+                    RemoteError::Media { .. } => {
+                        Some("this media cannot go to X; the post is not retried".into())
+                    }
+                    _ => None,
+                };
+                self.fail(guard, record, class, error.to_string(), hint)
+                    .await
+            }
+            RetryKind::Backoff | RetryKind::After(_) => {
+                record.attempts += 1;
+                if record.attempts >= self.inner.limits.max_attempts {
+                    let message = format!("gave up after {} attempts: {error}", record.attempts);
+                    return self.fail(guard, record, class, message, None).await;
+                }
+                let wait = match error.retry_kind(now) {
+                    RetryKind::After(d) => d,
+                    _ => self
+                        .inner
+                        .limits
+                        .backoff(record.attempts, rand::random::<f64>()),
+                };
+                let until = now
+                    .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO))
+                    .unwrap_or(now);
+                record.due_at = Some(until);
+                record.error = Some(Failure {
+                    class,
+                    message: error.to_string(),
+                    hint: None,
+                    at: now,
+                });
+                let record = self.write(guard, &record).await?;
+                let event = Event::new(
+                    now,
+                    self.link_id().clone(),
+                    EventKind::Retrying,
+                    format!(
+                        "attempt {} failed, next at {until}: {error}",
+                        record.attempts
+                    ),
+                )
+                .for_post(record.source_id.clone())
+                .failure(class, None);
+                self.inner.store.append_events(&[event]).await?;
+                let flow = if class == FailureClass::RateLimited {
+                    Flow::StopRateLimited(Some(until))
+                } else {
+                    Flow::Continue
+                };
+                Ok(Step::Stop(record, flow))
+            }
+            // A retry kind added later: retry in the next pass.
+            _ => Ok(Step::Stop(record, Flow::Continue)),
+        }
+    }
+
+    /// Fails a post for good, with its cause, and tells the user once.
+    async fn fail(
+        &self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        class: FailureClass,
+        message: String,
+        hint: Option<String>,
+    ) -> Result<Step, EngineError> {
+        let now = self.inner.clock.now();
+        record.state = PostState::Failed;
+        record.due_at = None;
+        record.error = Some(Failure {
+            class,
+            message: message.clone(),
+            hint: hint.clone(),
+            at: now,
+        });
+        let record = self.write(guard, &record).await?;
+        let event = Event::new(
+            now,
+            self.link_id().clone(),
+            EventKind::Failed,
+            message.clone(),
+        )
+        .for_post(record.source_id.clone())
+        .failure(class, hint.clone());
+        self.inner.store.append_events(&[event]).await?;
+        notify(
+            &*self.inner.notifier,
+            Notice {
+                at: now,
+                link: self.link_id().clone(),
+                source_id: Some(record.source_id.clone()),
+                class,
+                message: format!("post {} was not cross-posted: {message}", record.source_id),
+                hint,
+            },
+        )
+        .await;
+        Ok(Step::Stop(record, Flow::Continue))
+    }
+}

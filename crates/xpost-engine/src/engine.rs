@@ -1,0 +1,603 @@
+//! [`Engine`]: passes over links, and the calls a front-end makes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use xpost_core::{
+    Clock, Event, EventKind, FailureClass, Lease, Link, LinkId, LinkState, Notice, Notifier,
+    PostRecord, PostState, RemoteError, Side, SkipReason, Source, SourceCursor, SourceId, Store,
+    StoreError,
+};
+use xpost_policy::PolicyConfig;
+
+use crate::advance::{Flow, PostWork};
+use crate::builder::EngineBuilder;
+use crate::connector::Connector;
+use crate::error::EngineError;
+use crate::limits::Limits;
+
+pub(crate) struct Inner {
+    /// Per link and side, when a platform's budget is back (learned from its
+    /// answers). Calls made while throttled only extend the block.
+    pub(crate) blocked: std::sync::Mutex<std::collections::HashMap<(LinkId, Side), Timestamp>>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) notifier: Arc<dyn Notifier>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: Arc<PolicyConfig>,
+    pub(crate) limits: Limits,
+    pub(crate) holder: String,
+}
+
+/// The engine. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("holder", &self.inner.holder)
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a pass over one link ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PassOutcome {
+    /// The pass ran to its end.
+    Completed,
+    /// Another worker holds the link; nothing was done.
+    Busy,
+    /// The link is not active (pending, disconnected or waiting for a re-link).
+    Inactive,
+    /// A side's credentials stopped working during the pass; the link waits for a re-link.
+    NeedsReauth,
+    /// A platform's rate limit stopped the pass early; it resumes after the reset.
+    RateLimited,
+    /// The lease was lost during the pass (another worker took over).
+    LeaseLost,
+}
+
+/// What one pass over one link did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassReport {
+    /// The link.
+    pub link: LinkId,
+    /// How the pass ended.
+    pub outcome: PassOutcome,
+    /// New source posts recorded.
+    pub discovered: usize,
+    /// Posts that reached the target in this pass.
+    pub posted: usize,
+    /// Posts skipped by a rule in this pass.
+    pub skipped: usize,
+    /// Posts that failed for good in this pass.
+    pub failed: usize,
+    /// When the link next has something to do, if known (a scheduled post, a
+    /// retry, a rate-limit reset).
+    pub next_due: Option<Timestamp>,
+}
+
+impl PassReport {
+    fn new(link: LinkId, outcome: PassOutcome) -> Self {
+        Self {
+            link,
+            outcome,
+            discovered: 0,
+            posted: 0,
+            skipped: 0,
+            failed: 0,
+            next_due: None,
+        }
+    }
+}
+
+/// Options of one sync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Also take the newest N source posts, even those older than the link
+    /// (age rules do not apply to them).
+    pub backfill: Option<usize>,
+}
+
+/// A lease that renews itself when half spent.
+pub(crate) struct LeaseGuard<'a> {
+    store: &'a dyn Store,
+    clock: &'a dyn Clock,
+    ttl: SignedDuration,
+    pub(crate) lease: Lease,
+}
+
+impl LeaseGuard<'_> {
+    /// The lease, renewed first if more than half of it is spent.
+    pub(crate) async fn current(&mut self) -> Result<&Lease, StoreError> {
+        let now = self.clock.now();
+        let left = now.duration_until(self.lease.expires_at);
+        if left < self.ttl / 2 {
+            self.lease = self.store.renew_lease(&self.lease, now, self.ttl).await?;
+        }
+        Ok(&self.lease)
+    }
+}
+
+fn signed(d: Duration) -> SignedDuration {
+    SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
+}
+
+impl Engine {
+    /// Starts building an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The store the engine records in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The engine's bounds.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// One pass over every active link, at most [`Limits::concurrency`] at once.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`] when the links cannot be listed. A failure of one
+    /// link is in its report, not an error of the call.
+    pub async fn sync_once(&self, options: SyncOptions) -> Result<Vec<PassReport>, EngineError> {
+        let links = self.inner.store.links().await?;
+        let mut reports = Vec::with_capacity(links.len());
+        let width = self.inner.limits.concurrency.max(1);
+        for chunk in links.chunks(width) {
+            let passes = chunk.iter().map(|link| {
+                let engine = self.clone();
+                let id = link.id.clone();
+                async move { engine.sync_link(&id, options).await }
+            });
+            for result in futures_util::future::join_all(passes).await {
+                reports.push(result?);
+            }
+        }
+        Ok(reports)
+    }
+
+    /// One pass over one link: poll its source, then advance every due post.
+    ///
+    /// # Errors
+    /// [`EngineError::UnknownLink`], or [`EngineError::Store`] when the store
+    /// fails (the pass stops; everything done so far is recorded).
+    pub async fn sync_link(
+        &self,
+        id: &LinkId,
+        options: SyncOptions,
+    ) -> Result<PassReport, EngineError> {
+        let inner = &*self.inner;
+        let link = inner
+            .store
+            .link(id)
+            .await?
+            .ok_or_else(|| EngineError::UnknownLink(id.clone()))?;
+        if link.state != LinkState::Active {
+            return Ok(PassReport::new(id.clone(), PassOutcome::Inactive));
+        }
+        let ttl = signed(inner.limits.lease_ttl);
+        let Some(lease) = inner
+            .store
+            .try_lease(id, &inner.holder, inner.clock.now(), ttl)
+            .await?
+        else {
+            return Ok(PassReport::new(id.clone(), PassOutcome::Busy));
+        };
+        let mut guard = LeaseGuard {
+            store: &*inner.store,
+            clock: &*inner.clock,
+            ttl,
+            lease,
+        };
+        let result = self.pass(&link, &mut guard, options).await;
+        let release = inner.store.release_lease(&guard.lease).await;
+        match result {
+            Err(EngineError::Store(StoreError::LeaseLost { .. })) => {
+                Ok(PassReport::new(id.clone(), PassOutcome::LeaseLost))
+            }
+            other => {
+                release?;
+                other
+            }
+        }
+    }
+
+    async fn pass(
+        &self,
+        link: &Link,
+        guard: &mut LeaseGuard<'_>,
+        options: SyncOptions,
+    ) -> Result<PassReport, EngineError> {
+        let inner = &*self.inner;
+        let mut report = PassReport::new(link.id.clone(), PassOutcome::Completed);
+        let now = inner.clock.now();
+        if let Some(until) = self.blocked_until(&link.id, Side::Source, now) {
+            report.outcome = PassOutcome::RateLimited;
+            report.next_due = Some(until);
+            return Ok(report);
+        }
+        let source = match inner.connector.source(link).await {
+            Ok(source) => source,
+            Err(e) => return self.link_failure(link, Side::Source, e, report).await,
+        };
+        let target = match inner.connector.target(link).await {
+            Ok(target) => target,
+            Err(e) => return self.link_failure(link, Side::Target, e, report).await,
+        };
+        match self.poll(link, &*source, guard, options).await {
+            Ok(found) => report.discovered = found,
+            Err(EngineError::Remote(e)) => {
+                return self.link_failure(link, Side::Source, e, report).await;
+            }
+            Err(other) => return Err(other),
+        }
+        let now = inner.clock.now();
+        if let Some(until) = self.blocked_until(&link.id, Side::Target, now) {
+            report.outcome = PassOutcome::RateLimited;
+            report.next_due = Some(until);
+            return Ok(report);
+        }
+        let due = inner
+            .store
+            .due_posts(&link.id, now, inner.limits.posts_per_pass)
+            .await?;
+        let mut work = PostWork::new(self.inner.clone(), link.clone(), source, target);
+        for record in due {
+            // An unlink or a lost consent in another process stops the pass here.
+            let current = inner.store.link(&link.id).await?;
+            if current.as_ref().map(|l| l.state) != Some(LinkState::Active) {
+                report.outcome = PassOutcome::Inactive;
+                break;
+            }
+            let before = record.state;
+            let (after, flow) = work.advance(guard, record).await?;
+            if before != after.state {
+                match after.state {
+                    PostState::Posted => report.posted += 1,
+                    PostState::Skipped => report.skipped += 1,
+                    PostState::Failed => report.failed += 1,
+                    _ => {}
+                }
+            }
+            match flow {
+                Flow::Continue => {}
+                Flow::StopRateLimited(until) => {
+                    if let Some(until) = until {
+                        self.block(&link.id, Side::Target, until);
+                    }
+                    report.outcome = PassOutcome::RateLimited;
+                    report.next_due = until;
+                    break;
+                }
+                Flow::StopReauth(side, error) => {
+                    return self.link_failure(link, side, error, report).await;
+                }
+            }
+        }
+        if report.next_due.is_none() {
+            report.next_due = self.next_due(&link.id).await?;
+        }
+        Ok(report)
+    }
+
+    /// Polls the source and records new posts. A poll that finds nothing writes nothing.
+    async fn poll(
+        &self,
+        link: &Link,
+        source: &dyn Source,
+        guard: &mut LeaseGuard<'_>,
+        options: SyncOptions,
+    ) -> Result<usize, EngineError> {
+        let inner = &*self.inner;
+        let cursor = inner.store.cursor(&link.id).await?.unwrap_or_default();
+        let mut found = match (&cursor.newest_id, options.backfill) {
+            (_, Some(n)) => source.new_posts(None, None, n.max(1)).await?,
+            (Some(newest), None) => {
+                source
+                    .new_posts(Some(newest), None, inner.limits.poll_batch)
+                    .await?
+            }
+            (None, None) => {
+                source
+                    .new_posts(None, link.active_since, inner.limits.poll_batch)
+                    .await?
+            }
+        };
+        if found.is_empty() {
+            return Ok(0);
+        }
+        // Oldest first: the order posts are recorded, decided and sent in.
+        found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
+        let now = inner.clock.now();
+        let mut fresh = Vec::new();
+        for post in found {
+            let id = SourceId::from(&post.id);
+            if inner.store.post(&link.id, &id).await?.is_some() {
+                continue;
+            }
+            let mut record = PostRecord::discovered(link.id.clone(), post, now);
+            record.backfill = options.backfill.is_some()
+                && link
+                    .active_since
+                    .is_none_or(|since| record.post.timestamp < since);
+            fresh.push(record);
+        }
+        let newest = fresh
+            .iter()
+            .map(|r| (r.post.timestamp, r.source_id.clone()))
+            .max();
+        let inserted = if fresh.is_empty() {
+            0
+        } else {
+            let lease = guard.current().await?.clone();
+            let inserted = inner.store.insert_posts(&lease, &fresh, now).await?;
+            let events: Vec<Event> = fresh
+                .iter()
+                .map(|r| {
+                    Event::new(
+                        now,
+                        link.id.clone(),
+                        EventKind::Discovered,
+                        "new source post",
+                    )
+                    .for_post(r.source_id.clone())
+                })
+                .collect();
+            inner.store.append_events(&events).await?;
+            inserted
+        };
+        if let Some((newest_at, newest_id)) = newest {
+            let advances = cursor.newest_at.is_none_or(|at| newest_at >= at);
+            if advances && options.backfill.is_none() {
+                let lease = guard.current().await?.clone();
+                let next = SourceCursor {
+                    newest_id: Some(newest_id),
+                    newest_at: Some(newest_at),
+                };
+                inner.store.set_cursor(&lease, &next, now).await?;
+            }
+        }
+        Ok(inserted)
+    }
+
+    /// The earliest due time of the link's waiting posts.
+    async fn next_due(&self, link: &LinkId) -> Result<Option<Timestamp>, EngineError> {
+        let posts = self
+            .inner
+            .store
+            .posts(&xpost_core::PostQuery {
+                link: Some(link.clone()),
+                states: vec![PostState::Scheduled, PostState::Ready, PostState::Sending],
+                limit: 0,
+            })
+            .await?;
+        Ok(posts.iter().filter_map(|p| p.due_at).min())
+    }
+
+    /// Records a failure that concerns the whole link, not one post.
+    async fn link_failure(
+        &self,
+        link: &Link,
+        side: Side,
+        error: RemoteError,
+        mut report: PassReport,
+    ) -> Result<PassReport, EngineError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        match error {
+            RemoteError::Reauth { ref message } => {
+                inner
+                    .store
+                    .set_link_state(&link.id, LinkState::NeedsReauth, Some(side))
+                    .await?;
+                let platform = link
+                    .account(side)
+                    .map_or("the platform".to_owned(), |a| a.platform.to_string());
+                let hint = format!(
+                    "link the {side} account again: xpost link {platform} --link {}",
+                    link.id
+                );
+                let event = Event::new(
+                    now,
+                    link.id.clone(),
+                    EventKind::NeedsReauth,
+                    format!("{side} credentials stopped working: {message}"),
+                )
+                .failure(FailureClass::Reauth, Some(hint.clone()));
+                inner.store.append_events(&[event]).await?;
+                self.notify(Notice {
+                    at: now,
+                    link: link.id.clone(),
+                    source_id: None,
+                    class: FailureClass::Reauth,
+                    message: format!(
+                        "{side} credentials of link {} stopped working: {message}",
+                        link.id
+                    ),
+                    hint: Some(hint),
+                })
+                .await;
+                report.outcome = PassOutcome::NeedsReauth;
+            }
+            RemoteError::RateLimited { until, .. } | RemoteError::QuotaExhausted { until, .. } => {
+                if let Some(until) = until {
+                    self.block(&link.id, side, until);
+                }
+                report.outcome = PassOutcome::RateLimited;
+                report.next_due = until;
+            }
+            other => {
+                // Transient trouble reaching a platform: the next pass tries again.
+                tracing::warn!(link = %link.id, %side, error = %other, "pass stopped");
+                let event = Event::new(
+                    now,
+                    link.id.clone(),
+                    EventKind::Retrying,
+                    format!("{side} unreachable: {other}"),
+                )
+                .failure(other.class(), None);
+                inner.store.append_events(&[event]).await?;
+                report.outcome = PassOutcome::Completed;
+            }
+        }
+        Ok(report)
+    }
+
+    fn block(&self, link: &LinkId, side: Side, until: Timestamp) {
+        let mut blocked = self
+            .inner
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = blocked.entry((link.clone(), side)).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    fn blocked_until(&self, link: &LinkId, side: Side, now: Timestamp) -> Option<Timestamp> {
+        let mut blocked = self
+            .inner
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match blocked.get(&(link.clone(), side)) {
+            Some(until) if *until > now => Some(*until),
+            Some(_) => {
+                blocked.remove(&(link.clone(), side));
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub(crate) async fn notify(&self, notice: Notice) {
+        notify(&*self.inner.notifier, notice).await;
+    }
+
+    /// Approves a post held for review: it is decided again, as approved, in
+    /// the link's next pass.
+    ///
+    /// # Errors
+    /// [`EngineError::NotInReview`] when the post is not held for review.
+    pub async fn approve(&self, link: &LinkId, source_id: &SourceId) -> Result<(), EngineError> {
+        let mut record = self.in_review(link, source_id).await?;
+        record.approved = true;
+        record.due_at = None;
+        self.inner.store.update_post_unleased(&record).await?;
+        let event = Event::new(
+            self.inner.clock.now(),
+            link.clone(),
+            EventKind::Approved,
+            "approved by a reviewer",
+        )
+        .for_post(source_id.clone());
+        self.inner.store.append_events(&[event]).await?;
+        Ok(())
+    }
+
+    /// Rejects a post held for review: it is never posted.
+    ///
+    /// # Errors
+    /// [`EngineError::NotInReview`] when the post is not held for review.
+    pub async fn reject(&self, link: &LinkId, source_id: &SourceId) -> Result<(), EngineError> {
+        let mut record = self.in_review(link, source_id).await?;
+        record.state = PostState::Skipped;
+        record.due_at = None;
+        record.skip = Some(SkipReason {
+            rule: "review".into(),
+            reason: "rejected by a reviewer".into(),
+        });
+        self.inner.store.update_post_unleased(&record).await?;
+        let event = Event::new(
+            self.inner.clock.now(),
+            link.clone(),
+            EventKind::Rejected,
+            "rejected by a reviewer",
+        )
+        .for_post(source_id.clone());
+        self.inner.store.append_events(&[event]).await?;
+        Ok(())
+    }
+
+    async fn in_review(
+        &self,
+        link: &LinkId,
+        source_id: &SourceId,
+    ) -> Result<PostRecord, EngineError> {
+        match self.inner.store.post(link, source_id).await? {
+            Some(record) if record.state == PostState::NeedsReview && !record.approved => {
+                Ok(record)
+            }
+            _ => Err(EngineError::NotInReview {
+                link: link.clone(),
+                source_id: source_id.to_string(),
+            }),
+        }
+    }
+
+    /// Disconnects a link: it stops at once (a pass in another process stops at
+    /// its next step), what can be revoked is revoked, the credentials are
+    /// deleted, and the history stays.
+    ///
+    /// # Errors
+    /// [`EngineError::UnknownLink`] or [`EngineError::Store`].
+    pub async fn unlink(&self, id: &LinkId) -> Result<(), EngineError> {
+        let inner = &*self.inner;
+        let link = inner
+            .store
+            .link(id)
+            .await?
+            .ok_or_else(|| EngineError::UnknownLink(id.clone()))?;
+        inner
+            .store
+            .set_link_state(id, LinkState::Disconnected, None)
+            .await?;
+        let now = inner.clock.now();
+        let mut events = Vec::new();
+        for side in [Side::Source, Side::Target] {
+            if link.account(side).is_none() {
+                continue;
+            }
+            if let Err(e) = inner.connector.revoke(&link, side).await {
+                events.push(
+                    Event::new(now, id.clone(), EventKind::Unlinked, format!("{side} tokens could not be revoked ({e}); they are deleted here and expire on their own"))
+                        .failure(e.class(), None),
+                );
+            }
+            inner.store.delete_credentials(id, side).await?;
+        }
+        events.push(Event::new(
+            now,
+            id.clone(),
+            EventKind::Unlinked,
+            "unlinked: credentials deleted, history kept",
+        ));
+        inner.store.append_events(&events).await?;
+        Ok(())
+    }
+}
+
+/// Delivers a notice; a notifier that fails is logged, never fatal to a pass.
+pub(crate) async fn notify(notifier: &dyn Notifier, notice: Notice) {
+    if let Err(e) = notifier.notify(&notice).await {
+        tracing::warn!(link = %notice.link, error = %e, "notice not delivered");
+    }
+}

@@ -1,0 +1,524 @@
+//! A fake source and target that keep everything in memory, with faults, and a
+//! store wrapper that fails on a chosen write: the seams the engine's
+//! exactly-once tests drive.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use xpost_core::*;
+use xpost_engine::{Connector, Engine, Limits};
+
+/// One post published on the fake target.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub id: TargetId,
+    pub text: String,
+    pub media: Vec<TargetMediaId>,
+    pub reply_to: Option<TargetId>,
+    pub at: Timestamp,
+}
+
+/// What the next call of a kind does instead of succeeding.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Fails with this error without doing anything.
+    Fail(RemoteError),
+    /// Does the work, then answers as if the connection broke.
+    LoseAnswer,
+}
+
+#[derive(Default)]
+pub struct PlatformState {
+    /// Source posts, newest first.
+    pub source: Vec<SourcePost>,
+    pub published: Vec<Published>,
+    pub uploads: usize,
+    pub publish_faults: VecDeque<Fault>,
+    pub upload_faults: VecDeque<Fault>,
+    pub list_faults: VecDeque<Fault>,
+    pub next_id: u64,
+}
+
+/// A fake Instagram and X in one.
+#[derive(Clone)]
+pub struct FakePlatform {
+    pub state: Arc<Mutex<PlatformState>>,
+    pub clock: ManualClock,
+}
+
+impl FakePlatform {
+    pub fn new(clock: ManualClock) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(PlatformState {
+                next_id: 1000,
+                ..PlatformState::default()
+            })),
+            clock,
+        }
+    }
+
+    /// Publishes a source post `id` now (minutes after the epoch-based clock).
+    pub fn post(&self, id: u64, caption: &str, media_type: MediaType, items: usize) -> SourcePost {
+        let kind = if media_type == MediaType::Video {
+            MediaKind::Video
+        } else {
+            MediaKind::Image
+        };
+        let media = (0..items)
+            .map(|i| {
+                let mut item = MediaItem::new(kind);
+                item.url = Some(format!("https://cdn.example/{id}/{i}"));
+                item
+            })
+            .collect();
+        let post = SourcePost {
+            id: IgMediaId::new(id.to_string()).unwrap(),
+            media_type,
+            product_type: ProductType::Feed,
+            caption: Some(caption.to_owned()),
+            permalink: Some(format!("https://www.instagram.com/p/P{id}/")),
+            timestamp: self.clock.now(),
+            username: Some("someone".into()),
+            close_friends: false,
+            media,
+        };
+        self.state.lock().unwrap().source.insert(0, post.clone());
+        post
+    }
+
+    pub fn published(&self) -> Vec<Published> {
+        self.state.lock().unwrap().published.clone()
+    }
+
+    pub fn fault_publish(&self, fault: Fault) {
+        self.state.lock().unwrap().publish_faults.push_back(fault);
+    }
+
+    pub fn fault_upload(&self, fault: Fault) {
+        self.state.lock().unwrap().upload_faults.push_back(fault);
+    }
+
+    pub fn fault_list(&self, fault: Fault) {
+        self.state.lock().unwrap().list_faults.push_back(fault);
+    }
+}
+
+pub fn lost() -> RemoteError {
+    RemoteError::Unavailable {
+        message: "connection reset".into(),
+    }
+}
+
+#[async_trait]
+impl Source for FakePlatform {
+    async fn new_posts(
+        &self,
+        newest_seen: Option<&SourceId>,
+        since: Option<Timestamp>,
+        limit: usize,
+    ) -> Result<Vec<SourcePost>, RemoteError> {
+        let mut state = self.state.lock().unwrap();
+        if let Some(Fault::Fail(e)) = state.list_faults.pop_front() {
+            return Err(e);
+        }
+        Ok(state
+            .source
+            .iter()
+            .take_while(|p| newest_seen.is_none_or(|seen| p.id.as_str() != seen.as_str()))
+            .filter(|p| since.is_none_or(|s| p.timestamp >= s))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn post(&self, id: &SourceId) -> Result<Option<SourcePost>, RemoteError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .source
+            .iter()
+            .find(|p| p.id.as_str() == id.as_str())
+            .cloned())
+    }
+
+    async fn media(&self, _post: &SourcePost, item: &MediaItem) -> Result<MediaBody, RemoteError> {
+        let data = Bytes::from(format!("bytes of {}", item.url.clone().unwrap_or_default()));
+        Ok(MediaBody {
+            kind: item.kind,
+            content_type: "image/jpeg".into(),
+            length: Some(data.len() as u64),
+            bytes: futures_util::stream::once(async move { Ok(data) }).boxed(),
+        })
+    }
+
+    async fn profile(&self) -> Result<Profile, RemoteError> {
+        Ok(Profile {
+            username: "someone".into(),
+            ..Profile::default()
+        })
+    }
+}
+
+#[async_trait]
+impl Target for FakePlatform {
+    async fn upload(&self, media: MediaUpload) -> Result<TargetMediaId, RemoteError> {
+        let fault = self.state.lock().unwrap().upload_faults.pop_front();
+        if let Some(Fault::Fail(e)) = fault {
+            return Err(e);
+        }
+        let mut body = media.body.bytes;
+        let mut length = 0u64;
+        while let Some(chunk) = body.next().await {
+            length += chunk?.len() as u64;
+        }
+        assert_eq!(length, media.length, "declared length");
+        let mut state = self.state.lock().unwrap();
+        state.uploads += 1;
+        state.next_id += 1;
+        let id = TargetMediaId::new(state.next_id.to_string()).unwrap();
+        if let Some(Fault::LoseAnswer) = fault {
+            return Err(lost());
+        }
+        Ok(id)
+    }
+
+    async fn publish(&self, post: &OutgoingPost) -> Result<PublishedPost, RemoteError> {
+        let mut state = self.state.lock().unwrap();
+        let fault = state.publish_faults.pop_front();
+        if let Some(Fault::Fail(e)) = fault {
+            return Err(e);
+        }
+        if state
+            .published
+            .iter()
+            .any(|p| p.text == post.text && p.reply_to == post.reply_to && !post.text.is_empty())
+        {
+            return Err(RemoteError::Duplicate {
+                message: "You are not allowed to create a Tweet with duplicate content.".into(),
+            });
+        }
+        state.next_id += 1;
+        let id = TargetId::new(state.next_id.to_string()).unwrap();
+        state.published.push(Published {
+            id: id.clone(),
+            text: post.text.clone(),
+            media: post.media.clone(),
+            reply_to: post.reply_to.clone(),
+            at: self.clock.now(),
+        });
+        if let Some(Fault::LoseAnswer) = fault {
+            return Err(lost());
+        }
+        Ok(PublishedPost {
+            id,
+            text: post.text.clone(),
+            media_count: post.media.len(),
+            reply_to: post.reply_to.clone(),
+            created_at: Some(self.clock.now()),
+        })
+    }
+
+    async fn delete(&self, id: &TargetId) -> Result<(), RemoteError> {
+        self.state.lock().unwrap().published.retain(|p| &p.id != id);
+        Ok(())
+    }
+
+    async fn own_recent(&self, since: Timestamp) -> Result<Vec<PublishedPost>, RemoteError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .published
+            .iter()
+            .rev()
+            .filter(|p| p.at >= since)
+            .map(|p| PublishedPost {
+                id: p.id.clone(),
+                text: p.text.clone(),
+                media_count: p.media.len(),
+                reply_to: p.reply_to.clone(),
+                created_at: Some(p.at),
+            })
+            .collect())
+    }
+
+    fn matches(&self, published: &PublishedPost, intended: &OutgoingPost) -> bool {
+        published.text == intended.text
+            && published.media_count == intended.media.len()
+            && published.reply_to == intended.reply_to
+    }
+
+    async fn profile(&self) -> Result<Profile, RemoteError> {
+        Ok(Profile {
+            username: "someone_x".into(),
+            ..Profile::default()
+        })
+    }
+}
+
+/// Hands the same fake platform to every link.
+pub struct FakeConnector {
+    pub platform: FakePlatform,
+    pub revoked: Mutex<Vec<(LinkId, Side)>>,
+}
+
+#[async_trait]
+impl Connector for FakeConnector {
+    async fn source(&self, _link: &Link) -> Result<Arc<dyn Source>, RemoteError> {
+        Ok(Arc::new(self.platform.clone()))
+    }
+
+    async fn target(&self, _link: &Link) -> Result<Arc<dyn Target>, RemoteError> {
+        Ok(Arc::new(self.platform.clone()))
+    }
+
+    async fn revoke(&self, link: &Link, side: Side) -> Result<(), RemoteError> {
+        self.revoked.lock().unwrap().push((link.id.clone(), side));
+        Ok(())
+    }
+}
+
+/// Counts notices.
+#[derive(Default)]
+pub struct CountingNotifier {
+    pub notices: Mutex<Vec<Notice>>,
+}
+
+#[async_trait]
+impl Notifier for CountingNotifier {
+    async fn notify(&self, notice: &Notice) -> Result<(), NotifyError> {
+        self.notices.lock().unwrap().push(notice.clone());
+        Ok(())
+    }
+}
+
+/// A store that fails every write after the first `budget` writes: a process
+/// killed right after its `budget`-th persisted step.
+pub struct DyingStore {
+    pub inner: Arc<dyn Store>,
+    pub budget: AtomicUsize,
+}
+
+impl DyingStore {
+    pub fn new(inner: Arc<dyn Store>, budget: usize) -> Self {
+        Self {
+            inner,
+            budget: AtomicUsize::new(budget),
+        }
+    }
+
+    fn spend(&self) -> Result<(), StoreError> {
+        let left = self.budget.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(StoreError::Unavailable {
+                message: "killed".into(),
+                source: None,
+            });
+        }
+        self.budget.store(left - 1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub fn died(&self) -> bool {
+        self.budget.load(Ordering::SeqCst) == 0
+    }
+}
+
+#[async_trait]
+impl Store for DyingStore {
+    async fn put_link(&self, link: &Link) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.put_link(link).await
+    }
+    async fn link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
+        self.inner.link(id).await
+    }
+    async fn links(&self) -> Result<Vec<Link>, StoreError> {
+        self.inner.links().await
+    }
+    async fn set_link_state(
+        &self,
+        id: &LinkId,
+        state: LinkState,
+        side: Option<Side>,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.set_link_state(id, state, side).await
+    }
+    async fn credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+    ) -> Result<Option<Versioned<Credentials>>, StoreError> {
+        self.inner.credentials(link, side).await
+    }
+    async fn put_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        c: &Credentials,
+    ) -> Result<u64, StoreError> {
+        self.spend()?;
+        self.inner.put_credentials(link, side, c).await
+    }
+    async fn swap_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        expected: u64,
+        next: &Credentials,
+    ) -> Result<Option<u64>, StoreError> {
+        self.spend()?;
+        self.inner
+            .swap_credentials(link, side, expected, next)
+            .await
+    }
+    async fn delete_credentials(&self, link: &LinkId, side: Side) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.delete_credentials(link, side).await
+    }
+    async fn cursor(&self, link: &LinkId) -> Result<Option<SourceCursor>, StoreError> {
+        self.inner.cursor(link).await
+    }
+    async fn set_cursor(
+        &self,
+        lease: &Lease,
+        cursor: &SourceCursor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.set_cursor(lease, cursor, now).await
+    }
+    async fn insert_posts(
+        &self,
+        lease: &Lease,
+        posts: &[PostRecord],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.spend()?;
+        self.inner.insert_posts(lease, posts, now).await
+    }
+    async fn post(&self, link: &LinkId, id: &SourceId) -> Result<Option<PostRecord>, StoreError> {
+        self.inner.post(link, id).await
+    }
+    async fn update_post(
+        &self,
+        lease: &Lease,
+        record: &PostRecord,
+        now: Timestamp,
+    ) -> Result<PostRecord, StoreError> {
+        self.spend()?;
+        self.inner.update_post(lease, record, now).await
+    }
+    async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError> {
+        self.spend()?;
+        self.inner.update_post_unleased(record).await
+    }
+    async fn due_posts(
+        &self,
+        link: &LinkId,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        self.inner.due_posts(link, now, limit).await
+    }
+    async fn posts(&self, q: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
+        self.inner.posts(q).await
+    }
+    async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.append_events(events).await
+    }
+    async fn events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(q).await
+    }
+    async fn try_lease(
+        &self,
+        link: &LinkId,
+        holder: &str,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Option<Lease>, StoreError> {
+        self.spend()?;
+        self.inner.try_lease(link, holder, now, ttl).await
+    }
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Lease, StoreError> {
+        self.spend()?;
+        self.inner.renew_lease(lease, now, ttl).await
+    }
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.release_lease(lease).await
+    }
+}
+
+pub const T0: i64 = 1_750_000_000;
+
+/// A clock at T0, a fake platform, and an active link `default` linked at T0.
+pub async fn setup(store: Arc<dyn Store>) -> (ManualClock, FakePlatform, Arc<FakeConnector>) {
+    let clock = ManualClock::new(Timestamp::from_second(T0).unwrap());
+    let platform = FakePlatform::new(clock.clone());
+    let mut link = Link::new(LinkId::new("default").unwrap(), clock.now());
+    let account = |platform, id: &str| Account {
+        platform,
+        user_id: AccountId::new(id).unwrap(),
+        username: "someone".into(),
+    };
+    link.connect(
+        Side::Source,
+        account(xpost_core::Platform::Instagram, "17841"),
+        clock.now(),
+    );
+    link.connect(
+        Side::Target,
+        account(xpost_core::Platform::X, "42"),
+        clock.now(),
+    );
+    store.put_link(&link).await.unwrap();
+    clock.advance(SignedDuration::from_secs(60));
+    let connector = Arc::new(FakeConnector {
+        platform: platform.clone(),
+        revoked: Mutex::new(Vec::new()),
+    });
+    (clock, platform, connector)
+}
+
+pub fn engine(
+    store: Arc<dyn Store>,
+    connector: Arc<FakeConnector>,
+    clock: &ManualClock,
+    notifier: Arc<dyn Notifier>,
+) -> Engine {
+    engine_with(store, connector, clock, notifier, "")
+}
+
+/// An engine whose link settings are the TOML `policy`.
+pub fn engine_with(
+    store: Arc<dyn Store>,
+    connector: Arc<FakeConnector>,
+    clock: &ManualClock,
+    notifier: Arc<dyn Notifier>,
+    policy: &str,
+) -> Engine {
+    Engine::builder()
+        .store(store)
+        .connector(connector)
+        .clock(Arc::new(clock.clone()))
+        .notifier(notifier)
+        .policy(xpost_policy::PolicyConfig::from_toml_str(policy, "test.toml").unwrap())
+        .limits(Limits::default())
+        .build()
+        .unwrap()
+}
+
+pub fn link_id() -> LinkId {
+    LinkId::new("default").unwrap()
+}
