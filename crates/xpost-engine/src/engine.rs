@@ -107,6 +107,18 @@ pub struct SyncOptions {
     pub backfill: Option<usize>,
 }
 
+/// What a poll found: the posts not known yet, and where the cursor moves.
+struct Listing {
+    fresh: Vec<PostRecord>,
+    newest: Option<(Timestamp, SourceId)>,
+}
+
+impl Listing {
+    fn moves_cursor(&self) -> bool {
+        self.newest.is_some()
+    }
+}
+
 /// A lease that renews itself when half spent.
 pub(crate) struct LeaseGuard<'a> {
     store: &'a dyn Store,
@@ -153,6 +165,11 @@ impl Engine {
         &self.inner.limits
     }
 
+    /// The engine's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     /// One pass over every active link, at most [`Limits::concurrency`] at once.
     ///
     /// # Errors
@@ -191,16 +208,41 @@ impl Engine {
             .link(id)
             .await?
             .ok_or_else(|| EngineError::UnknownLink(id.clone()))?;
+        let mut report = PassReport::new(id.clone(), PassOutcome::Completed);
         if link.state != LinkState::Active {
-            return Ok(PassReport::new(id.clone(), PassOutcome::Inactive));
+            report.outcome = PassOutcome::Inactive;
+            return Ok(report);
+        }
+        let now = inner.clock.now();
+        if let Some(until) = self.blocked_until(id, Side::Source, now) {
+            report.outcome = PassOutcome::RateLimited;
+            report.next_due = Some(until);
+            return Ok(report);
+        }
+        // Everything up to the lease only reads: a poll that finds nothing new
+        // and no post waiting costs one source request and no store write.
+        let source = match inner.connector.source(&link).await {
+            Ok(source) => source,
+            Err(e) => return self.link_failure(&link, Side::Source, e, report).await,
+        };
+        let found = match self.list_new(&link, &*source, options).await {
+            Ok(found) => found,
+            Err(EngineError::Remote(e)) => {
+                return self.link_failure(&link, Side::Source, e, report).await;
+            }
+            Err(other) => return Err(other),
+        };
+        if found.fresh.is_empty()
+            && !found.moves_cursor()
+            && inner.store.due_posts(id, now, 1).await?.is_empty()
+        {
+            report.next_due = self.next_due(id).await?;
+            return Ok(report);
         }
         let ttl = signed(inner.limits.lease_ttl);
-        let Some(lease) = inner
-            .store
-            .try_lease(id, &inner.holder, inner.clock.now(), ttl)
-            .await?
-        else {
-            return Ok(PassReport::new(id.clone(), PassOutcome::Busy));
+        let Some(lease) = inner.store.try_lease(id, &inner.holder, now, ttl).await? else {
+            report.outcome = PassOutcome::Busy;
+            return Ok(report);
         };
         let mut guard = LeaseGuard {
             store: &*inner.store,
@@ -208,7 +250,7 @@ impl Engine {
             ttl,
             lease,
         };
-        let result = self.pass(&link, &mut guard, options).await;
+        let result = self.pass(&link, source, found, &mut guard, report).await;
         let release = inner.store.release_lease(&guard.lease).await;
         match result {
             Err(EngineError::Store(StoreError::LeaseLost { .. })) => {
@@ -224,38 +266,23 @@ impl Engine {
     async fn pass(
         &self,
         link: &Link,
+        source: Arc<dyn Source>,
+        found: Listing,
         guard: &mut LeaseGuard<'_>,
-        options: SyncOptions,
+        mut report: PassReport,
     ) -> Result<PassReport, EngineError> {
         let inner = &*self.inner;
-        let mut report = PassReport::new(link.id.clone(), PassOutcome::Completed);
-        let now = inner.clock.now();
-        if let Some(until) = self.blocked_until(&link.id, Side::Source, now) {
-            report.outcome = PassOutcome::RateLimited;
-            report.next_due = Some(until);
-            return Ok(report);
-        }
-        let source = match inner.connector.source(link).await {
-            Ok(source) => source,
-            Err(e) => return self.link_failure(link, Side::Source, e, report).await,
-        };
-        let target = match inner.connector.target(link).await {
-            Ok(target) => target,
-            Err(e) => return self.link_failure(link, Side::Target, e, report).await,
-        };
-        match self.poll(link, &*source, guard, options).await {
-            Ok(found) => report.discovered = found,
-            Err(EngineError::Remote(e)) => {
-                return self.link_failure(link, Side::Source, e, report).await;
-            }
-            Err(other) => return Err(other),
-        }
+        report.discovered = self.record_new(link, found, guard).await?;
         let now = inner.clock.now();
         if let Some(until) = self.blocked_until(&link.id, Side::Target, now) {
             report.outcome = PassOutcome::RateLimited;
             report.next_due = Some(until);
             return Ok(report);
         }
+        let target = match inner.connector.target(link).await {
+            Ok(target) => target,
+            Err(e) => return self.link_failure(link, Side::Target, e, report).await,
+        };
         let due = inner
             .store
             .due_posts(&link.id, now, inner.limits.posts_per_pass)
@@ -299,14 +326,13 @@ impl Engine {
         Ok(report)
     }
 
-    /// Polls the source and records new posts. A poll that finds nothing writes nothing.
-    async fn poll(
+    /// Source posts not known yet, oldest first, as new records. Reads only.
+    async fn list_new(
         &self,
         link: &Link,
         source: &dyn Source,
-        guard: &mut LeaseGuard<'_>,
         options: SyncOptions,
-    ) -> Result<usize, EngineError> {
+    ) -> Result<Listing, EngineError> {
         let inner = &*self.inner;
         let cursor = inner.store.cursor(&link.id).await?.unwrap_or_default();
         let mut found = match (&cursor.newest_id, options.backfill) {
@@ -322,11 +348,17 @@ impl Engine {
                     .await?
             }
         };
-        if found.is_empty() {
-            return Ok(0);
-        }
-        // Oldest first: the order posts are recorded, decided and sent in.
         found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
+        // The cursor follows what was listed, known or not, so that a crash between
+        // recording posts and moving the cursor does not leave it behind for good.
+        let newest = if options.backfill.is_none() {
+            found
+                .last()
+                .map(|p| (p.timestamp, SourceId::from(&p.id)))
+                .filter(|(at, _)| cursor.newest_at.is_none_or(|seen| *at > seen))
+        } else {
+            None
+        };
         let now = inner.clock.now();
         let mut fresh = Vec::new();
         for post in found {
@@ -341,16 +373,27 @@ impl Engine {
                     .is_none_or(|since| record.post.timestamp < since);
             fresh.push(record);
         }
-        let newest = fresh
-            .iter()
-            .map(|r| (r.post.timestamp, r.source_id.clone()))
-            .max();
-        let inserted = if fresh.is_empty() {
-            0
-        } else {
+        Ok(Listing { fresh, newest })
+    }
+
+    /// Records new posts and moves the cursor past them, under the lease.
+    async fn record_new(
+        &self,
+        link: &Link,
+        listing: Listing,
+        guard: &mut LeaseGuard<'_>,
+    ) -> Result<usize, EngineError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let mut inserted = 0;
+        if !listing.fresh.is_empty() {
             let lease = guard.current().await?.clone();
-            let inserted = inner.store.insert_posts(&lease, &fresh, now).await?;
-            let events: Vec<Event> = fresh
+            inserted = inner
+                .store
+                .insert_posts(&lease, &listing.fresh, now)
+                .await?;
+            let events: Vec<Event> = listing
+                .fresh
                 .iter()
                 .map(|r| {
                     Event::new(
@@ -363,18 +406,14 @@ impl Engine {
                 })
                 .collect();
             inner.store.append_events(&events).await?;
-            inserted
-        };
-        if let Some((newest_at, newest_id)) = newest {
-            let advances = cursor.newest_at.is_none_or(|at| newest_at >= at);
-            if advances && options.backfill.is_none() {
-                let lease = guard.current().await?.clone();
-                let next = SourceCursor {
-                    newest_id: Some(newest_id),
-                    newest_at: Some(newest_at),
-                };
-                inner.store.set_cursor(&lease, &next, now).await?;
-            }
+        }
+        if let Some((newest_at, newest_id)) = listing.newest {
+            let lease = guard.current().await?.clone();
+            let next = SourceCursor {
+                newest_id: Some(newest_id),
+                newest_at: Some(newest_at),
+            };
+            inner.store.set_cursor(&lease, &next, now).await?;
         }
         Ok(inserted)
     }

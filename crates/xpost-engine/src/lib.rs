@@ -39,6 +39,7 @@ mod limits;
 pub mod media;
 pub mod notify;
 mod quiet;
+mod scheduler;
 mod upload;
 
 pub use builder::EngineBuilder;
@@ -46,3 +47,4 @@ pub use connector::Connector;
 pub use engine::{Engine, PassOutcome, PassReport, SyncOptions};
 pub use error::EngineError;
 pub use limits::Limits;
+pub use scheduler::RunSummary;

@@ -486,3 +486,31 @@ async fn a_lost_answer_at_every_publish_still_lands_each_part_once() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_idle_poll_writes_nothing() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, platform, connector) = setup(store.clone()).await;
+    platform.post(1, "Already handled", MediaType::Image, 0);
+    engine(
+        store.clone(),
+        connector.clone(),
+        &clock,
+        Arc::new(CountingNotifier::default()),
+    )
+    .sync_once(SyncOptions::default())
+    .await
+    .unwrap();
+    // Every write from here on fails: an idle pass must not need one.
+    let frozen: Arc<dyn Store> = Arc::new(DyingStore::new(store.clone(), 0));
+    let idle = engine(
+        frozen,
+        connector,
+        &clock,
+        Arc::new(CountingNotifier::default()),
+    );
+    for _ in 0..3 {
+        let report = idle.sync_once(SyncOptions::default()).await.unwrap();
+        assert_eq!(report[0].outcome, PassOutcome::Completed);
+    }
+}
