@@ -2,12 +2,16 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{emulator, fit, parse, policy};
+use crate::commands::{emulator, fit, log, parse, policy, review, status};
+use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
 #[derive(Debug, Parser)]
 #[command(name = "xpost", version, about)]
 pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +27,12 @@ pub enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Link policy: see what the settings decide for a post, and why.
     Policy(policy::PolicyArgs),
+    /// Every link and post, with its state and, for skips and failures, why.
+    Status(status::StatusArgs),
+    /// The event log, newest first.
+    Log(log::LogArgs),
+    /// Posts held for review: list, approve, reject.
+    Review(review::ReviewArgs),
 }
 
 /// `xpost text ...`

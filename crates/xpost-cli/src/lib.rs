@@ -20,6 +20,9 @@
 pub mod args;
 pub mod commands;
 mod error;
+pub mod global;
+pub mod output;
+pub mod store;
 
 use std::process::ExitCode;
 
@@ -56,17 +59,50 @@ impl From<ExitStatus> for ExitCode {
 /// # Errors
 /// [`CliError`] with the one-line cause when the command could not do its job.
 pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
+    let global = cli.global;
     let all_ok = match cli.command {
         Command::Text(TextCommand::Parse(args)) => commands::parse::run(&args)?,
         Command::Text(TextCommand::Fit(args)) => commands::fit::run(*args).map(|()| true)?,
         Command::Emulator(args) => commands::emulator::run(args).map(|()| true)?,
-        Command::Policy(args) => commands::policy::run(args).map(|()| true)?,
+        Command::Policy(mut args) => {
+            let commands::policy::PolicyCommand::Explain(explain) = &mut args.command;
+            if explain.config.is_none() {
+                explain.config = global.config.clone();
+            }
+            commands::policy::run(args).map(|()| true)?
+        }
+        Command::Status(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::status::run(&*store, &args).await
+        })
+        .map(|()| true)?,
+        Command::Log(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::log::run(&*store, &args).await
+        })
+        .map(|()| true)?,
+        Command::Review(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::review::run(&*store, &args).await
+        })
+        .map(|()| true)?,
     };
     Ok(if all_ok {
         ExitStatus::Success
     } else {
         ExitStatus::Partial
     })
+}
+
+/// Runs `work` on a new multi-threaded runtime.
+fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, CliError>>,
+) -> Result<T, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Input(format!("cannot start the async runtime: {e}")))?
+        .block_on(work)
 }
 
 /// The whole program: parses `std::env::args`, runs the command, prints a failure

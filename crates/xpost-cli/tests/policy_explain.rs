@@ -1,15 +1,9 @@
 //! `xpost policy explain`, run in-process.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use xpost_cli::commands::policy;
-
 use clap::Parser;
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: policy::PolicyArgs,
-}
+use xpost_cli::commands::policy;
+use xpost_cli::{Cli, Command};
 
 fn explain(extra: &[&str]) -> Result<String, String> {
     let example = concat!(
@@ -18,6 +12,7 @@ fn explain(extra: &[&str]) -> Result<String, String> {
     );
     let mut argv = vec![
         "xpost",
+        "policy",
         "explain",
         "--config",
         example,
@@ -26,7 +21,13 @@ fn explain(extra: &[&str]) -> Result<String, String> {
     ];
     argv.extend_from_slice(extra);
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-    let policy::PolicyCommand::Explain(args) = cli.args.command;
+    let Command::Policy(policy::PolicyArgs {
+        command: policy::PolicyCommand::Explain(mut args),
+    }) = cli.command
+    else {
+        return Err("not a policy command".into());
+    };
+    args.config = args.config.or(cli.global.config);
     policy::explain_report(&args)
 }
 

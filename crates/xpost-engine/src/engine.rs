@@ -7,8 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use xpost_core::{
     Clock, Event, EventKind, FailureClass, Lease, Link, LinkId, LinkState, Notice, Notifier,
-    PostRecord, PostState, RemoteError, Side, SkipReason, Source, SourceCursor, SourceId, Store,
-    StoreError,
+    PostRecord, PostState, RemoteError, Side, Source, SourceCursor, SourceId, Store, StoreError,
 };
 use xpost_policy::PolicyConfig;
 
@@ -537,19 +536,7 @@ impl Engine {
     /// # Errors
     /// [`EngineError::NotInReview`] when the post is not held for review.
     pub async fn approve(&self, link: &LinkId, source_id: &SourceId) -> Result<(), EngineError> {
-        let mut record = self.in_review(link, source_id).await?;
-        record.approved = true;
-        record.due_at = None;
-        self.inner.store.update_post_unleased(&record).await?;
-        let event = Event::new(
-            self.inner.clock.now(),
-            link.clone(),
-            EventKind::Approved,
-            "approved by a reviewer",
-        )
-        .for_post(source_id.clone());
-        self.inner.store.append_events(&[event]).await?;
-        Ok(())
+        crate::review::approve(&*self.inner.store, link, source_id, self.inner.clock.now()).await
     }
 
     /// Rejects a post held for review: it is never posted.
@@ -557,39 +544,7 @@ impl Engine {
     /// # Errors
     /// [`EngineError::NotInReview`] when the post is not held for review.
     pub async fn reject(&self, link: &LinkId, source_id: &SourceId) -> Result<(), EngineError> {
-        let mut record = self.in_review(link, source_id).await?;
-        record.state = PostState::Skipped;
-        record.due_at = None;
-        record.skip = Some(SkipReason {
-            rule: "review".into(),
-            reason: "rejected by a reviewer".into(),
-        });
-        self.inner.store.update_post_unleased(&record).await?;
-        let event = Event::new(
-            self.inner.clock.now(),
-            link.clone(),
-            EventKind::Rejected,
-            "rejected by a reviewer",
-        )
-        .for_post(source_id.clone());
-        self.inner.store.append_events(&[event]).await?;
-        Ok(())
-    }
-
-    async fn in_review(
-        &self,
-        link: &LinkId,
-        source_id: &SourceId,
-    ) -> Result<PostRecord, EngineError> {
-        match self.inner.store.post(link, source_id).await? {
-            Some(record) if record.state == PostState::NeedsReview && !record.approved => {
-                Ok(record)
-            }
-            _ => Err(EngineError::NotInReview {
-                link: link.clone(),
-                source_id: source_id.to_string(),
-            }),
-        }
+        crate::review::reject(&*self.inner.store, link, source_id, self.inner.clock.now()).await
     }
 
     /// Disconnects a link: it stops at once (a pass in another process stops at

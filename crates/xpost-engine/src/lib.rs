@@ -39,6 +39,7 @@ mod limits;
 pub mod media;
 pub mod notify;
 mod quiet;
+pub mod review;
 mod scheduler;
 mod upload;
 

@@ -2,5 +2,8 @@
 
 pub mod emulator;
 pub mod fit;
+pub mod log;
 pub mod parse;
 pub mod policy;
+pub mod review;
+pub mod status;

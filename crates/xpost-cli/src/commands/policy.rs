@@ -25,7 +25,7 @@ pub enum PolicyCommand {
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// TOML link settings (defaults apply when left out).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The post as xpost JSON (`{"id", "media_type", "product_type", "caption",
     /// "permalink", "timestamp", ...}`), or `@FILE` to read it from a file.

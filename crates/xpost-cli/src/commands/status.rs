@@ -1,0 +1,195 @@
+//! `xpost status`: every link and every post, with state and cause.
+
+use serde::Serialize;
+use xpost_core::{Link, LinkState, PostQuery, PostRecord, PostState, Store};
+
+use crate::error::CliError;
+use crate::output::{cell, json, table};
+
+/// Options of `xpost status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    /// Print `{"links": [...], "posts": [...]}` as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One link as `status --json` reports it.
+#[derive(Debug, Serialize)]
+pub struct LinkStatus {
+    /// The link's name.
+    pub id: String,
+    /// The source account's id, once connected.
+    pub source_user_id: Option<String>,
+    /// The target account's id, once connected.
+    pub target_user_id: Option<String>,
+    /// `active`, `needs_reauth` or `disconnected`.
+    pub state: &'static str,
+    /// What the state means for this link, in words.
+    pub detail: String,
+}
+
+/// One post as `status --json` reports it.
+#[derive(Debug, Serialize)]
+pub struct PostStatus {
+    /// The link it belongs to.
+    pub link_id: String,
+    /// The source post's id.
+    pub source_id: String,
+    /// `pending`, `posted`, `skipped`, `failed` or `needs_reauth`.
+    pub state: &'static str,
+    /// The target's ids of every part posted, in order.
+    pub target_ids: Vec<String>,
+    /// For skipped posts the rule that skipped them, for failures the cause.
+    pub error: Option<String>,
+}
+
+/// The whole `status --json` answer.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// Every link.
+    pub links: Vec<LinkStatus>,
+    /// Every post, oldest first.
+    pub posts: Vec<PostStatus>,
+}
+
+/// The link's state as status reports it. A link with one side still to connect
+/// needs that side authorized, so it is reported as `needs_reauth` with a detail.
+pub fn link_state(link: &Link) -> (&'static str, String) {
+    match link.state {
+        LinkState::Active => ("active", "cross-posting".into()),
+        LinkState::NeedsReauth => (
+            "needs_reauth",
+            format!(
+                "the {} account must be linked again",
+                link.reauth_side
+                    .map_or("source or target".to_owned(), |s| s.to_string())
+            ),
+        ),
+        LinkState::Disconnected => ("disconnected", "unlinked; history kept".into()),
+        LinkState::Pending => {
+            let missing = if link.source.is_none() {
+                "instagram"
+            } else {
+                "x"
+            };
+            (
+                "needs_reauth",
+                format!(
+                    "not linked yet: run xpost link {missing} --link {}",
+                    link.id
+                ),
+            )
+        }
+        _ => ("needs_reauth", "in a state this xpost does not know".into()),
+    }
+}
+
+/// What `error` says for a post.
+pub fn post_error(record: &PostRecord) -> Option<String> {
+    match record.state {
+        PostState::Skipped => record
+            .skip
+            .as_ref()
+            .map(|s| format!("{}: {}", s.rule, s.reason)),
+        PostState::Posted => None,
+        _ => record.error.as_ref().map(|e| match &e.hint {
+            Some(hint) => format!("{} (hint: {hint})", e.message),
+            None => e.message.clone(),
+        }),
+    }
+}
+
+/// Reads the whole status from the store.
+///
+/// # Errors
+/// [`CliError`] when the store fails.
+pub async fn collect(store: &dyn Store) -> Result<Status, CliError> {
+    let links = store
+        .links()
+        .await?
+        .iter()
+        .map(|link| {
+            let (state, detail) = link_state(link);
+            LinkStatus {
+                id: link.id.to_string(),
+                source_user_id: link.source.as_ref().map(|a| a.user_id.to_string()),
+                target_user_id: link.target.as_ref().map(|a| a.user_id.to_string()),
+                state,
+                detail,
+            }
+        })
+        .collect();
+    let posts = store
+        .posts(&PostQuery::default())
+        .await?
+        .iter()
+        .map(|record| PostStatus {
+            link_id: record.link.to_string(),
+            source_id: record.source_id.to_string(),
+            state: record.state.status(),
+            target_ids: record
+                .target_ids()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            error: post_error(record),
+        })
+        .collect();
+    Ok(Status { links, posts })
+}
+
+/// Runs `xpost status`.
+///
+/// # Errors
+/// [`CliError`] when the store fails.
+pub async fn run(store: &dyn Store, args: &StatusArgs) -> Result<(), CliError> {
+    let status = collect(store).await?;
+    if args.json {
+        return json(&status);
+    }
+    if status.links.is_empty() {
+        println!("No links yet. Connect one with: xpost link instagram, then xpost link x");
+        return Ok(());
+    }
+    let mut links = table(&["link", "instagram", "x", "state", "detail"]);
+    for l in &status.links {
+        links.add_row(vec![
+            l.id.clone(),
+            l.source_user_id.clone().unwrap_or_else(|| "-".into()),
+            l.target_user_id.clone().unwrap_or_else(|| "-".into()),
+            l.state.to_owned(),
+            l.detail.clone(),
+        ]);
+    }
+    println!("{links}");
+    let count = |state: &str| status.posts.iter().filter(|p| p.state == state).count();
+    println!(
+        "posts: {} posted, {} pending, {} skipped, {} failed, {} waiting for a re-link",
+        count("posted"),
+        count("pending"),
+        count("skipped"),
+        count("failed"),
+        count("needs_reauth")
+    );
+    if !status.posts.is_empty() {
+        let mut posts = table(&["link", "post", "state", "on x", "why"]);
+        for p in status.posts.iter().rev().take(20) {
+            posts.add_row(vec![
+                p.link_id.clone(),
+                p.source_id.clone(),
+                p.state.to_owned(),
+                p.target_ids.join(" "),
+                cell(p.error.as_deref().unwrap_or(""), 80),
+            ]);
+        }
+        println!("{posts}");
+        if status.posts.len() > 20 {
+            println!(
+                "(the 20 newest of {}; --json lists all)",
+                status.posts.len()
+            );
+        }
+    }
+    Ok(())
+}
