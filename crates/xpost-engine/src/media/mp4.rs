@@ -46,9 +46,19 @@ fn read_exact<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<(), MediaError>
     })
 }
 
+/// Walks every top-level box, so a file cut anywhere (even inside `mdat`, after the
+/// index) is caught, and returns the payload of `moov`.
 fn find_moov<R: Read + Seek>(reader: &mut R, size: u64) -> Result<Vec<u8>, MediaError> {
+    let mut moov = None;
+    let mut has_media = false;
     let mut at = 0u64;
-    while at.saturating_add(8) <= size {
+    while at < size {
+        if size - at < 8 {
+            return Err(malformed(format!(
+                "truncated: {} stray bytes at {at}",
+                size - at
+            )));
+        }
         reader.seek(SeekFrom::Start(at)).map_err(MediaError::Io)?;
         let mut header = [0u8; 8];
         read_exact(reader, &mut header)?;
@@ -78,21 +88,26 @@ fn find_moov<R: Read + Seek>(reader: &mut R, size: u64) -> Result<Vec<u8>, Media
                     fourcc(&kind)
                 ))
             })?;
-        if &kind == b"moov" {
+        if &kind == b"moov" && moov.is_none() {
             let len = box_len - header_len;
             if len > MAX_MOOV_BYTES {
                 return Err(malformed(format!(
                     "moov of {len} bytes is over {MAX_MOOV_BYTES}"
                 )));
             }
-            let mut moov =
+            let mut payload =
                 vec![0u8; usize::try_from(len).map_err(|_| malformed("moov too large"))?];
-            read_exact(reader, &mut moov)?;
-            return Ok(moov);
+            read_exact(reader, &mut payload)?;
+            moov = Some(payload);
         }
+        has_media |= &kind == b"mdat";
         at = end;
     }
-    Err(malformed("no moov box"))
+    // A file cut right after its index still has consistent boxes, but no samples.
+    if !has_media {
+        return Err(malformed("truncated: no mdat box holds the media data"));
+    }
+    moov.ok_or_else(|| malformed("no moov box"))
 }
 
 /// A child box: its type and payload.
