@@ -170,3 +170,12 @@ fn truncated_or_garbage_mp4s_are_clear_errors_never_panics() {
         let _ = info(&bad);
     }
 }
+
+#[test]
+fn a_movie_whose_only_track_is_not_video_has_no_video_track() {
+    let mut bytes = mp4(40);
+    let handler = find(&bytes, b"vide");
+    bytes[handler..handler + 4].copy_from_slice(b"meta");
+    let err = info(&bytes).unwrap_err();
+    assert!(matches!(err, MediaError::NoVideoTrack), "{err:?}");
+}

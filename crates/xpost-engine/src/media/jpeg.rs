@@ -14,6 +14,9 @@ const APP1: u8 = 0xE1;
 const APP2: u8 = 0xE2;
 const APP14: u8 = 0xEE;
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
+/// A JFIF APP0 payload without a thumbnail: identifier, version, units, densities and
+/// a zero thumbnail size.
+const JFIF_LEN: u8 = 14;
 
 /// The JPEG without EXIF, XMP, IPTC, comments or other application metadata; a
 /// non-default EXIF orientation comes back as a minimal EXIF segment.
@@ -61,7 +64,15 @@ pub(crate) fn strip(bytes: &[u8]) -> Result<Vec<u8>, MediaError> {
                 .and_then(exif::orientation);
         }
         if keep(marker, payload) {
-            out.extend_from_slice(segment);
+            let jfif_len = usize::from(JFIF_LEN);
+            if marker == APP0 && payload.len() > jfif_len {
+                // A JFIF thumbnail is a copy of the photo: keep the header, zero its size.
+                out.extend_from_slice(&[0xFF, APP0, 0, 2 + JFIF_LEN]);
+                out.extend_from_slice(&payload[..jfif_len - 2]);
+                out.extend_from_slice(&[0, 0]);
+            } else {
+                out.extend_from_slice(segment);
+            }
             if first && marker == APP0 {
                 exif_at = out.len();
             }
@@ -112,7 +123,8 @@ fn is_standalone(marker: u8) -> bool {
 /// Whether a segment affects decoding or colour (kept) or is metadata (dropped).
 fn keep(marker: u8, payload: &[u8]) -> bool {
     match marker {
-        APP0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        // JFXX exists only to carry a thumbnail.
+        APP0 => payload.starts_with(b"JFIF\0") && payload.len() >= usize::from(JFIF_LEN),
         APP2 => payload.starts_with(b"ICC_PROFILE\0"),
         APP14 => payload.starts_with(b"Adobe"),
         // Every other APPn (EXIF, XMP, IPTC, MPF, vendor blobs) and COM.
@@ -160,8 +172,23 @@ mod tests {
     }
 
     #[test]
+    fn a_jfif_thumbnail_is_cut_from_its_segment() {
+        let mut jfif = b"JFIF\0\x01\x02\x00\x00\x01\x00\x01\x02\x01".to_vec();
+        jfif.extend_from_slice(&[0xAB; 6]);
+        let mut bytes = vec![0xFF, SOI, 0xFF, APP0, 0, 22];
+        bytes.extend_from_slice(&jfif);
+        bytes.extend_from_slice(&[0xFF, EOI]);
+        let stripped = strip(&bytes).unwrap();
+        assert_eq!(
+            stripped,
+            b"\xFF\xD8\xFF\xE0\x00\x10JFIF\0\x01\x02\x00\x00\x01\x00\x01\x00\x00\xFF\xD9"
+        );
+        assert!(!keep(APP0, b"JFXX\0\x10thumbnail"));
+    }
+
+    #[test]
     fn comments_and_xmp_go_while_jfif_icc_and_adobe_stay() {
-        assert!(keep(APP0, b"JFIF\0\x01\x02"));
+        assert!(keep(APP0, b"JFIF\0\x01\x02\0\0\x01\0\x01\0\0"));
         assert!(keep(APP2, b"ICC_PROFILE\0\x01\x01"));
         assert!(keep(APP14, b"Adobe\0"));
         assert!(!keep(APP1, b"http://ns.adobe.com/xap/1.0/\0<x/>"));

@@ -214,6 +214,10 @@ fn parse_trak(trak: &[u8]) -> Result<Track, MediaError> {
     track.handler = slice(hdlr, 8, 4)
         .and_then(|h| h.try_into().ok())
         .ok_or_else(|| malformed("hdlr is cut short"))?;
+    if &track.handler != b"vide" && &track.handler != b"soun" {
+        // Timecode, metadata and hint tracks do not matter to X; their layout may vary.
+        return Ok(track);
+    }
     let minf = need(mdia, b"minf", "mdia")?;
     let stbl = need(minf, b"stbl", "minf")?;
     let stsd = need(stbl, b"stsd", "stbl")?;

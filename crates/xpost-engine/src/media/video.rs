@@ -169,6 +169,9 @@ pub fn read_video_info<R: Read + Seek>(mut reader: R, size: u64) -> Result<Video
 /// Reads an MP4's index and checks it against X's limits ([`VideoLimits::default`]);
 /// the size is checked before anything is read.
 ///
+/// The reads are blocking but few (box headers, then `moov`); async callers run it
+/// on a blocking thread, for example over [`super::SpooledMedia::reader`].
+///
 /// # Errors
 /// Those of [`read_video_info`] and [`VideoLimits::check`].
 pub fn check_video<R: Read + Seek>(reader: R, size: u64) -> Result<VideoInfo, MediaError> {
