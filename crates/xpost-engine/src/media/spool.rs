@@ -82,12 +82,7 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    spool(
-        NamedTempFile::new().map_err(MediaError::Io)?,
-        stream,
-        max_bytes,
-    )
-    .await
+    spool_to_temp_in(&tempfile::env::temp_dir(), stream, max_bytes).await
 }
 
 /// [`spool_to_temp`], with the temporary file in `dir`.
@@ -103,23 +98,7 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    spool(
-        NamedTempFile::new_in(dir).map_err(MediaError::Io)?,
-        stream,
-        max_bytes,
-    )
-    .await
-}
-
-async fn spool<S, E>(
-    file: NamedTempFile,
-    stream: S,
-    max_bytes: u64,
-) -> Result<SpooledMedia, MediaError>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+    let file = NamedTempFile::new_in(dir).map_err(MediaError::Io)?;
     let mut writer = tokio::fs::File::from_std(file.reopen().map_err(MediaError::Io)?);
     let mut stream = std::pin::pin!(stream);
     let mut len = 0u64;
