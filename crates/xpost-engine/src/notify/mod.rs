@@ -1,1 +1,29 @@
 //! Notifiers: how the user hears about trouble.
+//!
+//! The engine reports a condition (a lost authorization, a link that keeps
+//! failing, a post the target refuses) as a [`xpost_core::Notice`] through
+//! core's [`xpost_core::Notifier`] seam. This module holds the notifiers
+//! xpost ships and the wrapper that keeps them quiet:
+//!
+//! - [`LogNotifier`] writes each notice as a `tracing` event, for a process
+//!   whose logs someone reads;
+//! - [`WebhookNotifier`] POSTs each notice as JSON to a URL the user owns,
+//!   signed so that the receiver can tell it came from this xpost (see
+//!   [the signing scheme](webhook#signing));
+//! - [`Deduplicating`] wraps either and delivers a condition once, not once
+//!   per retry of the step that keeps hitting it, until the engine says the
+//!   condition cleared.
+//!
+//! Notifiers retry on their own within a bound and then give up with
+//! [`xpost_core::NotifyError`]: a notice is worth a few seconds, never a
+//! stalled engine.
+
+mod dedup;
+mod log;
+pub mod signature;
+pub mod webhook;
+
+pub use dedup::Deduplicating;
+pub use log::LogNotifier;
+pub use signature::WebhookSigner;
+pub use webhook::{BuildError, WebhookBuilder, WebhookNotifier};
