@@ -37,7 +37,11 @@ impl Notifier for Counting {
     }
 }
 
-fn notice(link: &str, class: FailureClass, post: Option<&str>) -> Result<Notice, Box<dyn std::error::Error>> {
+fn notice(
+    link: &str,
+    class: FailureClass,
+    post: Option<&str>,
+) -> Result<Notice, Box<dyn std::error::Error>> {
     Ok(Notice {
         at: "2026-11-30T20:00:00Z".parse()?,
         link: link.parse()?,
@@ -87,10 +91,18 @@ async fn a_condition_is_its_link_class_and_post() -> TestResult {
 
     // Clearing a link's class re-arms it for every post, and nothing else.
     notifier.clear(&"default".parse()?, FailureClass::Media);
-    notifier.notify(&notice("default", FailureClass::Media, Some("17"))?).await?;
-    notifier.notify(&notice("default", FailureClass::Media, None)?).await?;
-    notifier.notify(&notice("default", FailureClass::Reauth, None)?).await?;
-    notifier.notify(&notice("other", FailureClass::Reauth, None)?).await?;
+    notifier
+        .notify(&notice("default", FailureClass::Media, Some("17"))?)
+        .await?;
+    notifier
+        .notify(&notice("default", FailureClass::Media, None)?)
+        .await?;
+    notifier
+        .notify(&notice("default", FailureClass::Reauth, None)?)
+        .await?;
+    notifier
+        .notify(&notice("other", FailureClass::Reauth, None)?)
+        .await?;
     assert_eq!(notifier.inner().delivered(), 7);
     Ok(())
 }
@@ -111,7 +123,8 @@ async fn a_failed_delivery_is_tried_again_next_time() -> TestResult {
 
 #[tokio::test]
 async fn the_wrapper_works_behind_dyn_notifier() -> TestResult {
-    let notifier: Arc<Deduplicating<dyn Notifier>> = Arc::new(Deduplicating::new(Counting::default()));
+    let notifier: Arc<Deduplicating<dyn Notifier>> =
+        Arc::new(Deduplicating::new(Counting::default()));
     let lost = notice("default", FailureClass::Reauth, None)?;
     notifier.notify(&lost).await?;
     notifier.notify(&lost).await?;

@@ -26,7 +26,10 @@ struct Recorder(Arc<Mutex<Vec<Seen>>>);
 
 impl Recorder {
     fn events(&self) -> Vec<Seen> {
-        self.0.lock().map(|events| events.clone()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|events| events.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -96,7 +99,10 @@ async fn each_notice_is_one_warn_event_with_its_fields() -> TestResult {
     assert_eq!(field("link"), Some("default"));
     assert_eq!(field("post"), Some("17895695668004550"));
     assert_eq!(field("class"), Some("missing_permission"));
-    assert_eq!(field("hint"), Some("link the X account again and grant posting"));
+    assert_eq!(
+        field("hint"),
+        Some("link the X account again and grant posting")
+    );
     assert_eq!(field("at"), Some("2026-11-30T20:00:00Z"));
     assert_eq!(field("message"), Some("missing permission tweet.write"));
     Ok(())
@@ -121,5 +127,28 @@ async fn absent_post_and_hint_are_left_out() -> TestResult {
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(!events[0].fields.contains_key("post"));
     assert!(!events[0].fields.contains_key("hint"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn credentials_quoted_in_a_notice_are_masked_in_the_log() -> TestResult {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let notice = Notice {
+        at: "2026-11-30T20:00:00Z".parse()?,
+        link: "default".parse()?,
+        source_id: None,
+        class: FailureClass::Transient,
+        message: "GET /me?access_token=IGQVJXsecretvalue failed".into(),
+        hint: Some("check the header Authorization: Bearer AAAAsecretvalue".into()),
+    };
+
+    LogNotifier::new().notify(&notice).await?;
+
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let shown = format!("{:?}", events[0].fields);
+    assert!(!shown.contains("secretvalue"), "{shown}");
+    assert!(shown.contains("access_token=[REDACTED]"), "{shown}");
     Ok(())
 }

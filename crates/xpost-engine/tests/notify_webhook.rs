@@ -73,10 +73,9 @@ async fn the_signature_is_hmac_sha256_over_timestamp_dot_exact_body() -> TestRes
         .create_async()
         .await;
     let sent_at = Timestamp::from_second(1_764_532_800)?;
-    let notifier =
-        WebhookNotifier::builder(format!("{}/hook", server.url()), Secret::new(SECRET))
-            .clock(Arc::new(ManualClock::new(sent_at)))
-            .build()?;
+    let notifier = WebhookNotifier::builder(format!("{}/hook", server.url()), Secret::new(SECRET))
+        .clock(Arc::new(ManualClock::new(sent_at)))
+        .build()?;
 
     let notice = notice()?;
     notifier.notify(&notice).await?;
@@ -103,7 +102,13 @@ async fn the_signature_is_hmac_sha256_over_timestamp_dot_exact_body() -> TestRes
     assert_eq!(signature, format!("sha256={expected}"));
 
     let signer = WebhookSigner::new(&Secret::new(SECRET)).ok_or("empty secret")?;
-    assert!(signer.verify(&timestamp, &signature, &seen.body, sent_at, DEFAULT_TOLERANCE));
+    assert!(signer.verify(
+        &timestamp,
+        &signature,
+        &seen.body,
+        sent_at,
+        DEFAULT_TOLERANCE
+    ));
     assert!(!signer.verify(
         &timestamp,
         &signature,
@@ -259,15 +264,17 @@ async fn network_errors_are_retried_within_the_bound() -> TestResult {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
     drop(listener);
-    let notifier =
-        WebhookNotifier::builder(format!("http://{address}/hook"), Secret::new(SECRET))
-            .max_retries(2)
-            .backoff(Duration::from_millis(1), Duration::from_millis(5))
-            .build()?;
+    let notifier = WebhookNotifier::builder(format!("http://{address}/hook"), Secret::new(SECRET))
+        .max_retries(2)
+        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .build()?;
 
     match notifier.notify(&notice()?).await {
         Err(NotifyError::Undelivered(why)) => {
-            assert!(why.contains("3 attempts") && why.contains("network"), "{why}");
+            assert!(
+                why.contains("3 attempts") && why.contains("network"),
+                "{why}"
+            );
         }
         other => return Err(format!("expected Undelivered, got {other:?}").into()),
     }
@@ -285,11 +292,10 @@ async fn a_receiver_that_never_answers_times_out() -> TestResult {
             held.push(socket);
         }
     });
-    let notifier =
-        WebhookNotifier::builder(format!("http://{address}/hook"), Secret::new(SECRET))
-            .timeout(Duration::from_millis(200))
-            .max_retries(0)
-            .build()?;
+    let notifier = WebhookNotifier::builder(format!("http://{address}/hook"), Secret::new(SECRET))
+        .timeout(Duration::from_millis(200))
+        .max_retries(0)
+        .build()?;
 
     let outcome = notifier.notify(&notice()?).await;
     silent.abort();
@@ -297,5 +303,23 @@ async fn a_receiver_that_never_answers_times_out() -> TestResult {
         Err(NotifyError::Undelivered(why)) => assert!(why.contains("timed out"), "{why}"),
         other => return Err(format!("expected Undelivered, got {other:?}").into()),
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn credentials_quoted_in_a_notice_are_masked_in_the_body() -> TestResult {
+    let mut server = Server::new_async().await;
+    let clean = server
+        .mock("POST", "/hook")
+        .match_body(Matcher::Regex("access_token=\\[REDACTED\\]".into()))
+        .with_status(200)
+        .expect(1)
+        .create_async()
+        .await;
+    let mut leaky = notice()?;
+    leaky.message = "GET /me?access_token=IGQVJXsecretvalue failed".into();
+
+    webhook(&server, 0)?.notify(&leaky).await?;
+    clean.assert_async().await;
     Ok(())
 }

@@ -10,9 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use xpost_core::{
-    ManualClock, MediaBody, MediaItem, MediaUpload, OutgoingPost, Platform, Profile,
-    PublishedPost, RemoteError, ReplySettings, Source, SourceId, SourcePost, Target, TargetId,
-    TargetMediaId,
+    ManualClock, MediaBody, MediaItem, MediaUpload, OutgoingPost, Platform, Profile, PublishedPost,
+    RemoteError, ReplySettings, Source, SourceId, SourcePost, Target, TargetId, TargetMediaId,
 };
 use xpost_engine::throttle::{Budget, Pacing, Throttled, Window};
 
@@ -148,7 +147,11 @@ async fn a_rate_limit_blocks_later_calls_without_calling_the_platform() -> TestR
         until: Some(until),
         message: "(#4) Application request limit reached".into(),
     };
-    let source = throttled(Fake::answering([limited.clone()]), Pacing::default(), &clock);
+    let source = throttled(
+        Fake::answering([limited.clone()]),
+        Pacing::default(),
+        &clock,
+    );
 
     assert_eq!(source.new_posts(None, None, 10).await, Err(limited.clone()));
     assert_eq!(source.inner().calls(), 1);
@@ -159,7 +162,11 @@ async fn a_rate_limit_blocks_later_calls_without_calling_the_platform() -> TestR
         assert_eq!(source.new_posts(None, None, 10).await, Err(limited.clone()));
         assert_eq!(Source::profile(&source).await, Err(limited.clone()));
     }
-    assert_eq!(source.inner().calls(), 1, "no call reaches a blocked platform");
+    assert_eq!(
+        source.inner().calls(),
+        1,
+        "no call reaches a blocked platform"
+    );
 
     clock.set(until);
     assert_eq!(source.blocked_until(), None);
@@ -328,11 +335,8 @@ async fn wrappers_of_one_account_share_its_budget() -> TestResult {
 #[tokio::test]
 async fn a_boxed_target_can_be_throttled_behind_dyn() -> TestResult {
     let clock = ManualClock::new(start()?);
-    let target: Arc<Throttled<dyn Target>> = Arc::new(throttled(
-        Fake::default(),
-        Pacing::default(),
-        &clock,
-    ));
+    let target: Arc<Throttled<dyn Target>> =
+        Arc::new(throttled(Fake::default(), Pacing::default(), &clock));
     assert!(target.publish(&post("a")).await.is_ok());
     assert!(target.matches(
         &PublishedPost {

@@ -3,6 +3,8 @@
 use async_trait::async_trait;
 use xpost_core::{Notice, Notifier, NotifyError};
 
+use super::redact::redact;
+
 /// The `tracing` target notices are emitted under, so that a subscriber can
 /// route them apart from the engine's other logs.
 pub const NOTICE_TARGET: &str = "xpost::notice";
@@ -11,8 +13,8 @@ pub const NOTICE_TARGET: &str = "xpost::notice";
 /// fields `link`, `post` (when a post is concerned), `class`, `hint` (when
 /// there is one) and `at`, and the notice's message as the event's message.
 ///
-/// A notice holds no credential, and this notifier adds none: what is logged
-/// is what the engine wrote. Delivery cannot fail.
+/// The message and hint are logged with anything that looks like a
+/// credential masked. Delivery cannot fail.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogNotifier;
 
@@ -31,10 +33,10 @@ impl Notifier for LogNotifier {
             link = %notice.link,
             post = notice.source_id.as_ref().map(AsRef::<str>::as_ref),
             class = notice.class.as_str(),
-            hint = notice.hint.as_deref(),
+            hint = notice.hint.as_deref().map(redact).as_deref(),
             at = %notice.at,
             "{}",
-            notice.message
+            redact(&notice.message)
         );
         Ok(())
     }

@@ -14,16 +14,22 @@
 //!   per retry of the step that keeps hitting it, until the engine says the
 //!   condition cleared.
 //!
+//! Both notifiers mask what looks like a credential in a notice's message
+//! and hint (an `access_token=…` query, a `Bearer` token) before it leaves
+//! the process: those texts often quote a platform's error, and an error
+//! may quote a request.
+//!
 //! Notifiers retry on their own within a bound and then give up with
 //! [`xpost_core::NotifyError`]: a notice is worth a few seconds, never a
 //! stalled engine.
 
 mod dedup;
 mod log;
+mod redact;
 pub mod signature;
 pub mod webhook;
 
 pub use dedup::Deduplicating;
-pub use log::LogNotifier;
+pub use log::{LogNotifier, NOTICE_TARGET};
 pub use signature::WebhookSigner;
 pub use webhook::{BuildError, WebhookBuilder, WebhookNotifier};

@@ -3,7 +3,8 @@
 //! # Delivery
 //!
 //! Each notice is sent as one `POST` with `Content-Type: application/json`
-//! and the [`xpost_core::Notice`] as its body, for example:
+//! and the [`xpost_core::Notice`] as its body (credential-like values in its
+//! message and hint masked), for example:
 //!
 //! ```json
 //! {"at":"2026-11-30T20:00:00Z","link":"default","class":"reauth",
@@ -58,11 +59,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use rand::Rng;
-use reqwest::header::{self, HeaderMap};
 use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
 use url::Url;
 use xpost_core::{Clock, Notice, Notifier, NotifyError, RetryKind, Secret, SystemClock};
 
+use super::redact::redact;
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSigner};
 
 /// The default timeout of one request.
@@ -240,7 +242,10 @@ pub struct WebhookNotifier {
 impl fmt::Debug for WebhookNotifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookNotifier")
-            .field("url", &format_args!("{}://{}/…", self.url.scheme(), Host(&self.url)))
+            .field(
+                "url",
+                &format_args!("{}://{}/…", self.url.scheme(), Host(&self.url)),
+            )
             .field("signer", &self.signer)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
@@ -321,7 +326,7 @@ impl WebhookNotifier {
 #[async_trait]
 impl Notifier for WebhookNotifier {
     async fn notify(&self, notice: &Notice) -> Result<(), NotifyError> {
-        let body = Bytes::from(serde_json::to_vec(notice).map_err(|error| {
+        let body = Bytes::from(serde_json::to_vec(&masked(notice)).map_err(|error| {
             NotifyError::Undelivered(format!("the notice could not be encoded: {error}"))
         })?);
         let mut attempt = 0;
@@ -345,6 +350,15 @@ impl Notifier for WebhookNotifier {
                 }
             }
         }
+    }
+}
+
+/// `notice` with credential-like values in its texts masked.
+fn masked(notice: &Notice) -> Notice {
+    Notice {
+        message: redact(&notice.message).into_owned(),
+        hint: notice.hint.as_deref().map(|hint| redact(hint).into_owned()),
+        ..notice.clone()
     }
 }
 
@@ -407,7 +421,11 @@ fn checked_url(raw: &str) -> Result<Url, BuildError> {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(invalid("http is allowed only to a loopback address; use https")),
+        "http" => {
+            return Err(invalid(
+                "http is allowed only to a loopback address; use https",
+            ));
+        }
         _ => return Err(invalid("must be an https URL")),
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -467,7 +485,11 @@ mod tests {
         assert_eq!(status(429, Some(told)).retry_kind(), RetryKind::After(told));
         assert_eq!(status(503, Some(told)).retry_kind(), RetryKind::After(told));
         for code in [301, 400, 401, 403, 404, 410, 422] {
-            assert_eq!(status(code, Some(told)).retry_kind(), RetryKind::Never, "{code}");
+            assert_eq!(
+                status(code, Some(told)).retry_kind(),
+                RetryKind::Never,
+                "{code}"
+            );
         }
     }
 
@@ -476,7 +498,8 @@ mod tests {
         let webhook = notifier(2)?;
         for attempt in 0..2 {
             for _ in 0..20 {
-                let cap = Duration::from_millis(100 * 2u64.pow(attempt)).min(Duration::from_millis(300));
+                let cap =
+                    Duration::from_millis(100 * 2u64.pow(attempt)).min(Duration::from_millis(300));
                 assert!(webhook.backoff(attempt) <= cap);
             }
         }
@@ -493,7 +516,10 @@ mod tests {
     fn a_retry_after_beyond_the_limit_gives_up() -> Result<(), BuildError> {
         let webhook = notifier(3)?;
         let soon = status(429, Some(Duration::from_secs(5)));
-        assert_eq!(webhook.wait_before_retry(&soon, 0), Some(Duration::from_secs(5)));
+        assert_eq!(
+            webhook.wait_before_retry(&soon, 0),
+            Some(Duration::from_secs(5))
+        );
         let late = status(429, Some(Duration::from_secs(3_600)));
         assert_eq!(webhook.wait_before_retry(&late, 0), None);
         Ok(())
@@ -514,8 +540,15 @@ mod tests {
             header::RETRY_AFTER,
             header::HeaderValue::from_static("Sun, 06 Nov 1994 08:00:00 GMT"),
         );
-        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO), "past dates");
-        headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("later"));
+        assert_eq!(
+            retry_after(&headers, now),
+            Some(Duration::ZERO),
+            "past dates"
+        );
+        headers.insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static("later"),
+        );
         assert_eq!(retry_after(&headers, now), None);
     }
 
@@ -542,20 +575,29 @@ mod tests {
 
     #[test]
     fn debug_and_errors_show_neither_the_secret_nor_the_url_path() -> Result<(), BuildError> {
-        let webhook =
-            WebhookNotifier::builder("https://hooks.example/T0/secret-path", Secret::new("s3cr3t-key"));
+        let webhook = WebhookNotifier::builder(
+            "https://hooks.example/T0/secret-path",
+            Secret::new("s3cr3t-key"),
+        );
         assert!(!format!("{webhook:?}").contains("s3cr3t-key"));
         assert!(!format!("{webhook:?}").contains("secret-path"));
         let built = webhook.build()?;
         let shown = format!("{built:?}");
-        assert!(!shown.contains("s3cr3t-key") && !shown.contains("secret-path"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t-key") && !shown.contains("secret-path"),
+            "{shown}"
+        );
         assert!(shown.contains("hooks.example"));
-        let refused = WebhookNotifier::builder("http://hooks.example/secret-path", Secret::new("k"))
-            .build()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(refused.contains("https") && !refused.contains("secret-path"), "{refused}");
+        let refused =
+            WebhookNotifier::builder("http://hooks.example/secret-path", Secret::new("k"))
+                .build()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(
+            refused.contains("https") && !refused.contains("secret-path"),
+            "{refused}"
+        );
         Ok(())
     }
 }

@@ -66,9 +66,7 @@ impl Budget {
         let now = self.clock.now();
         let mut state = self.lock();
         state.prune(&self.pacing, now);
-        state
-            .call_hold(&self.pacing, now)
-            .map(|(until, _)| until)
+        state.call_hold(&self.pacing, now).map(|(until, _)| until)
     }
 
     /// When a post will be let through again; `None` when one would be now.
@@ -180,7 +178,10 @@ fn forget_before(starts: &mut VecDeque<Timestamp>, window: Option<Window>, now: 
         starts.clear();
         return;
     };
-    while starts.front().is_some_and(|start| after(*start, window.per) <= now) {
+    while starts
+        .front()
+        .is_some_and(|start| after(*start, window.per) <= now)
+    {
         starts.pop_front();
     }
 }

@@ -57,22 +57,13 @@ impl Pacing {
         match platform {
             Platform::Instagram => Self {
                 min_publish_spacing: None,
-                max_calls: Some(Window::new(
-                    count(200),
-                    Duration::from_secs(3_600),
-                )),
-                max_publishes: Some(Window::new(
-                    count(100),
-                    Duration::from_secs(24 * 3_600),
-                )),
+                max_calls: Some(Window::new(count(200), Duration::from_secs(3_600))),
+                max_publishes: Some(Window::new(count(100), Duration::from_secs(24 * 3_600))),
             },
             Platform::X => Self {
                 min_publish_spacing: None,
                 max_calls: None,
-                max_publishes: Some(Window::new(
-                    count(100),
-                    Duration::from_secs(15 * 60),
-                )),
+                max_publishes: Some(Window::new(count(100), Duration::from_secs(15 * 60))),
             },
             _ => Self::default(),
         }
