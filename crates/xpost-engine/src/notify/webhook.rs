@@ -21,6 +21,10 @@
 //! again would be refused the same way. Redirects are not followed, so the
 //! signed notice never reaches a host that was not configured.
 //!
+//! One `notify` therefore takes at most `(max_retries + 1) × timeout` plus
+//! the waits between attempts (with the defaults, under three minutes), and
+//! then returns [`NotifyError`].
+//!
 //! # Signing
 //!
 //! Every request carries two headers:

@@ -39,7 +39,8 @@ impl Window {
 pub struct Pacing {
     /// Least time between the starts of two posts (`Target::publish`). Default none.
     pub min_publish_spacing: Option<Duration>,
-    /// Cap on all calls to the platform. Default none.
+    /// Cap on all calls through the wrapper, media downloads and uploads
+    /// included. Default none.
     pub max_calls: Option<Window>,
     /// Cap on posts (`Target::publish`). Default none.
     pub max_publishes: Option<Window>,
