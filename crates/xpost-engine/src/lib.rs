@@ -41,6 +41,7 @@ pub mod notify;
 mod quiet;
 pub mod review;
 mod scheduler;
+pub mod throttle;
 mod upload;
 
 pub use builder::EngineBuilder;
