@@ -1,12 +1,14 @@
 //! A small, real MP4: one H.264 video track of I_PCM frames, written byte by byte.
 //!
 //! Layout is `ftyp`, `moov` (so the index comes first, as Instagram asks), `mdat`.
-//! The picture is 16×16 pixels, three one-second IDR frames (a 3 s clip, the shortest
+//! The picture is 48×48 pixels (3×3 macroblocks, above X's 32×32 minimum), three one-second IDR frames (a 3 s clip, the shortest
 //! reel), Baseline profile, no audio. I_PCM macroblocks carry raw samples, so the
 //! bitstream needs no entropy coder and still decodes in any H.264 decoder.
 
-/// Frame side in pixels (one macroblock).
-const SIDE: u16 = 16;
+/// Frame side in pixels: the smallest whole number of macroblocks that X accepts.
+const SIDE: u16 = 48;
+/// Frame side in macroblocks.
+const MBS: u32 = SIDE as u32 / 16;
 /// Frames, one per second.
 const FRAMES: u32 = 3;
 /// Media timescale (ticks per second).
@@ -205,8 +207,8 @@ fn sps_rbsp() -> Vec<u8> {
     b.ue(2); // pic_order_cnt_type
     b.ue(1); // max_num_ref_frames
     b.u(0, 1); // gaps_in_frame_num_value_allowed_flag
-    b.ue(0); // pic_width_in_mbs_minus1
-    b.ue(0); // pic_height_in_map_units_minus1
+    b.ue(MBS - 1); // pic_width_in_mbs_minus1
+    b.ue(MBS - 1); // pic_height_in_map_units_minus1
     b.u(1, 1); // frame_mbs_only_flag
     b.u(1, 1); // direct_8x8_inference_flag
     b.u(0, 1); // frame_cropping_flag
@@ -244,17 +246,20 @@ fn idr_rbsp(idr_pic_id: u32, luma: u8) -> Vec<u8> {
     b.u(0, 1); // no_output_of_prior_pics_flag
     b.u(0, 1); // long_term_reference_flag
     b.ue(0); // slice_qp_delta
-    b.ue(25); // mb_type: I_PCM
-    while !b.aligned() {
-        b.u(0, 1); // pcm_alignment_zero_bit
-    }
     // Samples of zero would need care; keep them in 16..=235 (video range).
     let y = u32::from(luma.clamp(16, 235));
-    for _ in 0..256 {
-        b.u(y, 8);
-    }
-    for _ in 0..128 {
-        b.u(128, 8);
+    // An I slice codes every macroblock in turn, with no skip runs between them.
+    for _ in 0..MBS * MBS {
+        b.ue(25); // mb_type: I_PCM
+        while !b.aligned() {
+            b.u(0, 1); // pcm_alignment_zero_bit
+        }
+        for _ in 0..256 {
+            b.u(y, 8);
+        }
+        for _ in 0..128 {
+            b.u(128, 8);
+        }
     }
     b.trailing()
 }
@@ -302,7 +307,8 @@ mod tests {
         assert_eq!(off, mdat_payload);
         // The first sample is a length-prefixed IDR slice.
         assert_eq!(data[off + 4], 0x65);
-        assert!(data.len() < 4096, "{}", data.len());
+        // Nine raw macroblocks a frame, three frames: small enough to serve from memory.
+        assert!(data.len() < 16 * 1024, "{}", data.len());
         assert!(looks_like_mp4(&data));
     }
 

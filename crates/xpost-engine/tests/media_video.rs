@@ -55,10 +55,10 @@ fn top_level(bytes: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
 }
 
 #[test]
-fn the_emulator_mp4_is_three_seconds_of_16_by_16_h264() {
+fn the_emulator_mp4_is_three_seconds_of_48_by_48_h264() {
     let got = info(&mp4(40)).unwrap();
     assert_eq!(got.duration, Duration::from_secs(3));
-    assert_eq!((got.width, got.height), (16, 16));
+    assert_eq!((got.width, got.height), (48, 48));
     assert_eq!(got.codec, "avc1");
     assert_eq!(got.audio_codec, None);
 }
@@ -82,8 +82,14 @@ fn a_fitting_video_passes_the_x_check() {
 }
 
 #[test]
-fn the_emulator_mp4_is_under_x_minimum_dimensions() {
-    let err = check(&mp4(40)).unwrap_err();
+fn the_emulator_mp4_passes_the_x_check() {
+    let got = check(&mp4(40)).unwrap();
+    assert_eq!((got.width, got.height), (48, 48));
+}
+
+#[test]
+fn a_video_under_x_minimum_dimensions_is_named() {
+    let err = check(&variant(16, 16, 3000, b"avc1")).unwrap_err();
     assert!(
         matches!(
             err,
@@ -141,8 +147,9 @@ fn a_file_over_512_mib_is_refused_before_reading() {
 
 #[test]
 fn custom_limits_apply_to_what_the_index_says() {
-    let bytes = mp4(40);
+    let bytes = variant(16, 16, 3000, b"avc1");
     let mut limits = VideoLimits::default();
+    assert!(limits.check(&info(&bytes).unwrap(), 1000).is_err());
     limits.min_width = 16;
     limits.min_height = 16;
     limits.check(&info(&bytes).unwrap(), 1000).unwrap();
