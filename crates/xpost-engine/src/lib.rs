@@ -9,3 +9,4 @@
 pub mod adapters;
 pub mod media;
 pub mod notify;
+pub mod tokens;
