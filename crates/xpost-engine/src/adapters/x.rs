@@ -179,6 +179,9 @@ impl Target for XTarget {
 
     async fn own_recent(&self, since: Timestamp) -> Result<Vec<PublishedPost>, RemoteError> {
         let user = self.user().await?.clone();
+        // X reports creation times to the second: a bound with a fraction
+        // would leave out a post made in the same second.
+        let since = Timestamp::from_second(since.as_second()).unwrap_or(since);
         let query = TimelineQuery {
             max_results: TIMELINE_PAGE,
             start_time: Some(since),
