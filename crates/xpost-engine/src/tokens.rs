@@ -9,11 +9,13 @@
 //! exchanged for a new one once it is old enough and before it expires
 //! ([`refresh_instagram_if_due`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use tokio::sync::OwnedMutexGuard;
 use x_client::{HookError, RefreshToken, Scope, Scopes, TokenHook, TokenSet};
 use xpost_core::{Credentials, LinkId, RemoteError, Secret, Side, Store};
 
@@ -52,13 +54,48 @@ pub fn x_credentials(tokens: &TokenSet, now: Timestamp) -> Credentials {
     }
 }
 
+/// One refresh at a time per link within this process: every
+/// [`StoreTokenHook`] made with the same `RefreshGuards` (clones share them)
+/// waits for the others before spending the link's refresh token.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshGuards(Arc<std::sync::Mutex<HashMap<LinkId, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl RefreshGuards {
+    fn for_link(&self, link: &LinkId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut guards = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(guards.entry(link.clone()).or_default())
+    }
+}
+
+/// What one hook knows between calls.
+#[derive(Default)]
+struct HookState {
+    /// The link's guard while this hook's session may be spending the refresh
+    /// token it loaded.
+    held: Option<OwnedMutexGuard<()>>,
+    /// The refresh token this hook's session holds, as far as the hook saw.
+    known: Option<Secret>,
+}
+
 /// The X client's [`TokenHook`] over one link's target-side credentials in a
 /// [`Store`].
-#[derive(Clone)]
+///
+/// The session calls [`TokenHook::load`] right before it spends its refresh
+/// token and [`TokenHook::rotate`] right after. Within one process the hook
+/// turns that into a critical section per link: `load` waits for any other
+/// hook of the link that is between the two, so by the time it reads the
+/// store the other's rotation is there and its session adopts those tokens
+/// instead of spending the same refresh token again. Across processes the
+/// store's compare-and-swap is the referee: a rotation is written only over
+/// the refresh token it replaces, and a loser adopts the winner's tokens.
 pub struct StoreTokenHook {
     store: Arc<dyn Store>,
     link: LinkId,
     clock: SharedClock,
+    guard: Arc<tokio::sync::Mutex<()>>,
+    /// How long `load` waits for another hook's refresh before going ahead.
+    wait: Duration,
+    state: std::sync::Mutex<HookState>,
 }
 
 impl std::fmt::Debug for StoreTokenHook {
@@ -70,23 +107,93 @@ impl std::fmt::Debug for StoreTokenHook {
 }
 
 impl StoreTokenHook {
-    /// The hook for `link`'s X tokens in `store`. Tokens that X issued but the
-    /// store did not take at the time (what [`x_client::Error::TokenPersist`]
-    /// carries) are stored later with [`TokenHook::rotate`] over the
-    /// `previous` refresh token the error names.
-    pub fn new(store: Arc<dyn Store>, link: LinkId, clock: SharedClock) -> Self {
-        Self { store, link, clock }
+    /// The hook for `link`'s X tokens in `store`, for a session that starts
+    /// with `current`; `wait` bounds how long it waits for another hook's
+    /// refresh (a refresh request's timeout is a good bound).
+    ///
+    /// Tokens that X issued but the store did not take at the time (what
+    /// [`x_client::Error::TokenPersist`] carries) are stored later with
+    /// [`TokenHook::rotate`] over the `previous` refresh token the error names.
+    pub fn new(
+        store: Arc<dyn Store>,
+        link: LinkId,
+        current: &Credentials,
+        guards: &RefreshGuards,
+        clock: SharedClock,
+        wait: Duration,
+    ) -> Self {
+        Self {
+            guard: guards.for_link(&link),
+            store,
+            link,
+            clock,
+            wait,
+            state: std::sync::Mutex::new(HookState {
+                held: None,
+                known: current.refresh_token.clone(),
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, HookState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether two optional secrets hold the same value.
+fn same(a: Option<&Secret>, b: Option<&Secret>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.same_as(b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
 #[async_trait]
 impl TokenHook for StoreTokenHook {
     async fn load(&self) -> Result<Option<TokenSet>, HookError> {
-        let stored = self.store.credentials(&self.link, Side::Target).await?;
+        if self.state().held.is_none() {
+            let guard = tokio::time::timeout(self.wait, Arc::clone(&self.guard).lock_owned())
+                .await
+                .ok();
+            if guard.is_none() {
+                tracing::warn!(link = %self.link, "another X token refresh is taking long; going ahead");
+            }
+            self.state().held = guard;
+        }
+        let stored = match self.store.credentials(&self.link, Side::Target).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                self.state().held = None;
+                return Err(error.into());
+            }
+        };
+        let mut state = self.state();
+        let refresh = stored.as_ref().and_then(|s| s.value.refresh_token.clone());
+        if !same(refresh.as_ref(), state.known.as_ref()) {
+            // Someone rotated since this session's tokens were stored: the
+            // session adopts these and spends nothing, so others may go on.
+            state.held = None;
+            state.known = refresh;
+        }
         Ok(stored.map(|versioned| token_set(&versioned.value)))
     }
 
     async fn rotate(&self, previous: &RefreshToken, next: &TokenSet) -> Result<bool, HookError> {
+        let result = self.swap(previous, next).await;
+        let mut state = self.state();
+        state.known = next
+            .refresh_token
+            .as_ref()
+            .map(|token| Secret::new(token.expose_secret()));
+        state.held = None;
+        result
+    }
+}
+
+impl StoreTokenHook {
+    /// Writes `next` over the stored credentials if they still hold `previous`.
+    async fn swap(&self, previous: &RefreshToken, next: &TokenSet) -> Result<bool, HookError> {
         let Some(stored) = self.store.credentials(&self.link, Side::Target).await? else {
             return Ok(false);
         };

@@ -9,7 +9,7 @@ use xpost_core::{LinkId, RemoteError, Side, Store, StoreError, SystemClock};
 use super::clock::SharedClock;
 use super::instagram::InstagramSource;
 use super::x::XTarget;
-use crate::tokens::{StoreTokenHook, token_set};
+use crate::tokens::{RefreshGuards, StoreTokenHook, token_set};
 
 /// Why a link's adapters could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,9 @@ pub struct AdapterConfig {
     pub x_app: Option<x_client::OAuthApp>,
     /// Where "now" comes from. Default the system clock.
     pub clock: SharedClock,
+    /// Keeps the X sessions built from this configuration (and its clones)
+    /// from refreshing one link's tokens at the same time.
+    pub refresh_guards: RefreshGuards,
 }
 
 impl Default for AdapterConfig {
@@ -92,6 +95,7 @@ impl Default for AdapterConfig {
             instagram_app: None,
             x_app: None,
             clock: SharedClock(Arc::new(SystemClock)),
+            refresh_guards: RefreshGuards::default(),
         }
     }
 }
@@ -205,7 +209,14 @@ pub async fn x_target(
             let oauth =
                 x_client::OAuthClient::new(app, &x_config, http.clone(), Arc::clone(&clock))
                     .map_err(AdapterError::config)?;
-            let hook = StoreTokenHook::new(store, link.clone(), config.clock.clone());
+            let hook = StoreTokenHook::new(
+                store,
+                link.clone(),
+                &creds.value,
+                &config.refresh_guards,
+                config.clock.clone(),
+                config.request_timeout,
+            );
             x_client::UserSession::refreshing(tokens, oauth, Some(Arc::new(hook)))
         }
         _ => x_client::UserSession::new(tokens),
