@@ -230,3 +230,21 @@ pub async fn x_target(
         .map_err(AdapterError::config)?;
     Ok(XTarget::new(client))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_an_app_secret() {
+        let mut config = AdapterConfig::default();
+        config.instagram_app = Some(ig_client::AppCredentials::new("app", "ig-secret-value"));
+        config.x_app = Some(x_client::OAuthApp {
+            client_id: "app".into(),
+            client_secret: Some(x_client::ClientSecret::new("x-secret-value")),
+            redirect_uri: "http://127.0.0.1:9/callback".into(),
+        });
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("secret-value"), "{shown}");
+    }
+}

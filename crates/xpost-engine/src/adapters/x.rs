@@ -37,14 +37,6 @@ impl XTarget {
         }
     }
 
-    /// Publishes as the account `client` is signed in as, whose id is known.
-    pub fn with_user(client: XClient, user: XUserId) -> Self {
-        Self {
-            client,
-            user: OnceCell::new_with(Some(user)),
-        }
-    }
-
     /// The client underneath, for what the [`Target`] seam does not cover.
     pub fn client(&self) -> &XClient {
         &self.client
