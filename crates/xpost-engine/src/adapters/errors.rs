@@ -291,6 +291,37 @@ mod tests {
     }
 
     #[test]
+    fn x_spent_budgets_and_missing_posts() {
+        let capped = x_client::Error::UsageCapped {
+            problem: Box::new(x_client::Problem::parse(
+                429,
+                br#"{"title":"UsageCapExceeded","type":"https://api.x.com/2/problems/usage-capped"}"#,
+            )),
+        };
+        assert!(matches!(
+            from_x(&capped),
+            RemoteError::QuotaExhausted { .. }
+        ));
+        let broke = x_client::Error::PaymentRequired {
+            problem: Box::new(x_client::Problem::default()),
+        };
+        assert!(matches!(from_x(&broke), RemoteError::QuotaExhausted { .. }));
+        let limited = x_client::Error::RateLimited {
+            until: Some(Timestamp::from_second(2_000).unwrap()),
+            info: Box::default(),
+            problem: None,
+        };
+        assert!(matches!(
+            from_x(&limited),
+            RemoteError::RateLimited { until: Some(t), .. } if t == Timestamp::from_second(2_000).unwrap()
+        ));
+        let gone = x_client::Error::NotFound {
+            problem: Box::new(x_client::Problem::default()),
+        };
+        assert!(matches!(from_x(&gone), RemoteError::NotFound { .. }));
+    }
+
+    #[test]
     fn x_media_source_errors_keep_the_source_class() {
         let inner = RemoteError::Reauth {
             message: "instagram token revoked".into(),
