@@ -237,13 +237,15 @@ mod tests {
 
     #[test]
     fn debug_never_shows_an_app_secret() {
-        let mut config = AdapterConfig::default();
-        config.instagram_app = Some(ig_client::AppCredentials::new("app", "ig-secret-value"));
-        config.x_app = Some(x_client::OAuthApp {
-            client_id: "app".into(),
-            client_secret: Some(x_client::ClientSecret::new("x-secret-value")),
-            redirect_uri: "http://127.0.0.1:9/callback".into(),
-        });
+        let config = AdapterConfig {
+            instagram_app: Some(ig_client::AppCredentials::new("app", "ig-secret-value")),
+            x_app: Some(x_client::OAuthApp {
+                client_id: "app".into(),
+                client_secret: Some(x_client::ClientSecret::new("x-secret-value")),
+                redirect_uri: "http://127.0.0.1:9/callback".into(),
+            }),
+            ..AdapterConfig::default()
+        };
         let shown = format!("{config:?}");
         assert!(!shown.contains("secret-value"), "{shown}");
     }
