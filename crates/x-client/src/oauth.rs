@@ -226,7 +226,13 @@ impl OAuthClient {
     ) -> Result<TokenSet, Error> {
         let redirect = RedirectUrl::new(pending.redirect_uri().to_owned())
             .map_err(|e| Error::invalid("redirect URI", e.to_string()))?;
-        let http = |req| self.send(req);
+        // The futures own a clone of the client: borrowing `self` in them makes
+        // this call's future not provably `Send` to callers behind `async_trait`.
+        let this = self.clone();
+        let http = move |req| {
+            let this = this.clone();
+            async move { this.send(req).await }
+        };
         let response = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -247,7 +253,13 @@ impl OAuthClient {
     /// [`Error::ReauthRequired`] when X says the refresh token is invalid (used,
     /// revoked or expired); [`Error::OAuth`] for other refusals.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet, Error> {
-        let http = |req| self.send(req);
+        // The futures own a clone of the client: borrowing `self` in them makes
+        // this call's future not provably `Send` to callers behind `async_trait`.
+        let this = self.clone();
+        let http = move |req| {
+            let this = this.clone();
+            async move { this.send(req).await }
+        };
         let token = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
         let response = self
             .client

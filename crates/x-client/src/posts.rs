@@ -7,6 +7,7 @@ use crate::media::{MediaKind, UploadedMedia};
 use crate::model::{Envelope, Includes, PageMeta, Post, User};
 use crate::rate_limit::Endpoint;
 use crate::token::Scope;
+use jiff::Timestamp;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -288,6 +289,8 @@ pub struct TimelineQuery {
     pub since_id: Option<XPostId>,
     /// Only posts older than this id.
     pub until_id: Option<XPostId>,
+    /// Only posts created at or after this instant (sent to the second).
+    pub start_time: Option<Timestamp>,
     /// Leave out replies.
     pub exclude_replies: bool,
     /// Leave out reposts.
@@ -303,6 +306,7 @@ impl Default for TimelineQuery {
             pagination_token: None,
             since_id: None,
             until_id: None,
+            start_time: None,
             exclude_replies: false,
             exclude_retweets: false,
             fields: PostFields::default(),
@@ -438,6 +442,13 @@ impl XClient {
         }
         if let Some(id) = &query.until_id {
             call.query.push(("until_id", id.to_string()));
+        }
+        if let Some(start) = query.start_time {
+            // X takes RFC 3339 without fractional seconds; flooring keeps the bound inclusive.
+            call.query.push((
+                "start_time",
+                start.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ));
         }
         let exclude: Vec<&str> = [
             (query.exclude_replies, "replies"),

@@ -269,6 +269,7 @@ async fn delete_lookup_timeline_and_me() {
             .match_query(Matcher::AllOf(vec![
                 Matcher::UrlEncoded("max_results".into(), "5".into()),
                 Matcher::UrlEncoded("since_id".into(), "100".into()),
+                Matcher::UrlEncoded("start_time".into(), "2025-03-01T12:00:00Z".into()),
                 Matcher::UrlEncoded("exclude".into(), "replies,retweets".into()),
             ])),
         &recorded("v2/user_tweets_public_metrics.200.json"),
@@ -314,6 +315,7 @@ async fn delete_lookup_timeline_and_me() {
     let query = TimelineQuery {
         max_results: 5,
         since_id: Some(XPostId::new("100")),
+        start_time: Some("2025-03-01T12:00:00.250Z".parse().unwrap()),
         exclude_replies: true,
         exclude_retweets: true,
         ..TimelineQuery::default()

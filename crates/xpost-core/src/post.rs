@@ -71,6 +71,9 @@ pub struct MediaItem {
     /// Size of the file, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// The description the author wrote for people who cannot see the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
 }
 
 impl MediaItem {
@@ -85,6 +88,7 @@ impl MediaItem {
             height: None,
             duration_ms: None,
             size_bytes: None,
+            alt_text: None,
         }
     }
 }
@@ -157,6 +161,7 @@ mod tests {
         let mut image = MediaItem::new(MediaKind::Image);
         image.id = Some(IgMediaId::new("1").unwrap());
         image.url = Some("https://cdn.example/1.jpg".into());
+        image.alt_text = Some("A stage with a banner".into());
         SourcePost {
             id: IgMediaId::new("18027939643230671").unwrap(),
             media_type: MediaType::Carousel,
@@ -172,7 +177,7 @@ mod tests {
 
     /// What xpost persists and `explain --post` reads: a change here is a
     /// format change and must show in review.
-    const CAROUSEL_JSON: &str = r#"{"id":"18027939643230671","media_type":"carousel","product_type":"feed","caption":"Pycon China","permalink":"https://www.instagram.com/p/B38Xyp6nqsS/","timestamp":"2019-10-23T02:05:15Z","close_friends":false,"media":[{"id":"1","kind":"image","url":"https://cdn.example/1.jpg"},{"id":"2","kind":"video","duration_ms":4000}]}"#;
+    const CAROUSEL_JSON: &str = r#"{"id":"18027939643230671","media_type":"carousel","product_type":"feed","caption":"Pycon China","permalink":"https://www.instagram.com/p/B38Xyp6nqsS/","timestamp":"2019-10-23T02:05:15Z","close_friends":false,"media":[{"id":"1","kind":"image","url":"https://cdn.example/1.jpg","alt_text":"A stage with a banner"},{"id":"2","kind":"video","duration_ms":4000}]}"#;
 
     #[test]
     fn serializes_to_its_own_shape() {

@@ -42,6 +42,7 @@ mod quiet;
 pub mod review;
 mod scheduler;
 pub mod throttle;
+pub mod tokens;
 mod upload;
 
 pub use builder::EngineBuilder;
