@@ -301,30 +301,34 @@ impl OAuthClient {
     // URL and so could not reach a local emulator.
     async fn revoke(&self, token: &str, hint: &str) -> Result<(), Error> {
         use oauth2::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("token", token)
-            .append_pair("token_type_hint", hint);
-        let mut builder = oauth2::http::Request::builder()
-            .method(oauth2::http::Method::POST)
-            .uri(self.revoke_url.as_str())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(ACCEPT, "application/json");
-        match &self.app.client_secret {
-            Some(secret) => {
-                let pair = format!(
-                    "{}:{}",
-                    form_encode(&self.app.client_id),
-                    form_encode(secret.expose_secret())
-                );
-                builder = builder.header(AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+        // The form encoder is not `Sync`: it must be gone before the first await,
+        // so that this future can be sent across threads.
+        let (builder, body) = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("token", token)
+                .append_pair("token_type_hint", hint);
+            let mut builder = oauth2::http::Request::builder()
+                .method(oauth2::http::Method::POST)
+                .uri(self.revoke_url.as_str())
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(ACCEPT, "application/json");
+            match &self.app.client_secret {
+                Some(secret) => {
+                    let pair = format!(
+                        "{}:{}",
+                        form_encode(&self.app.client_id),
+                        form_encode(secret.expose_secret())
+                    );
+                    builder =
+                        builder.header(AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+                }
+                None => {
+                    form.append_pair("client_id", &self.app.client_id);
+                }
             }
-            None => {
-                form.append_pair("client_id", &self.app.client_id);
-            }
-        }
-        let request = builder
-            .body(form.finish().into_bytes())
-            .map_err(|e| self.map_failure(e.into()))?;
+            (builder, form.finish().into_bytes())
+        };
+        let request = builder.body(body).map_err(|e| self.map_failure(e.into()))?;
         let response = self.send(request).await.map_err(|e| self.map_failure(e))?;
         if response.status().is_success() {
             return Ok(());

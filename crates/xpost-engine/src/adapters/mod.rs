@@ -12,9 +12,11 @@ pub mod connect;
 pub mod errors;
 pub mod instagram;
 mod matching;
+mod platforms;
 pub mod x;
 
 pub use clock::SharedClock;
 pub use connect::{AdapterConfig, AdapterError, instagram_source, x_target};
 pub use instagram::InstagramSource;
+pub use platforms::PlatformConnector;
 pub use x::XTarget;

@@ -147,10 +147,24 @@ impl Source for FakePlatform {
     }
 
     async fn media(&self, _post: &SourcePost, item: &MediaItem) -> Result<MediaBody, RemoteError> {
-        let data = Bytes::from(format!("bytes of {}", item.url.clone().unwrap_or_default()));
+        // Real bytes, as a CDN serves them: a JPEG with a GPS position, or an MP4.
+        let (data, content_type) = match item.kind {
+            MediaKind::Video => (xpost_emulator::mp4::mp4(40), "video/mp4"),
+            _ => (
+                xpost_emulator::jpeg::jpeg(
+                    90,
+                    xpost_emulator::jpeg::Gps {
+                        lat: 48.85,
+                        lon: 2.35,
+                    },
+                ),
+                "image/jpeg",
+            ),
+        };
+        let data = Bytes::from(data);
         Ok(MediaBody {
             kind: item.kind,
-            content_type: "image/jpeg".into(),
+            content_type: content_type.into(),
             length: Some(data.len() as u64),
             bytes: futures_util::stream::once(async move { Ok(data) }).boxed(),
         })
