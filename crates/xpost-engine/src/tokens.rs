@@ -269,6 +269,13 @@ pub async fn refresh_instagram_if_due(
         expires_at,
     );
     token.permissions = creds.scopes.clone();
+    // Instagram's rules are for 60-day tokens: refresh no sooner than a day (1/60
+    // of the life) after issue. A token with a shorter life (an emulator's) gets
+    // the same rules scaled, and is refreshed once half of it is spent.
+    let lifetime =
+        Duration::try_from(creds.obtained_at.duration_until(expires_at)).unwrap_or(Duration::ZERO);
+    let min_age = min_age.min(lifetime / 60);
+    let window = window.min(lifetime / 2);
     if token.is_expired(now) {
         return Err(AdapterError::Remote(RemoteError::Reauth {
             message: "the Instagram token expired before it was refreshed; log in again".into(),

@@ -206,7 +206,15 @@ async fn instagram_tokens_refresh_in_their_window_and_not_after_revocation() {
         .unwrap()
         .unwrap();
 
+    // Past the minimum age but with most of its life left: not yet.
     emu.admin().advance_clock(60).unwrap();
+    assert_eq!(
+        refresh().await.unwrap(),
+        IgRefresh::NotDue,
+        "most of its life left"
+    );
+    // Half of its life spent: refreshed.
+    emu.admin().advance_clock(250).unwrap();
     assert_eq!(refresh().await.unwrap(), IgRefresh::Refreshed);
     let after = store
         .credentials(&link, Side::Source)
@@ -221,7 +229,8 @@ async fn instagram_tokens_refresh_in_their_window_and_not_after_revocation() {
     assert_eq!(source.profile().await.unwrap().username, "maria");
 
     emu.admin().revoke(Platform::Instagram, &user).unwrap();
-    emu.admin().advance_clock(60).unwrap();
+    // Due again (half of its life spent): the refresh finds the grant gone.
+    emu.admin().advance_clock(310).unwrap();
     match refresh().await {
         Err(AdapterError::Remote(RemoteError::Reauth { .. })) => {}
         other => panic!("{other:?}"),

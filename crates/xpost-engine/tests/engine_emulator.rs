@@ -259,11 +259,8 @@ async fn relink_x(w: &World, store: &dyn Store) -> String {
 
 #[tokio::test]
 async fn short_lived_tokens_are_refreshed_and_rotated_without_losing_a_post() {
-    let mut w = world(Some(30)).await;
-    // Instagram's refresh rules scaled to a 30 s token: at least 0.5 s old,
-    // refreshed once it has less than 25 s left.
-    w.config.ig_refresh_min_age = std::time::Duration::from_secs(1);
-    w.config.ig_refresh_window = std::time::Duration::from_secs(25);
+    // Instagram's refresh rules scale to the 30 s tokens by themselves.
+    let w = world(Some(30)).await;
     let engine = engine(&w, w.store.clone());
     for round in 0..6 {
         publish(&w.emu, &w.ig_user, "IMAGE", &format!("Round {round}"));

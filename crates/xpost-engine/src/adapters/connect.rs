@@ -106,10 +106,12 @@ impl AdapterConfig {
     /// # Errors
     /// [`AdapterError::Config`].
     pub fn instagram_client(&self) -> Result<ig_client::IgClient, AdapterError> {
+        // The engine decides when a token is old enough to refresh, scaled to the
+        // token's own life (see `refresh_instagram_if_due`); the platform checks too.
         let mut builder = ig_client::Config::builder()
             .timeout(self.request_timeout)
             .download_timeout(self.media_timeout)
-            .refresh_min_age(self.ig_refresh_min_age)
+            .refresh_min_age(Duration::ZERO)
             .clock(Arc::new(self.clock.clone()));
         if let Some(base) = &self.emulator {
             builder = builder.emulator(base);
