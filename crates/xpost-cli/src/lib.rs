@@ -19,6 +19,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod context;
 mod error;
 pub mod global;
 pub mod output;
@@ -60,6 +61,7 @@ impl From<ExitStatus> for ExitCode {
 /// [`CliError`] with the one-line cause when the command could not do its job.
 pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
     let global = cli.global;
+    context::init_logging(&global);
     let all_ok = match cli.command {
         Command::Text(TextCommand::Parse(args)) => commands::parse::run(&args)?,
         Command::Text(TextCommand::Fit(args)) => commands::fit::run(*args).map(|()| true)?,
