@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{emulator, fit, log, parse, policy, review, status};
+use crate::commands::{demo, emulator, fit, log, parse, policy, review, run, status, sync};
 use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
@@ -20,6 +20,9 @@ pub struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// See it work: an emulated Instagram and X, both accounts linked, sample
+    /// posts of every kind, one sync and what happened to each post.
+    Demo(demo::DemoArgs),
     /// Text tools: exact twitter-text counting, extraction and fitting.
     #[command(subcommand)]
     Text(TextCommand),
@@ -27,6 +30,10 @@ pub enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Link policy: see what the settings decide for a post, and why.
     Policy(policy::PolicyArgs),
+    /// One pass over every link: new posts found, decided, cross-posted, recorded.
+    Sync(sync::SyncArgs),
+    /// Cross-post continuously, polling each link on its schedule, until Ctrl-C.
+    Run(run::RunArgs),
     /// Every link and post, with its state and, for skips and failures, why.
     Status(status::StatusArgs),
     /// The event log, newest first.

@@ -73,6 +73,17 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             }
             commands::policy::run(args).map(|()| true)?
         }
+        Command::Demo(args) => block_on(commands::demo::run(&global, &args)).map(|()| true)?,
+        Command::Sync(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::sync::run(&global, store, &args).await
+        })
+        .map(|()| true)?,
+        Command::Run(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::run::run(&global, store, &args).await
+        })
+        .map(|()| true)?,
         Command::Status(args) => block_on(async {
             let store = store::open(&global).await?;
             commands::status::run(&*store, &args).await

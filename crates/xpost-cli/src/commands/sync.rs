@@ -1,0 +1,90 @@
+//! `xpost sync --once`: one full pass over every link.
+
+use std::sync::Arc;
+
+use xpost_core::Store;
+use xpost_engine::{Limits, PassOutcome, PassReport, SyncOptions};
+
+use crate::context;
+use crate::error::CliError;
+use crate::global::GlobalArgs;
+use crate::output::{json, table};
+
+/// Options of `xpost sync`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SyncArgs {
+    /// One pass over every link, then exit (the only mode; `xpost run` keeps going).
+    #[arg(long)]
+    pub once: bool,
+    /// Also cross-post up to N of each link's newest posts from before it was
+    /// linked (age rules do not hold them back).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub backfill: Option<u32>,
+    /// Print each link's pass as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What an outcome means, in words.
+pub fn outcome_text(outcome: PassOutcome) -> &'static str {
+    match outcome {
+        PassOutcome::Completed => "done",
+        PassOutcome::Busy => "busy: another xpost process is working this link",
+        PassOutcome::Inactive => "not active",
+        PassOutcome::NeedsReauth => "needs a re-link (see xpost doctor)",
+        PassOutcome::RateLimited => "rate limited: resumes after the reset",
+        PassOutcome::LeaseLost => "taken over by another worker",
+        _ => "stopped",
+    }
+}
+
+/// Prints pass reports as a table.
+pub fn print_reports(reports: &[PassReport]) {
+    if reports.is_empty() {
+        println!("No links yet. Connect one with: xpost link instagram, then xpost link x");
+        return;
+    }
+    let mut out = table(&["link", "new", "posted", "skipped", "failed", "pass", "next"]);
+    for r in reports {
+        out.add_row(vec![
+            r.link.to_string(),
+            r.discovered.to_string(),
+            r.posted.to_string(),
+            r.skipped.to_string(),
+            r.failed.to_string(),
+            outcome_text(r.outcome).to_owned(),
+            r.next_due
+                .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    println!("{out}");
+    if reports.iter().any(|r| r.failed > 0) {
+        println!("Some posts failed; the causes are in: xpost log --failed");
+    }
+}
+
+/// Runs `xpost sync --once`. Single posts that fail are recorded with their
+/// cause and do not make the command fail.
+///
+/// # Errors
+/// [`CliError`] when the store or the settings cannot be used.
+pub async fn run(
+    global: &GlobalArgs,
+    store: Arc<dyn Store>,
+    args: &SyncArgs,
+) -> Result<(), CliError> {
+    let engine = context::engine(global, store, Limits::default())?;
+    let options = SyncOptions {
+        backfill: args.backfill.map(|n| n as usize),
+    };
+    let reports = engine.sync_once(options).await?;
+    if args.json {
+        for report in &reports {
+            json(report)?;
+        }
+    } else {
+        print_reports(&reports);
+    }
+    Ok(())
+}
