@@ -202,19 +202,7 @@ pub(crate) fn best_cut(
     short_enough: impl Fn(usize) -> bool,
     mut accept: impl FnMut(usize) -> bool,
 ) -> Option<usize> {
-    // Gallop from the start, then bisect: a part is usually far shorter than
-    // the text left, and every probe renders and counts its candidate.
-    let mut good = 0;
-    let mut step = 1;
-    while let Some(cut) = cuts.get(good + step - 1) {
-        if !short_enough(cut.at) {
-            break;
-        }
-        good += step;
-        step *= 2;
-    }
-    let upper = (good + step - 1).min(cuts.len());
-    let end = good + cuts[good..upper].partition_point(|c| short_enough(c.at));
+    let end = short_enough_prefix(cuts, short_enough);
     let tightest = cuts[..end].iter().rposition(|c| accept(c.at))?;
     let longest = cuts[tightest].at;
     if cuts[tightest].boundary == Boundary::Sentence {
@@ -238,6 +226,24 @@ pub(crate) fn best_cut(
         }
     }
     Some(longest)
+}
+
+/// How many of `cuts` (ascending), counted from the first, are short enough,
+/// `short_enough` being assumed monotonic as in [`best_cut`].
+pub(crate) fn short_enough_prefix(cuts: &[Cut], short_enough: impl Fn(usize) -> bool) -> usize {
+    // Gallop from the start, then bisect: a part is usually far shorter than
+    // the text left, and every probe renders and counts its candidate.
+    let mut good = 0;
+    let mut step = 1;
+    while let Some(cut) = cuts.get(good + step - 1) {
+        if !short_enough(cut.at) {
+            break;
+        }
+        good += step;
+        step *= 2;
+    }
+    let upper = (good + step - 1).min(cuts.len());
+    good + cuts[good..upper].partition_point(|c| short_enough(c.at))
 }
 
 #[cfg(test)]

@@ -13,6 +13,14 @@
 //! of a text as the link `ber.fox`); nothing else is, and no ellipsis is
 //! added, so the parts read back as the caption.
 //!
+//! A part holds no link, mention, hashtag or cashtag that the caption does
+//! not have, and the greedy cut is only a first choice: what comes before
+//! an entity decides how twitter-text reads it (`über.fox` after a
+//! U+202E RIGHT-TO-LEFT OVERRIDE is the link `über.fox`), so a greedy part
+//! that ends right before it can leave the next part no good cut at all.
+//! Then the parts before are cut shorter, searching their other good cuts,
+//! so that a split is found whenever cuts like the ones above allow one.
+//!
 //! **Numbering** appends ` i/N` to every part when there is more than one.
 //! The suffix is counted in the budget, and its width depends on N, which is
 //! only known after splitting: the split is done reserving room for N of one
@@ -27,6 +35,8 @@
 //!
 //! As in [`mod@crate::fit`], a budget above the configuration's maximum is
 //! honoured by judging validity with the maximum set to the budget.
+
+use std::collections::HashSet;
 
 use crate::config::Config;
 use crate::count::parse_tweet;
@@ -115,7 +125,24 @@ struct Splitter<'a> {
     config: Config,
     budget: usize,
     cuts: Vec<Cut>,
-    allowed: std::collections::HashSet<(crate::entity::EntityKind, String)>,
+    allowed: HashSet<(crate::entity::EntityKind, String)>,
+}
+
+/// One way to cut a part: the part, and where the part after it starts.
+#[derive(Debug, Clone)]
+struct Choice {
+    part: Part,
+    next: usize,
+}
+
+/// A part of the split being searched for: where it starts, whether the
+/// permalink is due in it, the cut chosen and, once a later part could not
+/// be cut, the other good cuts not yet tried (the next to try last).
+struct Step {
+    start: usize,
+    link: bool,
+    chosen: Choice,
+    others: Option<Vec<Choice>>,
 }
 
 /// Splits `caption` (plus `permalink`) into posts; see the module docs.
@@ -132,7 +159,9 @@ struct Splitter<'a> {
 /// [`TransformError::BadBudget`] for a budget of 0 (or beyond `u32`),
 /// [`TransformError::InvalidCharacter`] for a rejected character in the permalink,
 /// [`TransformError::PartTooLong`] when an unbreakable piece (or the permalink)
-/// does not fit one part, [`TransformError::EmptyText`] when there is nothing to post.
+/// does not fit one part, or no way of cutting keeps every part free of
+/// entities the caption lacks, [`TransformError::EmptyText`] when there is
+/// nothing to post.
 pub fn split(
     caption: &str,
     permalink: Option<&str>,
@@ -235,37 +264,85 @@ impl Splitter<'_> {
     }
 
     /// Splits with `reserve` (the widest numbering suffix) counted in every part.
+    ///
+    /// Each part is cut greedily, but the choice is not final: twitter-text
+    /// reads the start of a text differently from the middle of one (it reads
+    /// `über.fox` at the very start as the link `ber.fox`, and `\u{202E}` or
+    /// a space before it keeps it `über.fox`), so a cut that is fine for the
+    /// part before it can leave the next part unable to start without
+    /// creating an entity. When a part cannot be cut at all, the parts before
+    /// it are cut again, each trying its other good cuts, longest first (a
+    /// depth-first search). A start from which the rest cannot be split is
+    /// remembered, so every start is searched at most once; and when even the
+    /// smallest piece at a start outweighs the budget, no cut before it helps
+    /// either, and the search ends there.
     fn greedy(&self, reserve: &str) -> Result<Vec<Part>, TransformError> {
         let caption = self.caption;
-        let mut parts = Vec::new();
-        let mut link_pending = self.placement == PermalinkPlacement::First && self.link.is_some();
+        let too_long = |needed| TransformError::PartTooLong {
+            needed,
+            budget: self.budget,
+        };
+        let mut path: Vec<Step> = Vec::new();
+        let mut dead = HashSet::new();
+        // What the first part that could not be cut needed, reported when
+        // no split is found.
+        let mut failed = None;
         let mut start = segment::skip_whitespace(caption, 0);
+        let mut link = self.placement == PermalinkPlacement::First && self.link.is_some();
         while start < caption.len() {
-            let link = link_pending;
-            let attempt = self.next_part(start, link, reserve).or_else(|needed| {
-                // Trimming the whitespace before a part can change an entity at
-                // its start (twitter-text reads `über.fox` at the very start of
-                // a text as the link `ber.fox`), so try again keeping one.
-                match whitespace_before(caption, start) {
-                    Some(lead) => self.next_part(lead, link, reserve).map_err(|_| needed),
-                    None => Err(needed),
+            let choice = if dead.contains(&start) {
+                None
+            } else {
+                match self.first_choice(start, link, reserve) {
+                    Ok(choice) => Some(choice),
+                    Err(needed) if needed > self.budget && !link => return Err(too_long(needed)),
+                    Err(needed) => {
+                        failed.get_or_insert(needed);
+                        if link {
+                            let part = self.link_part(reserve)?;
+                            Some(Choice { part, next: start })
+                        } else {
+                            dead.insert(start);
+                            None
+                        }
+                    }
                 }
-            });
-            match attempt {
-                Ok((part, next)) => {
-                    parts.push(part);
-                    start = next;
-                }
-                Err(_) if link => parts.push(self.link_part(reserve)?),
-                Err(needed) => {
-                    return Err(TransformError::PartTooLong {
-                        needed,
-                        budget: self.budget,
-                    });
-                }
+            };
+            if let Some(choice) = choice {
+                path.push(Step {
+                    start,
+                    link,
+                    chosen: choice.clone(),
+                    others: None,
+                });
+                start = choice.next;
+                link = false;
+                continue;
             }
-            link_pending = false;
+            // Back to the latest part with another good cut left.
+            loop {
+                let Some(step) = path.last_mut() else {
+                    return Err(too_long(failed.unwrap_or_default()));
+                };
+                let others = step.others.get_or_insert_with(|| {
+                    self.other_choices(step.start, step.link, reserve, step.chosen.next)
+                });
+                while others.last().is_some_and(|c| dead.contains(&c.next)) {
+                    others.pop();
+                }
+                if let Some(choice) = others.pop() {
+                    start = choice.next;
+                    step.chosen = choice;
+                    break;
+                }
+                if !step.link {
+                    dead.insert(step.start);
+                }
+                path.pop();
+            }
         }
+        let link_pending = path.is_empty() && link;
+        let mut parts: Vec<Part> = path.into_iter().map(|step| step.chosen.part).collect();
         if link_pending {
             parts.push(self.link_part(reserve)?);
         }
@@ -280,28 +357,83 @@ impl Splitter<'_> {
         Ok(parts)
     }
 
+    /// The greedy part at `start`: the longest good part, or failing that the
+    /// longest one keeping the whitespace grapheme before `start` (trimming
+    /// it can change an entity at the start, as `über.fox` above). Else the
+    /// weight of the smallest part that would hold what comes first.
+    fn first_choice(&self, start: usize, link: bool, reserve: &str) -> Result<Choice, usize> {
+        self.next_part(start, link, reserve).or_else(|needed| {
+            match whitespace_before(self.caption, start) {
+                Some(lead) => self.next_part(lead, link, reserve).map_err(|_| needed),
+                None => Err(needed),
+            }
+        })
+    }
+
+    /// Every good part at `start` (or with the whitespace grapheme before it)
+    /// other than one that leads to `tried`, one per start of the next part,
+    /// the next to try last; then, for the first part of [`PermalinkPlacement::First`],
+    /// the permalink alone.
+    fn other_choices(&self, start: usize, link: bool, reserve: &str, tried: usize) -> Vec<Choice> {
+        let mut choices = Vec::new();
+        let starts = std::iter::once(start).chain(whitespace_before(self.caption, start));
+        for from in starts {
+            let candidates = self.candidates(from);
+            let fitting = segment::short_enough_prefix(candidates, |at| {
+                self.weight(&self.render(from, at, link, reserve)) <= self.budget
+            });
+            for cut in candidates[..fitting].iter().rev() {
+                let end = self.end_of(from, cut.at);
+                if end > from && self.accept(&self.render(from, cut.at, link, reserve)) {
+                    let part = Part {
+                        start: from,
+                        end,
+                        link,
+                    };
+                    let next = segment::skip_whitespace(self.caption, end);
+                    choices.push(Choice { part, next });
+                }
+            }
+        }
+        // Longest first; at the same end, without the whitespace first.
+        choices.sort_by_key(|c| std::cmp::Reverse(c.part.end));
+        let mut seen = HashSet::from([tried]);
+        choices.retain(|c| seen.insert(c.next));
+        if let (true, Ok(part)) = (link && tried != start, self.link_part(reserve)) {
+            choices.push(Choice { part, next: start });
+        }
+        choices.reverse();
+        choices
+    }
+
+    /// The cut points after `start`.
+    fn candidates(&self, start: usize) -> &[Cut] {
+        &self.cuts[self.cuts.partition_point(|c| c.at <= start)..]
+    }
+
+    /// Where a part from `start` cut at `at` ends. A part does not end with
+    /// an opening bracket or quote: it moves to the next part, unless it is
+    /// all this part would hold.
+    fn end_of(&self, start: usize, at: usize) -> usize {
+        match segment::tidy_end(self.caption, start, at, false) {
+            end if end > start => end,
+            _ => segment::trim_end(self.caption, start, at),
+        }
+    }
+
+    /// The text of the part from `start` cut at `at`.
+    fn render(&self, start: usize, at: usize, link: bool, reserve: &str) -> String {
+        self.compose(start, self.end_of(start, at), link, reserve)
+    }
+
     /// The longest good part starting at `start` and where the next part starts,
     /// or the weight of the smallest part that would hold what comes first.
-    fn next_part(&self, start: usize, link: bool, reserve: &str) -> Result<(Part, usize), usize> {
-        let caption = self.caption;
-        let len = caption.len();
-        // A part does not end with an opening bracket or quote: it moves to
-        // the next part, unless it is all this part would hold.
-        let end_of = |at: usize| match segment::tidy_end(caption, start, at, false) {
-            end if end > start => end,
-            _ => segment::trim_end(caption, start, at),
-        };
-        let render = |at: usize| self.compose(start, end_of(at), link, reserve);
-        let part = |at: usize| Part {
-            start,
-            end: end_of(at),
-            link,
-        };
+    fn next_part(&self, start: usize, link: bool, reserve: &str) -> Result<Choice, usize> {
         // The end of the caption is one more candidate, not a first try:
         // measuring all that is left before every part made long captions
         // quadratic, while the search below only measures near one part.
-        let from = self.cuts.partition_point(|c| c.at <= start);
-        let candidates = &self.cuts[from..];
+        let candidates = self.candidates(start);
+        let render = |at: usize| self.render(start, at, link, reserve);
         let preference = Preference {
             sentence_percent: 50,
             word_percent: 50,
@@ -311,15 +443,21 @@ impl Splitter<'_> {
             start,
             preference,
             |at| self.weight(&render(at)) <= self.budget,
-            |at| end_of(at) > start && self.accept(&render(at)),
+            |at| self.end_of(start, at) > start && self.accept(&render(at)),
         );
         match chosen {
-            Some(at) => Ok((part(at), segment::skip_whitespace(caption, end_of(at)))),
+            Some(at) => {
+                let end = self.end_of(start, at);
+                Ok(Choice {
+                    part: Part { start, end, link },
+                    next: segment::skip_whitespace(self.caption, end),
+                })
+            }
             None => {
                 let smallest = candidates
                     .iter()
-                    .find(|c| end_of(c.at) > start)
-                    .map_or(len, |c| c.at);
+                    .find(|c| self.end_of(start, c.at) > start)
+                    .map_or(self.caption.len(), |c| c.at);
                 Err(self.weight(&render(smallest)))
             }
         }
@@ -364,5 +502,44 @@ mod tests {
         let parts = parts.unwrap_or_default();
         assert_eq!(parts.concat(), caption);
         assert!(measured < 30 * caption.len(), "{measured} bytes measured");
+    }
+
+    #[test]
+    fn a_caption_that_cannot_be_split_is_given_up_on_in_near_linear_work() {
+        let options = ThreadOptions::default()
+            .budget(24)
+            .permalink(PermalinkPlacement::None);
+        let words = "word ".repeat(1_000);
+        // A link too heavy for any part, at the end: nothing before it can
+        // help, so the parts before it are not searched again.
+        let caption = format!("{words}https://example.com/x");
+        let (result, measured) = measure(|| split(&caption, None, &options.clone().budget(10)));
+        assert_eq!(
+            result,
+            Err(TransformError::PartTooLong {
+                needed: 23,
+                budget: 10
+            })
+        );
+        assert!(measured < 30 * caption.len(), "{measured} bytes measured");
+        // `über.fox` weighs 24 as the start of a part (`ü` and the link
+        // `ber.fox`, which the caption does not have) and 25 with the
+        // override before it: every cut before it is searched, but once.
+        let caption = format!("{words}a\u{202e}über.fox");
+        let (result, measured) = measure(|| split(&caption, None, &options));
+        assert!(
+            matches!(result, Err(TransformError::PartTooLong { .. })),
+            "{result:?}"
+        );
+        assert!(
+            measured < 1_000 * caption.len(),
+            "{measured} bytes measured"
+        );
+    }
+
+    fn measure<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        segment::take_measured();
+        let result = f();
+        (result, segment::take_measured())
     }
 }

@@ -108,6 +108,85 @@ fn body(part: &str, i: usize, n: usize, numbered: bool) -> &str {
     body
 }
 
+/// Splits `caption` with the permalink and checks every promise of
+/// [`split`]: valid parts within the budget, no entity the caption lacks, the
+/// caption whole and in order, no entity torn, numbering and the permalink
+/// where they belong.
+fn check_split(
+    caption: &str,
+    budget: usize,
+    numbering: bool,
+    placement: PermalinkPlacement,
+) -> Result<(), TestCaseError> {
+    let options = ThreadOptions::default()
+        .budget(budget)
+        .numbering(numbering)
+        .permalink(placement);
+    let cleaned: String = caption
+        .chars()
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}'))
+        .collect();
+    let parts = match split(caption, Some(LINK), &options) {
+        Err(TransformError::EmptyText) => {
+            prop_assert!(cleaned.trim().is_empty() && placement == PermalinkPlacement::None);
+            return Ok(());
+        }
+        other => other.unwrap(),
+    };
+    let n = parts.len();
+    prop_assert!(n >= 1);
+    let numbered = numbering && n > 1;
+    let config = with_max(budget);
+    let mut allowed = entity_set(&cleaned);
+    allowed.extend(entity_set(LINK));
+
+    let mut rebuilt = String::new();
+    let mut position = 0;
+    let mut split_points = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let parsed = parse_tweet(part, &config);
+        prop_assert!(parsed.valid, "part {} invalid: {:?}", i, part);
+        prop_assert!(parsed.weighted_length <= budget);
+        for entity in entity_set(part) {
+            prop_assert!(
+                allowed.contains(&entity),
+                "new entity {:?} in {:?}",
+                entity,
+                part
+            );
+        }
+        let text = body(part, i, n, numbered);
+        rebuilt.push_str(text);
+        if !text.is_empty() {
+            let found = cleaned[position..].find(text).map(|at| at + position);
+            prop_assert!(found.is_some(), "{:?} not found in order", text);
+            let at = found.unwrap_or(0);
+            prop_assert!(cleaned[position..at].trim().is_empty());
+            split_points.push(at);
+            position = at + text.len();
+            split_points.push(position);
+        }
+    }
+    prop_assert_eq!(no_space(&rebuilt), no_space(&cleaned));
+    for e in extract::entities(&cleaned) {
+        for &at in &split_points {
+            prop_assert!(
+                !(e.range.start < at && at < e.range.end),
+                "entity {:?} split at {}",
+                e,
+                at
+            );
+        }
+    }
+    let links = parts.iter().filter(|p| p.contains(LINK)).count();
+    match placement {
+        PermalinkPlacement::None => prop_assert_eq!(links, 0),
+        PermalinkPlacement::First => prop_assert!(parts[0].contains(LINK)),
+        PermalinkPlacement::Last => prop_assert!(parts[n - 1].contains(LINK)),
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
@@ -118,59 +197,7 @@ proptest! {
         numbering in any::<bool>(),
         placement in placement(),
     ) {
-        let options = ThreadOptions::default()
-            .budget(budget)
-            .numbering(numbering)
-            .permalink(placement);
-        let cleaned: String = caption.chars().filter(|c| !matches!(c, '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}')).collect();
-        let parts = match split(&caption, Some(LINK), &options) {
-            Err(TransformError::EmptyText) => {
-                prop_assert!(cleaned.trim().is_empty() && placement == PermalinkPlacement::None);
-                return Ok(());
-            }
-            other => other.unwrap(),
-        };
-        let n = parts.len();
-        prop_assert!(n >= 1);
-        let numbered = numbering && n > 1;
-        let config = with_max(budget);
-        let mut allowed = entity_set(&cleaned);
-        allowed.extend(entity_set(LINK));
-
-        let mut rebuilt = String::new();
-        let mut position = 0;
-        let mut split_points = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let parsed = parse_tweet(part, &config);
-            prop_assert!(parsed.valid, "part {} invalid: {:?}", i, part);
-            prop_assert!(parsed.weighted_length <= budget);
-            for entity in entity_set(part) {
-                prop_assert!(allowed.contains(&entity), "new entity {:?} in {:?}", entity, part);
-            }
-            let text = body(part, i, n, numbered);
-            rebuilt.push_str(text);
-            if !text.is_empty() {
-                let found = cleaned[position..].find(text).map(|at| at + position);
-                prop_assert!(found.is_some(), "{:?} not found in order", text);
-                let at = found.unwrap_or(0);
-                prop_assert!(cleaned[position..at].trim().is_empty());
-                split_points.push(at);
-                position = at + text.len();
-                split_points.push(position);
-            }
-        }
-        prop_assert_eq!(no_space(&rebuilt), no_space(&cleaned));
-        for e in extract::entities(&cleaned) {
-            for &at in &split_points {
-                prop_assert!(!(e.range.start < at && at < e.range.end), "entity {:?} split at {}", e, at);
-            }
-        }
-        let links = parts.iter().filter(|p| p.contains(LINK)).count();
-        match placement {
-            PermalinkPlacement::None => prop_assert_eq!(links, 0),
-            PermalinkPlacement::First => prop_assert!(parts[0].contains(LINK)),
-            PermalinkPlacement::Last => prop_assert!(parts[n - 1].contains(LINK)),
-        }
+        check_split(&caption, budget, numbering, placement)?;
     }
 }
 
@@ -352,4 +379,27 @@ fn a_part_never_ends_on_an_opening_bracket_or_quote() {
             "five)".to_owned()
         ]
     );
+}
+
+#[test]
+fn a_part_ends_earlier_when_the_next_would_read_a_link_differently() {
+    // After U+202E RIGHT-TO-LEFT OVERRIDE, `über.fox` is the link `über.fox`;
+    // at the very start of a post it is `ber.fox`, which the caption does
+    // not have. The greedy first part ends after the override (there is no
+    // word boundary around it to prefer), so it has to give it back.
+    let caption = "aaaaaaaaaa\u{202e}über.fox";
+    assert_eq!(
+        split(caption, None, &options(30)).unwrap(),
+        vec!["aaaaaaaaaa".to_owned(), "\u{202e}über.fox".to_owned()]
+    );
+    check_split(caption, 30, false, PermalinkPlacement::None).unwrap();
+}
+
+#[test]
+fn a_numbered_thread_with_the_permalink_first_gives_back_a_right_to_left_override() {
+    // From the properties above: the greedy fourth part ended right after
+    // the override before `überQuick.foo.comxyz` (the link `überQuick.foo`),
+    // leaving a fifth part that could only start with the link `berQuick.foo`.
+    let caption = "👨\u{200d}👩\u{200d}👧\u{200d}👦 👨\u{200d}👩\u{200d}👧\u{200d}👦⠀ 한국어\n@jane.doe e\u{301} \n über 🧑\u{200d}💻 https://example.com/path?q=1\u{feff} .  1/2 über 👨\u{200d}👩\u{200d}👧\u{200d}👦 https://example.com/path?q=11/2 \n\n !  jumps foo.comxyzme@example.com\u{feff} brown \u{202e}überQuick.foo.comxyz the .👍🏽 \u{feff}한국어 \u{3000} \n\n#tag. \r 🧑\u{200d}💻 👍🏽 1/2*brown \u{202e} https://example.com/path?q=1 日本語 @user_1 👍🏽 #tag🧑\u{200d}💻 über ⠀    \u{b086b} `\u{c12b8}Quick .  me@example.comme@example.com the Quick \u{7f1c2} 1/2 e\u{301} $AAPL .  über @user_1 e\u{301}日本語   😀 \u{feff} 1/2 😀   한국어 🧑\u{200d}💻 🇯🇵 👍🏽 . . 🇯🇵 example.comѨ. me@example.com#tag =:x 😀 😀fox 👍🏽 !  jumps 👨\u{200d}👩\u{200d}👧\u{200d}👦😀👍🏽 #tag\n\n1/2 !  $AAPL    e\u{301} @user_1 \u{3000}über e\u{301} fox ⠀日本語\u{feff} \u{3363d} 👨\u{200d}👩\u{200d}👧\u{200d}👦 \nbrown日本語 foo.comxyz日本語 1/2 😀 🕴 fox #日本👍🏽 \u{96941} @jane.doe brown e\u{301}$AAPL\u{feff} me@example.com \u{3000} 🇯🇵\n\n fox #tagQuick fox $AAPL \u{feff}  \n\n \u{feff}@jane.doe 👍🏽 ⠀ 🧑\u{200d}💻 !  .  👨\u{200d}👩\u{200d}👧\u{200d}👦日本語\u{feff} ..#日本 über ⠀ 日本語 1/2\u{b} 👨\u{200d}👩\u{200d}👧\u{200d}👦 👍🏽Quick \n 👍🏽 brown .the日本語 jumps ? \u{c5412}e\u{301}\n Quick $ Quick fox$AAPL \u{3000} 1/2\n ⠀ #tag example.com https://example.com/path?q=1. 👍🏽 \u{feff}= #日本brown\u{1b} 👨\u{200d}👩\u{200d}👧\u{200d}👦 Quick#日本 🇯🇵 👍🏽 👍🏽 me@example.comﳳthe ¥e\u{301} the\u{1c577} 🇯🇵 the Quick @jane.doe 👨\u{200d}👩\u{200d}👧\u{200d}👦 한국어🇯🇵\tüber 👨\u{200d}👩\u{200d}👧\u{200d}👦 . \u{f7e66} ";
+    check_split(caption, 66, true, PermalinkPlacement::First).unwrap();
 }
