@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use xpost_core::{
@@ -201,6 +203,27 @@ impl Engine {
         id: &LinkId,
         options: SyncOptions,
     ) -> Result<PassReport, EngineError> {
+        let span = tracing::info_span!("pass", link = %id);
+        let report = self.sync_link_inner(id, options).instrument(span).await;
+        if let Ok(report) = &report {
+            tracing::info!(
+                link = %id,
+                outcome = ?report.outcome,
+                discovered = report.discovered,
+                posted = report.posted,
+                skipped = report.skipped,
+                failed = report.failed,
+                "pass done"
+            );
+        }
+        report
+    }
+
+    async fn sync_link_inner(
+        &self,
+        id: &LinkId,
+        options: SyncOptions,
+    ) -> Result<PassReport, EngineError> {
         let inner = &*self.inner;
         let link = inner
             .store
@@ -295,7 +318,8 @@ impl Engine {
                 break;
             }
             let before = record.state;
-            let (after, flow) = work.advance(guard, record).await?;
+            let span = tracing::info_span!("post", link = %link.id, post = %record.source_id);
+            let (after, flow) = work.advance(guard, record).instrument(span).await?;
             if before != after.state {
                 match after.state {
                     PostState::Posted => report.posted += 1,

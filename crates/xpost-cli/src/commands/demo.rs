@@ -265,7 +265,9 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
         .or_else(|| global.db.clone())
         .unwrap_or_else(|| scratch.path().join("demo.db"));
     let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&db, xpost_core::SealingKey::generate())
+        // The key file beside the database (or XPOST_SECRET_KEY), so that a kept
+        // demo database opens again with `xpost --db PATH status`.
+        SqliteStore::open_with_default_key(&db)
             .await
             .map_err(|source| CliError::Store {
                 path: db.display().to_string(),
