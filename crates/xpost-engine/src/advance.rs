@@ -7,11 +7,14 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use xpost_core::Shortener;
 use xpost_core::{
     Event, EventKind, Failure, FailureClass, Link, LinkId, Notice, OutgoingPost, PartProgress,
     Plan, PlannedPart, PostQuery, PostRecord, PostState, RemoteError, RetryKind, Side, SkipReason,
     Source, Target, TargetId,
 };
+use xpost_policy::render::link_for;
+use xpost_policy::settings::ShortenerKind;
 use xpost_policy::{Context, Verdict, decide};
 
 use crate::engine::{Inner, LeaseGuard, notify};
@@ -36,6 +39,8 @@ pub(crate) struct PostWork {
     source: Arc<dyn Source>,
     target: Arc<dyn Target>,
     context: Option<Context>,
+    /// The link's shortener, built once per pass; `Some(None)` when it has none.
+    shortener: Option<Option<Arc<dyn Shortener>>>,
 }
 
 /// What one attempt at a post ended with, before it is recorded.
@@ -59,6 +64,7 @@ impl PostWork {
             source,
             target,
             context: None,
+            shortener: None,
         }
     }
 
@@ -187,6 +193,7 @@ impl PostWork {
         ctx.first_seen = Some(record.discovered_at);
         ctx.backfill = record.backfill;
         ctx.approved = record.approved;
+        ctx.link = self.short_link(&record).await;
         let now = self.inner.clock.now();
         let settings = self.inner.policy.link(self.link_id());
         let decision = decide(&record.post, settings, &ctx, now);
@@ -289,6 +296,44 @@ impl PostWork {
             }
             // A verdict added later: leave the post for a newer engine.
             _ => Ok(Step::Stop(record, Flow::Continue)),
+        }
+    }
+
+    /// The post's link through the link's shortener, when it has one. A shortener
+    /// that fails leaves the long link: it works, and the event says why.
+    async fn short_link(&mut self, record: &PostRecord) -> Option<String> {
+        let settings = self.inner.policy.link(self.link_id());
+        if self.shortener.is_none() {
+            let built = match &self.inner.shortener {
+                Some(shortener) => Some(Arc::clone(shortener)),
+                None if settings.text.shortener == ShortenerKind::None => None,
+                None => match xpost_shortener::from_settings(&settings.text, |name| {
+                    std::env::var(name).ok()
+                }) {
+                    Ok(shortener) => Some(shortener),
+                    Err(e) => {
+                        tracing::warn!(link = %self.link.id, error = %e, "shortener not usable; posting long links");
+                        None
+                    }
+                },
+            };
+            self.shortener = Some(built);
+        }
+        let shortener = self.shortener.clone().flatten()?;
+        let long = link_for(&record.post, settings)?;
+        let url = url::Url::parse(&long).ok()?;
+        match shortener.shorten(&url).await {
+            Ok(short) => Some(short.to_string()),
+            Err(e) => {
+                let _ = self
+                    .event(
+                        record,
+                        EventKind::Decided,
+                        format!("the shortener failed ({e}); the long link is used"),
+                    )
+                    .await;
+                None
+            }
         }
     }
 

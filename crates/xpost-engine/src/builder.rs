@@ -23,6 +23,7 @@ pub struct EngineBuilder {
     policy: Option<Arc<PolicyConfig>>,
     limits: Limits,
     holder: Option<String>,
+    shortener: Option<Arc<dyn xpost_core::Shortener>>,
 }
 
 impl EngineBuilder {
@@ -53,6 +54,13 @@ impl EngineBuilder {
     /// The links' settings (default: every link uses the defaults).
     pub fn policy(mut self, policy: PolicyConfig) -> Self {
         self.policy = Some(Arc::new(policy));
+        self
+    }
+
+    /// A shortener for every link's permalink, in place of the one each link's
+    /// `text.shortener` setting names (default: the settings decide).
+    pub fn shortener(mut self, shortener: Arc<dyn xpost_core::Shortener>) -> Self {
+        self.shortener = Some(shortener);
         self
     }
 
@@ -94,6 +102,7 @@ impl EngineBuilder {
             notifier: self.notifier.unwrap_or_else(|| Arc::new(QuietNotifier)),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy: self.policy.unwrap_or_default(),
+            shortener: self.shortener,
             limits: self.limits,
             holder,
         }))

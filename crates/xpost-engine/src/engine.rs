@@ -28,6 +28,8 @@ pub(crate) struct Inner {
     pub(crate) notifier: Arc<dyn Notifier>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: Arc<PolicyConfig>,
+    /// A shortener for every link, in place of the one the settings name.
+    pub(crate) shortener: Option<Arc<dyn xpost_core::Shortener>>,
     pub(crate) limits: Limits,
     pub(crate) holder: String,
 }

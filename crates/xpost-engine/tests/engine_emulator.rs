@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapters_support;
+#[allow(dead_code)]
+mod common;
 
 use std::sync::Arc;
 
@@ -63,10 +65,15 @@ async fn world(ttl: Option<i64>) -> World {
 }
 
 fn engine(w: &World, store: Arc<dyn Store>) -> Engine {
+    engine_with(w, store, "")
+}
+
+fn engine_with(w: &World, store: Arc<dyn Store>, settings: &str) -> Engine {
     Engine::builder()
         .store(store.clone())
         .connector(Arc::new(PlatformConnector::new(store, w.config.clone())))
         .clock(w.config.clock.0.clone())
+        .policy(xpost_policy::PolicyConfig::from_toml_str(settings, "test.toml").unwrap())
         .build()
         .unwrap()
 }
@@ -353,4 +360,97 @@ async fn unlink_stops_posting_and_keeps_history() {
             .all(|t| t.revoked),
         "X tokens revoked"
     );
+}
+
+/// The engine killed after each persisted step in turn (its SQLite store refuses
+/// every write from then on), then a fresh engine on the same file: a single
+/// image, a carousel and a long caption posted as a thread are each on X once,
+/// every part answering the one before.
+#[tokio::test]
+async fn killed_after_any_step_with_sqlite_and_the_emulator_each_post_lands_once() {
+    let settings = "[defaults.text]\nthread = true\nmax_thread_posts = 25\n";
+    let mut budget = 0;
+    loop {
+        let w = world(None).await;
+        publish(&w.emu, &w.ig_user, "IMAGE", "Kill test image");
+        publish(&w.emu, &w.ig_user, "CAROUSEL_ALBUM", "Kill test carousel");
+        let long = format!(
+            "Kill test thread. {}",
+            "Sentence after sentence, long enough. ".repeat(25)
+        );
+        publish(&w.emu, &w.ig_user, "IMAGE", &long);
+        let dying: Arc<dyn Store> = Arc::new(common::DyingStore::new(w.store.clone(), budget));
+        let _ = engine_with(&w, dying.clone(), settings)
+            .sync_once(SyncOptions::default())
+            .await;
+        let finished = w
+            .store
+            .posts(&PostQuery::default())
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.state == PostState::Posted)
+            && !w
+                .store
+                .posts(&PostQuery::default())
+                .await
+                .unwrap()
+                .is_empty();
+        // A new process on the same file, once the dead one's lease has run out.
+        w.emu.admin().advance_clock(120).unwrap();
+        let second: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&w.db, w.key.clone()).await.unwrap());
+        let engine = engine_with(&w, second.clone(), settings);
+        for _ in 0..3 {
+            engine.sync_once(SyncOptions::default()).await.unwrap();
+            w.emu.admin().advance_clock(3600).unwrap();
+        }
+        let live = live_tweets(&w);
+        assert_eq!(
+            count_starting(&w, "Kill test image"),
+            1,
+            "budget {budget}: {live:?}"
+        );
+        assert_eq!(
+            count_starting(&w, "Kill test carousel"),
+            1,
+            "budget {budget}"
+        );
+        assert_eq!(count_starting(&w, "Kill test thread"), 1, "budget {budget}");
+        let texts: std::collections::BTreeSet<_> = live
+            .iter()
+            .map(|t| (t.text.clone(), t.in_reply_to.clone()))
+            .collect();
+        assert_eq!(
+            texts.len(),
+            live.len(),
+            "budget {budget}: a part posted twice"
+        );
+        for record in second.posts(&PostQuery::default()).await.unwrap() {
+            assert_eq!(record.state, PostState::Posted, "budget {budget}");
+            let ids: Vec<String> = record
+                .target_ids()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            for (k, id) in ids.iter().enumerate() {
+                let tweet = live
+                    .iter()
+                    .find(|t| &t.id == id)
+                    .expect("recorded id is on X");
+                let parent = if k == 0 {
+                    None
+                } else {
+                    Some(ids[k - 1].clone())
+                };
+                assert_eq!(tweet.in_reply_to, parent, "budget {budget}: thread order");
+            }
+        }
+        if finished {
+            assert!(budget > 10, "the kill points were exercised");
+            break;
+        }
+        budget += 1;
+        assert!(budget < 400, "the first engine never finished");
+    }
 }

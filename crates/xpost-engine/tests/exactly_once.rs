@@ -376,6 +376,9 @@ async fn killed_after_any_persisted_step_every_post_lands_exactly_once() {
             platform.post(2, "A carousel of seven", MediaType::Carousel, 7);
             let long = "Word after word, a caption that needs a thread. ".repeat(20);
             platform.post(3, &long, MediaType::Image, 1);
+            // The platform would take the same text twice: only the engine stands
+            // between a crash and a duplicate.
+            platform.state.lock().unwrap().accept_duplicates = true;
             let dying = Arc::new(DyingStore::new(store.clone(), budget));
             let notifier = Arc::new(CountingNotifier::default());
             let first = engine_with(
@@ -471,6 +474,7 @@ async fn a_lost_answer_at_every_publish_still_lands_each_part_once() {
         platform.post(1, "First", MediaType::Image, 1);
         platform.post(2, "Second", MediaType::Carousel, 7);
         platform.post(3, "Third", MediaType::Video, 1);
+        platform.state.lock().unwrap().accept_duplicates = true;
         for _ in 0..lose_at {
             platform.fault_publish(Fault::Fail(RemoteError::Unavailable {
                 message: "before sending".into(),
@@ -513,4 +517,129 @@ async fn an_idle_poll_writes_nothing() {
         let report = idle.sync_once(SyncOptions::default()).await.unwrap();
         assert_eq!(report[0].outcome, PassOutcome::Completed);
     }
+}
+
+/// A shortener that answers one short link per long one.
+struct FakeShortener;
+
+#[async_trait::async_trait]
+impl Shortener for FakeShortener {
+    async fn shorten(&self, long_url: &url::Url) -> Result<url::Url, ShortenError> {
+        let key = long_url.path().trim_matches('/').replace('/', "-");
+        Ok(url::Url::parse(&format!("https://s.example/{key}")).unwrap())
+    }
+}
+
+#[tokio::test]
+async fn the_permalink_goes_through_the_shortener_before_rendering() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, platform, connector) = setup(store.clone()).await;
+    let engine = xpost_engine::Engine::builder()
+        .store(store.clone())
+        .connector(connector)
+        .clock(Arc::new(clock.clone()))
+        .shortener(Arc::new(FakeShortener))
+        .build()
+        .unwrap();
+    platform.post(1, "Short and sweet", MediaType::Image, 0);
+    engine.sync_once(SyncOptions::default()).await.unwrap();
+    let posted = platform.published();
+    assert_eq!(posted.len(), 1);
+    assert!(
+        posted[0].text.ends_with("https://s.example/p-P1"),
+        "{:?}",
+        posted[0].text
+    );
+}
+
+#[tokio::test]
+async fn an_unlink_in_another_process_stops_the_pass_at_its_next_step() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, platform, connector) = setup(store.clone()).await;
+    let engine = engine(
+        store.clone(),
+        connector,
+        &clock,
+        Arc::new(CountingNotifier::default()),
+    );
+    for i in 1..=3 {
+        platform.post(i, &format!("Queued {i}"), MediaType::Image, 0);
+    }
+    platform.state.lock().unwrap().unlink_after_publish = Some((store.clone(), link_id()));
+    let report = engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(report[0].outcome, PassOutcome::Inactive);
+    assert_eq!(texts(&platform), ["Queued 1"], "nothing after the unlink");
+    engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(platform.published().len(), 1);
+}
+
+/// Gives each link its own fake platform.
+struct PerLink(std::collections::HashMap<String, FakePlatform>);
+
+#[async_trait::async_trait]
+impl xpost_engine::Connector for PerLink {
+    async fn source(&self, link: &Link) -> Result<Arc<dyn Source>, RemoteError> {
+        Ok(Arc::new(self.0[link.id.as_str()].clone()))
+    }
+    async fn target(&self, link: &Link) -> Result<Arc<dyn Target>, RemoteError> {
+        Ok(Arc::new(self.0[link.id.as_str()].clone()))
+    }
+    async fn revoke(&self, _link: &Link, _side: Side) -> Result<(), RemoteError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_link_never_holds_up_a_healthy_one() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, healthy, _) = setup(store.clone()).await;
+    let mut noisy_link = store.link(&link_id()).await.unwrap().unwrap();
+    noisy_link.id = LinkId::new("noisy").unwrap();
+    store.put_link(&noisy_link).await.unwrap();
+    let noisy = FakePlatform::new(clock.clone());
+    let reset = clock.now() + SignedDuration::from_secs(3600);
+    for _ in 0..10 {
+        noisy.fault_publish(Fault::Fail(RemoteError::RateLimited {
+            until: Some(reset),
+            message: "429".into(),
+        }));
+    }
+    let connector = PerLink(
+        [
+            ("default".to_owned(), healthy.clone()),
+            ("noisy".to_owned(), noisy.clone()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let engine = xpost_engine::Engine::builder()
+        .store(store.clone())
+        .connector(Arc::new(connector))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    for i in 1..=3 {
+        healthy.post(i, &format!("Healthy {i}"), MediaType::Image, 0);
+        noisy.post(100 + i, &format!("Noisy {i}"), MediaType::Image, 0);
+    }
+    let reports = engine.sync_once(SyncOptions::default()).await.unwrap();
+    let by_link = |name: &str| {
+        reports
+            .iter()
+            .find(|r| r.link.as_str() == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_link("noisy").outcome, PassOutcome::RateLimited);
+    assert_eq!(by_link("noisy").next_due, Some(reset));
+    assert_eq!(by_link("default").posted, 3);
+    assert_eq!(healthy.published().len(), 3);
+    assert!(noisy.published().is_empty());
+    // The noisy link is not even called again before its reset.
+    let faults_left = noisy.state.lock().unwrap().publish_faults.len();
+    engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(
+        noisy.state.lock().unwrap().publish_faults.len(),
+        faults_left
+    );
 }

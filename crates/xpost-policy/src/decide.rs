@@ -32,6 +32,9 @@ pub struct Context {
     /// A reviewer approved this post after a [`Verdict::NeedsReview`]: the
     /// blocked words no longer hold it, every other rule still applies.
     pub approved: bool,
+    /// The link to render in place of the permalink (with its UTM parameters),
+    /// when the caller shortened it; `None` renders [`crate::render::link_for`].
+    pub link: Option<String>,
 }
 
 /// The outcome of `decide`.
@@ -136,7 +139,10 @@ fn decide_traced(
         return refusal;
     }
     let audience = audience_for(post, settings);
-    let rendered = match render::render(post, settings) {
+    let rendered = match match &ctx.link {
+        Some(link) => render::render_with_link(post, settings, Some(link)),
+        None => render::render(post, settings),
+    } {
         Ok(r) => r,
         Err(e) => {
             trace.skipped(Rule::Text, e.to_string());

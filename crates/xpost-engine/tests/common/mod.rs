@@ -43,6 +43,12 @@ pub struct PlatformState {
     pub upload_faults: VecDeque<Fault>,
     pub list_faults: VecDeque<Fault>,
     pub next_id: u64,
+    /// After the next successful publish, this link is disconnected in this store
+    /// (an unlink in another process, mid-pass).
+    pub unlink_after_publish: Option<(Arc<dyn Store>, LinkId)>,
+    /// Accept a text already posted (X refuses it): with this on, a blind
+    /// re-send shows up as a duplicate instead of being caught by the platform.
+    pub accept_duplicates: bool,
 }
 
 /// A fake Instagram and X in one.
@@ -202,29 +208,39 @@ impl Target for FakePlatform {
     }
 
     async fn publish(&self, post: &OutgoingPost) -> Result<PublishedPost, RemoteError> {
-        let mut state = self.state.lock().unwrap();
-        let fault = state.publish_faults.pop_front();
-        if let Some(Fault::Fail(e)) = fault {
-            return Err(e);
-        }
-        if state
-            .published
-            .iter()
-            .any(|p| p.text == post.text && p.reply_to == post.reply_to && !post.text.is_empty())
-        {
-            return Err(RemoteError::Duplicate {
-                message: "You are not allowed to create a Tweet with duplicate content.".into(),
+        // The lock is held in this block only: never across the await below.
+        let (id, fault, unlink) = {
+            let mut state = self.state.lock().unwrap();
+            let fault = state.publish_faults.pop_front();
+            if let Some(Fault::Fail(e)) = fault {
+                return Err(e);
+            }
+            if !state.accept_duplicates
+                && state.published.iter().any(|p| {
+                    p.text == post.text && p.reply_to == post.reply_to && !post.text.is_empty()
+                })
+            {
+                return Err(RemoteError::Duplicate {
+                    message: "You are not allowed to create a Tweet with duplicate content.".into(),
+                });
+            }
+            state.next_id += 1;
+            let id = TargetId::new(state.next_id.to_string()).unwrap();
+            state.published.push(Published {
+                id: id.clone(),
+                text: post.text.clone(),
+                media: post.media.clone(),
+                reply_to: post.reply_to.clone(),
+                at: self.clock.now(),
             });
+            (id, fault, state.unlink_after_publish.take())
+        };
+        if let Some((store, link)) = unlink {
+            store
+                .set_link_state(&link, LinkState::Disconnected, None)
+                .await
+                .unwrap();
         }
-        state.next_id += 1;
-        let id = TargetId::new(state.next_id.to_string()).unwrap();
-        state.published.push(Published {
-            id: id.clone(),
-            text: post.text.clone(),
-            media: post.media.clone(),
-            reply_to: post.reply_to.clone(),
-            at: self.clock.now(),
-        });
         if let Some(Fault::LoseAnswer) = fault {
             return Err(lost());
         }
