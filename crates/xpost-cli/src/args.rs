@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{emulator, fit, log, parse, policy, review, status};
+use crate::commands::{doctor, emulator, fit, log, parse, policy, preview, review, status};
 use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
@@ -33,6 +33,11 @@ pub enum Command {
     Log(log::LogArgs),
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
+    /// What needs attention: tokens, scopes, rate limits, platforms, the store.
+    /// Exits 0 when nothing does, 1 when something does, 2 when it cannot run.
+    Doctor(doctor::DoctorArgs),
+    /// The exact posts a link would make of a caption (stdin) or of an Instagram post.
+    Preview(preview::PreviewArgs),
 }
 
 /// `xpost text ...`
