@@ -57,7 +57,7 @@ pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
 }
 
 /// Creates `dir` and its parents, private to the user (0700) on Unix.
-pub(crate) fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
+fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

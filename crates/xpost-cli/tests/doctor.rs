@@ -166,3 +166,15 @@ async fn a_wrong_key_is_a_store_problem_with_its_fix() {
     );
     assert!(report.links.is_empty());
 }
+
+#[tokio::test]
+async fn a_missing_database_is_reported_and_not_created() {
+    let db = support::dir("doctor-missing").join("nothing-here.db");
+    let config = xpost_engine::adapters::AdapterConfig::default();
+    let report = doctor::diagnose(&db, &config).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.store.checks.len(), 1);
+    assert!(report.store.checks[0].detail.starts_with("no database at"));
+    assert!(!db.exists());
+    assert!(!db.with_extension("db.key").exists());
+}

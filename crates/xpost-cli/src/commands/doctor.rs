@@ -145,9 +145,9 @@ fn wait(until: Option<Timestamp>) -> String {
     }
 }
 
-/// Checks the SQLite store at `path`: it opens (creating it if it is not
-/// there), its schema version, its file mode and its key. Answers the report
-/// and, when it opened, the store.
+/// Checks the SQLite store at `path`: it exists and opens, its schema
+/// version, its file mode and its key. Answers the report and, when it
+/// opened, the store.
 pub async fn check_store(path: &Path) -> (StoreReport, Option<SqliteStore>) {
     let shown = path.display().to_string();
     let mut report = StoreReport {
@@ -156,25 +156,20 @@ pub async fn check_store(path: &Path) -> (StoreReport, Option<SqliteStore>) {
         supported_schema_version: supported_schema_version(),
         checks: Vec::new(),
     };
-    let existed = path.exists();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Err(e) = crate::store::create_private_dir(dir) {
-            report.checks.push(Check::fail(
-                "store.opens",
-                e.to_string(),
-                "pass --db PATH naming a file in a directory you can write",
-            ));
-            return (report, None);
-        }
+    // Doctor only looks: a missing database is reported, not created.
+    if !path.exists() {
+        report.checks.push(Check::fail(
+            "store.opens",
+            format!("no database at {shown}"),
+            "pass --db PATH naming the database you use, or link an account first: xpost link instagram",
+        ));
+        return (report, None);
     }
     let store = match SqliteStore::open_with_default_key(path).await {
         Ok(store) => {
-            let detail = if existed {
-                format!("{shown} opens")
-            } else {
-                format!("{shown} was created: no database was there yet")
-            };
-            report.checks.push(Check::pass("store.opens", detail));
+            report
+                .checks
+                .push(Check::pass("store.opens", format!("{shown} opens")));
             Some(store)
         }
         Err(e) => {
