@@ -360,7 +360,24 @@ async fn check_side(
     };
     let creds = creds.value;
     let refreshes = side == Side::Target && creds.refresh_token.is_some();
+    let app_set = match side {
+        Side::Source => config.instagram_app.is_some(),
+        _ => config.x_app.is_some(),
+    };
+    let app_vars = match side {
+        Side::Source => "XPOST_INSTAGRAM_APP_ID and XPOST_INSTAGRAM_APP_SECRET",
+        _ => "XPOST_X_CLIENT_ID (and XPOST_X_CLIENT_SECRET)",
+    };
+    let renew_soon =
+        side == Side::Source && creds.expires_within(now, jiff::SignedDuration::from_hours(7 * 24));
     checks.push(match creds.expires_at {
+        Some(at) if (refreshes || renew_soon) && !app_set && (at > now || refreshes) => {
+            Check::fail(
+                format!("{p}.token"),
+                format!("expires at {at} and cannot be renewed without the {p} app's credentials"),
+                format!("set {app_vars} (docs/setup.md)"),
+            )
+        }
         None => Check::pass(
             format!("{p}.token"),
             format!("stored, obtained {}, no expiry given", creds.obtained_at),
