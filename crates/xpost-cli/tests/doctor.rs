@@ -178,3 +178,23 @@ async fn a_missing_database_is_reported_and_not_created() {
     assert!(!db.exists());
     assert!(!db.with_extension("db.key").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_x_token_without_the_app_to_renew_it_names_the_variables() {
+    let emu = support::emulator().await;
+    let db = support::dir("doctor-no-app").join("xpost.db");
+    let mut config = support::config(&emu);
+    let store = support::open(&db).await;
+    support::link(&emu, &config, &store).await;
+    config.x_app = None;
+
+    let report = doctor::diagnose(&db, &config).await.unwrap();
+    let token = check(&report, "x.token");
+    assert!(!token.ok, "{token:?}");
+    assert!(
+        token.fix.as_deref().unwrap().contains("XPOST_X_CLIENT_ID"),
+        "{token:?}"
+    );
+    // The token itself still works.
+    assert!(check(&report, "x.live").ok, "{report:#?}");
+}

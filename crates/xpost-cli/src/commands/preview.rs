@@ -131,14 +131,22 @@ fn read_caption() -> Result<String, CliError> {
     Ok(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned())
 }
 
-/// Fetches Instagram post `id` through `link`'s account; answers it and when
-/// the link became active.
-async fn fetch_post(
+/// The posts `link` would make of its Instagram post `id`, fetched through
+/// the link's account and decided at `now` as a sync would (posts older than
+/// the link are skipped unless `backfill`).
+///
+/// # Errors
+/// [`CliError::Input`] for an unknown link or post, or one that cannot be
+/// fetched; [`CliError::Engine`] when the store fails.
+pub async fn post_preview(
     store: Arc<dyn Store>,
-    config: &AdapterConfig,
+    adapters: &AdapterConfig,
+    policy: &PolicyConfig,
     link: &str,
     id: &str,
-) -> Result<(SourcePost, Option<Timestamp>), CliError> {
+    backfill: bool,
+    now: Timestamp,
+) -> Result<Preview, CliError> {
     let link_id = LinkId::new(link).map_err(|e| CliError::Input(format!("--link: {e}")))?;
     let Some(stored) = store.link(&link_id).await? else {
         return Err(CliError::Input(format!(
@@ -146,20 +154,31 @@ async fn fetch_post(
         )));
     };
     let source_id = SourceId::new(id).map_err(|e| CliError::Input(format!("--post: {e}")))?;
-    let source = instagram_source(&*store, &link_id, config)
+    let source = instagram_source(&*store, &link_id, adapters)
         .await
         .map_err(|e| {
             CliError::Input(format!("cannot read link {link}'s Instagram account: {e}"))
         })?;
-    match source.post(&source_id).await {
-        Ok(Some(post)) => Ok((post, stored.active_since)),
-        Ok(None) => Err(CliError::Input(format!(
-            "Instagram post {id} does not exist (or is not {link}'s)"
-        ))),
-        Err(e) => Err(CliError::Input(format!(
-            "cannot fetch Instagram post {id}: {e}"
-        ))),
-    }
+    let post = match source.post(&source_id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => {
+            return Err(CliError::Input(format!(
+                "Instagram post {id} does not exist (or is not {link}'s)"
+            )));
+        }
+        Err(e) => {
+            return Err(CliError::Input(format!(
+                "cannot fetch Instagram post {id}: {e}"
+            )));
+        }
+    };
+    let ctx = Context {
+        linked_at: stored.active_since,
+        first_seen: Some(now),
+        backfill,
+        ..Context::default()
+    };
+    preview(policy, link, &post, &ctx, now)
 }
 
 /// Prints `preview` for people.
@@ -224,20 +243,33 @@ pub async fn run(
     store: impl std::future::Future<Output = Result<Arc<dyn Store>, CliError>>,
 ) -> Result<(), CliError> {
     let now = Timestamp::now();
-    let mut ctx = Context {
-        backfill: args.backfill,
-        ..Context::default()
-    };
-    let post = match &args.post {
+    let preview = match &args.post {
         Some(id) => {
-            let (post, linked_at) = fetch_post(store.await?, adapters, &args.link, id).await?;
-            ctx.linked_at = linked_at;
-            ctx.first_seen = Some(now);
-            post
+            post_preview(
+                store.await?,
+                adapters,
+                policy,
+                &args.link,
+                id,
+                args.backfill,
+                now,
+            )
+            .await?
         }
-        None => caption_post(&read_caption()?, now)?,
+        None => {
+            let ctx = Context {
+                backfill: args.backfill,
+                ..Context::default()
+            };
+            preview(
+                policy,
+                &args.link,
+                &caption_post(&read_caption()?, now)?,
+                &ctx,
+                now,
+            )?
+        }
     };
-    let preview = preview(policy, &args.link, &post, &ctx, now)?;
     if args.json {
         json(&preview)
     } else {

@@ -118,7 +118,9 @@ pub async fn link(emu: &RunningEmulator, config: &AdapterConfig, store: &dyn Sto
         .await
         .unwrap();
 
-    let now = Timestamp::now();
+    // Linked a minute ago, so that a post published next (its time has whole
+    // seconds) is newer than the link.
+    let now = Timestamp::now() - jiff::SignedDuration::from_secs(60);
     let mut link = Link::new(id, now);
     link.connect(
         Side::Source,
