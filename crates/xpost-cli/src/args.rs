@@ -34,7 +34,10 @@ pub enum Command {
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
     /// What needs attention: tokens, scopes, rate limits, platforms, the store.
-    /// Exits 0 when nothing does, 1 when something does, 2 when it cannot run.
+    ///
+    /// Prints one line per check and, under each problem, the line that fixes
+    /// it. Exits 0 when nothing needs attention, 1 when something does, 2 when
+    /// doctor itself cannot run.
     Doctor(doctor::DoctorArgs),
     /// The exact posts a link would make of a caption (stdin) or of an Instagram post.
     Preview(preview::PreviewArgs),

@@ -36,7 +36,7 @@ pub struct PreviewArgs {
     /// TOML link settings (defaults apply when left out).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Decide as for a backfill the user asked for (an `--post` older than the link).
+    /// Decide as for a backfill the user asked for (a `--post` older than the link).
     #[arg(long)]
     pub backfill: bool,
     /// Print `{"link", "tweets": [{"text", "weighted_length", "media"}], "explanation"}` as JSON.
