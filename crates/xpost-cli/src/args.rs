@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{demo, emulator, fit, log, parse, policy, review, run, status, sync};
+use crate::commands::{
+    demo, doctor, emulator, fit, log, parse, policy, preview, review, run, status, sync,
+};
 use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
@@ -40,6 +42,14 @@ pub enum Command {
     Log(log::LogArgs),
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
+    /// What needs attention: tokens, scopes, rate limits, platforms, the store.
+    ///
+    /// Prints one line per check and, under each problem, the line that fixes
+    /// it. Exits 0 when nothing needs attention, 1 when something does, 2 when
+    /// doctor itself cannot run.
+    Doctor(doctor::DoctorArgs),
+    /// The exact posts a link would make of a caption (stdin) or of an Instagram post.
+    Preview(preview::PreviewArgs),
 }
 
 /// `xpost text ...`

@@ -39,7 +39,8 @@ pub enum ExitStatus {
     /// Everything succeeded (exit code 0).
     Success,
     /// The command ran, but some of its input was refused (exit code 1), e.g. a
-    /// `text parse` line that is not valid JSON.
+    /// `text parse` line that is not valid JSON; for `doctor`, something needs
+    /// attention.
     Partial,
     /// The command could not do its job (exit code 2); the cause went to stderr.
     Failure,
@@ -99,6 +100,25 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             commands::review::run(&*store, &args).await
         })
         .map(|()| true)?,
+        Command::Doctor(args) => block_on(commands::doctor::run(&global, &args))?,
+        Command::Preview(mut args) => {
+            if args.config.is_none() {
+                args.config = global.config.clone();
+            }
+            let settings = global::GlobalArgs {
+                config: args.config.clone(),
+                ..global.clone()
+            };
+            let policy = context::policy(&settings)?;
+            let adapters = context::adapter_config(&global);
+            block_on(commands::preview::run(
+                &args,
+                &policy,
+                &adapters,
+                store::open(&global),
+            ))
+            .map(|()| true)?
+        }
     };
     Ok(if all_ok {
         ExitStatus::Success

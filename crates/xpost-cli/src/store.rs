@@ -19,22 +19,31 @@ pub fn default_db_path() -> Result<PathBuf, CliError> {
         })
 }
 
-/// Opens the store: PostgreSQL when `--database-url` is given, else the SQLite
-/// file (created with its key file on first use).
+/// The SQLite file the global options name: `--db`, or [`default_db_path`].
 ///
 /// # Errors
-/// [`CliError::Store`] when it cannot be opened (with the cause and a hint).
-pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
+/// [`CliError::Input`] for `--database-url` (no PostgreSQL store in this build)
+/// or when no data directory is known.
+pub fn db_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
     if global.database_url.is_some() {
         return Err(CliError::Input(
             "--database-url: this build of xpost has no PostgreSQL store; use --db PATH (SQLite)"
                 .into(),
         ));
     }
-    let path = match &global.db {
-        Some(path) => path.clone(),
-        None => default_db_path()?,
-    };
+    match &global.db {
+        Some(path) => Ok(path.clone()),
+        None => default_db_path(),
+    }
+}
+
+/// Opens the store: PostgreSQL when `--database-url` is given, else the SQLite
+/// file (created with its key file on first use).
+///
+/// # Errors
+/// [`CliError::Store`] when it cannot be opened (with the cause and a hint).
+pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
+    let path = db_path(global)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
     }
@@ -47,6 +56,7 @@ pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
     Ok(Arc::new(store))
 }
 
+/// Creates `dir` and its parents, private to the user (0700) on Unix.
 fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

@@ -106,6 +106,19 @@ impl SqliteStore {
         &self.path
     }
 
+    /// The schema version of the open file (SQLite's `user_version`), which
+    /// opening brought up to [`supported_schema_version`].
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be read.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.call(|conn, _| {
+            conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+                .map_err(unavailable("read the schema version"))
+        })
+        .await
+    }
+
     /// Runs `work` on the blocking pool with the connection.
     async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -124,6 +137,12 @@ impl SqliteStore {
             source: None,
         })?
     }
+}
+
+/// The newest schema version this build of xpost writes; a file with a higher
+/// one is refused with [`StoreError::SchemaTooNew`].
+pub fn supported_schema_version() -> i64 {
+    migrate::latest()
 }
 
 fn open_file(path: &Path, key: &SealingKey) -> Result<Connection, StoreError> {

@@ -1,11 +1,13 @@
 //! One module per command; each has its clap arguments and a `run` function.
 
 pub mod demo;
+pub mod doctor;
 pub mod emulator;
 pub mod fit;
 pub mod log;
 pub mod parse;
 pub mod policy;
+pub mod preview;
 pub mod review;
 pub mod run;
 pub mod status;

@@ -96,6 +96,7 @@ pub fn explain_report(args: &ExplainArgs) -> Result<String, String> {
         spent_this_month_usd: args.spent_usd,
         backfill: args.backfill,
         approved: args.approved,
+        link: None,
     };
     let now = args.now.unwrap_or_else(Timestamp::now);
     let explanation =
