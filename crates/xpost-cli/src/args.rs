@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{emulator, fit, log, parse, policy, review, status};
+use crate::commands::{emulator, fit, link, links, log, parse, policy, review, status, unlink};
 use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
@@ -33,6 +33,12 @@ pub enum Command {
     Log(log::LogArgs),
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
+    /// Connect one side of a link: `instagram` (the source) or `x` (the target).
+    Link(link::LinkArgs),
+    /// Every link with both accounts, state, scopes and token expiry.
+    Links(links::LinksArgs),
+    /// Disconnect a link (optionally deleting what it posted on X); history is kept.
+    Unlink(unlink::UnlinkArgs),
 }
 
 /// `xpost text ...`

@@ -2,8 +2,11 @@
 
 pub mod emulator;
 pub mod fit;
+pub mod link;
+pub mod links;
 pub mod log;
 pub mod parse;
 pub mod policy;
 pub mod review;
 pub mod status;
+pub mod unlink;
