@@ -82,8 +82,7 @@ async fn both_sides_link_and_a_purge_deletes_every_cross_post() {
             .publish_instagram_media(&ig_user, media)
             .unwrap();
     }
-    let mut options = SyncOptions::default();
-    options.backfill = Some(5);
+    let options = SyncOptions { backfill: Some(5) };
     engine(&global, Arc::clone(&store), Limits::default())
         .unwrap()
         .sync_once(options)

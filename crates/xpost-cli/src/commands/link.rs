@@ -209,7 +209,7 @@ enum Flow {
         state: String,
     },
     X {
-        oauth: x_client::OAuthClient,
+        oauth: Box<x_client::OAuthClient>,
         request: x_client::AuthorizeRequest,
     },
 }
@@ -349,7 +349,13 @@ fn start(
                     .map_err(|e| CliError::Input(format!("X: {e}")))?;
             let request = oauth.authorize(&x_client::Scope::cross_posting());
             let url = request.url.clone();
-            Ok((Flow::X { oauth, request }, url))
+            Ok((
+                Flow::X {
+                    oauth: Box::new(oauth),
+                    request,
+                },
+                url,
+            ))
         }
     }
 }
