@@ -27,7 +27,7 @@ use crate::global::GlobalArgs;
 use crate::output::json;
 use crate::store;
 
-/// The longest `--timeout` may be: the contract's five minutes.
+/// How long `xpost link` waits for the browser by default: five minutes.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
 
 /// Which side to connect.

@@ -112,9 +112,16 @@ fn scopes_cell(view: Option<&SideView>) -> String {
     }
 }
 
+/// A time for a table cell, to the second.
+fn when(at: Option<Timestamp>) -> String {
+    at.map_or_else(
+        || "-".into(),
+        |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
 fn expiry_cell(view: Option<&SideView>) -> String {
-    view.and_then(|v| v.token_expires_at)
-        .map_or_else(|| "-".into(), |t| t.to_string())
+    when(view.and_then(|v| v.token_expires_at))
 }
 
 /// Runs `xpost links`.
@@ -145,7 +152,7 @@ pub async fn run(store: &dyn Store, args: &LinksArgs) -> Result<(), CliError> {
         out.add_row(vec![
             l.id.clone(),
             l.state.to_owned(),
-            l.active_since.map_or_else(|| "-".into(), |t| t.to_string()),
+            when(l.active_since),
             account_cell(l.source.as_ref()),
             account_cell(l.target.as_ref()),
             scopes_cell(l.source.as_ref()),

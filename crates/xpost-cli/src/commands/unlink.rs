@@ -186,7 +186,7 @@ pub async fn run(global: &GlobalArgs, args: &UnlinkArgs) -> Result<(), CliError>
         .unlink(&link)
         .await?;
     println!(
-        "unlinked {link}: cross-posting stopped, X tokens revoked, credentials deleted, history kept"
+        "unlinked {link}: cross-posting stopped, stored tokens deleted (revoked on X where it allows), history kept (xpost log {link} shows it)"
     );
     Ok(())
 }
