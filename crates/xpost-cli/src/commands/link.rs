@@ -415,6 +415,7 @@ fn open_browser(url: &str) -> bool {
 async fn drive(url: url::Url) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .build()
         .map_err(|e| format!("cannot start an HTTP client: {}", e.without_url()))?;
     let consent = http
