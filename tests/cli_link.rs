@@ -231,6 +231,14 @@ async fn both_sides_link_list_and_unlink() {
     assert!(stderr.contains("known links: default"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 
+    let refused = xpost(&emu, &dir, &["unlink", "--purge"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let links = xpost(&emu, &dir, &["links", "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&links.stdout).unwrap();
+    assert_eq!(value["links"][0]["state"], "active");
+
     let unlink = xpost(&emu, &dir, &["unlink", "--purge", "--yes"]);
     assert!(
         unlink.status.success(),

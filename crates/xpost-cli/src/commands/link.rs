@@ -143,8 +143,12 @@ pub struct LinkedAccount {
 /// link name, no app credentials, denied consent, a wrong `state`, a failed
 /// exchange, no answer within `--timeout`, or a store failure.
 pub async fn run(global: &GlobalArgs, args: &LinkArgs) -> Result<(), CliError> {
-    let link = LinkId::new(args.link.as_str())
-        .map_err(|e| CliError::Input(format!("--link {:?}: {e}", args.link)))?;
+    let link = LinkId::new(args.link.as_str()).map_err(|_| {
+        CliError::Input(format!(
+            "--link {:?}: a link name is 1 to 64 ASCII letters, digits, '-' or '_'",
+            args.link
+        ))
+    })?;
     let store = store::open(global).await?;
     let browser = if args.no_browser {
         Browser::Print
@@ -305,7 +309,7 @@ fn start(
         LinkPlatform::Instagram => {
             if config.instagram_app.is_none() {
                 return Err(CliError::Input(format!(
-                    "no Instagram app: set {} and {} (see docs/setup.md), or pass --emulator URL",
+                    "no Instagram app: set {} and {} (see docs/cli.md), or pass --emulator URL",
                     env::INSTAGRAM_APP_ID,
                     env::INSTAGRAM_APP_SECRET
                 )));
@@ -331,7 +335,7 @@ fn start(
         LinkPlatform::X => {
             let Some(app) = &config.x_app else {
                 return Err(CliError::Input(format!(
-                    "no X app: set {} (and {} for a confidential client; see docs/setup.md), or pass --emulator URL",
+                    "no X app: set {} (and {} for a confidential client; see docs/cli.md), or pass --emulator URL",
                     env::X_CLIENT_ID,
                     env::X_CLIENT_SECRET
                 )));

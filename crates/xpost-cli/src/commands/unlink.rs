@@ -40,9 +40,11 @@ pub struct PurgeReport {
 
 /// The link named `name`, or an error naming the known ones.
 async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
-    let id = LinkId::new(name).map_err(|e| CliError::Input(format!("link {name:?}: {e}")))?;
-    if store.link(&id).await?.is_some() {
-        return Ok(id);
+    let id = LinkId::new(name).ok();
+    if let Some(id) = id {
+        if store.link(&id).await?.is_some() {
+            return Ok(id);
+        }
     }
     let known: Vec<String> = store
         .links()
@@ -51,9 +53,11 @@ async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
         .map(|l| l.id.to_string())
         .collect();
     Err(CliError::Input(if known.is_empty() {
-        format!("no link named {name}: there are no links yet")
+        format!(
+            "no link named {name:?}: there are no links yet (connect one with xpost link instagram)"
+        )
     } else {
-        format!("no link named {name}; known links: {}", known.join(", "))
+        format!("no link named {name:?}; known links: {}", known.join(", "))
     }))
 }
 
@@ -160,13 +164,13 @@ pub async fn run(global: &GlobalArgs, args: &UnlinkArgs) -> Result<(), CliError>
     let store = store::open(global).await?;
     let link = known_link(&*store, &args.link).await?;
     if args.purge {
+        if !args.yes && !std::io::stdin().is_terminal() {
+            return Err(CliError::Input(
+                "--purge deletes what the link posted on X and needs confirmation: add --yes when not on a terminal; nothing was changed".into(),
+            ));
+        }
         let (posts, parts) = published(&*store, &link).await?;
         if posts > 0 && !args.yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(CliError::Input(format!(
-                    "--purge would delete {parts} posts from X and needs confirmation: add --yes when not on a terminal; nothing was changed"
-                )));
-            }
             let question = format!(
                 "Delete {parts} posts on X ({posts} cross-posted Instagram posts) of link {link}, then unlink it?"
             );
