@@ -34,8 +34,8 @@ pub struct CallbackListener {
     addr: SocketAddr,
 }
 
-/// What the redirect said, once its `state` was checked.
-#[derive(Debug)]
+/// What the redirect said, once its `state` was checked. `Debug` never shows
+/// the redirect URL, which carries the code.
 pub enum Redirect {
     /// Consent was given: the redirect URL, to read the code from.
     Code(url::Url),
@@ -43,6 +43,16 @@ pub enum Redirect {
     Denied(String),
     /// The `state` parameter is missing or is not the one sent.
     StateMismatch,
+}
+
+impl std::fmt::Debug for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Redirect::Code(_) => f.write_str("Code(<redacted>)"),
+            Redirect::Denied(why) => f.debug_tuple("Denied").field(why).finish(),
+            Redirect::StateMismatch => f.write_str("StateMismatch"),
+        }
+    }
 }
 
 /// One redirect request, still waiting for its answer page.
@@ -304,6 +314,7 @@ mod tests {
             panic!("{:?}", callback.redirect)
         };
         assert!(url.as_str().contains("SECRET-CODE-123"));
+        assert!(!format!("{callback:?}").contains("SECRET-CODE-123"));
         callback
             .answer(&Outcome::Linked {
                 platform: "X".into(),
