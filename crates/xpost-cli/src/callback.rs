@@ -158,9 +158,8 @@ impl Callback {
     /// Answers the browser with the page for `outcome` and closes the connection.
     pub async fn answer(mut self, outcome: &Outcome) {
         let status = match outcome {
-            Outcome::Linked { .. } => "200 OK",
-            Outcome::Denied | Outcome::Failed => "200 OK",
             Outcome::StateMismatch => "400 Bad Request",
+            Outcome::Linked { .. } | Outcome::Denied | Outcome::Failed => "200 OK",
         };
         let (title, body) = page(outcome);
         let _ = respond(&mut self.stream, status, &title, &body).await;
