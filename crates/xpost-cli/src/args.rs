@@ -3,7 +3,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    demo, doctor, emulator, fit, log, parse, policy, preview, review, run, status, sync,
+    demo, doctor, emulator, fit, link, links, log, parse, policy, preview, review, run, status,
+    sync, unlink,
 };
 use crate::global::GlobalArgs;
 
@@ -50,6 +51,12 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// The exact posts a link would make of a caption (stdin) or of an Instagram post.
     Preview(preview::PreviewArgs),
+    /// Connect one side of a link: `instagram` (the source) or `x` (the target).
+    Link(link::LinkArgs),
+    /// Every link with both accounts, state, scopes and token expiry.
+    Links(links::LinksArgs),
+    /// Disconnect a link (optionally deleting what it posted on X); history is kept.
+    Unlink(unlink::UnlinkArgs),
 }
 
 /// `xpost text ...`

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod args;
+pub mod callback;
 pub mod commands;
 pub mod context;
 mod error;
@@ -119,6 +120,13 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             ))
             .map(|()| true)?
         }
+        Command::Link(args) => block_on(commands::link::run(&global, &args)).map(|()| true)?,
+        Command::Links(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::links::run(&*store, &args).await
+        })
+        .map(|()| true)?,
+        Command::Unlink(args) => block_on(commands::unlink::run(&global, &args)).map(|()| true)?,
     };
     Ok(if all_ok {
         ExitStatus::Success
