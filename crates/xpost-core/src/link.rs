@@ -156,7 +156,9 @@ impl Link {
         }
         if self.source.is_some() && self.target.is_some() {
             if self.state != LinkState::Active && self.state != LinkState::NeedsReauth {
-                self.active_since = Some(now);
+                // Whole seconds, as platforms stamp posts: a post made in the
+                // second the link became active is newer than the link, not older.
+                self.active_since = Some(Timestamp::from_second(now.as_second()).unwrap_or(now));
             }
             if self.state != LinkState::NeedsReauth || self.reauth_side == Some(side) {
                 self.state = LinkState::Active;

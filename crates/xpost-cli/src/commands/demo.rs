@@ -9,16 +9,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use xpost_core::{
-    Account, AccountId, Credentials, Link, LinkId, Platform, PostQuery, Secret, Side, Store,
-};
+use xpost_core::{Account, LinkId, PostQuery, Store};
 use xpost_emulator::{Emulator, IgMediaType, IgProduct, NewIgMedia, RunningEmulator};
-use xpost_engine::adapters::AdapterConfig;
 use xpost_engine::{Limits, SyncOptions};
 use xpost_store_sqlite::SqliteStore;
 
+use crate::commands::link::{self, Browser, LinkPlatform};
 use crate::commands::status::post_error;
 use crate::context;
 use crate::error::CliError;
@@ -36,135 +34,48 @@ pub struct DemoArgs {
 /// The settings the demo runs with: the defaults, plus threads for long captions.
 const DEMO_SETTINGS: &str = "[defaults.text]\nthread = true\nmax_thread_posts = 25\n";
 
-/// The callback both demo apps are registered with; the emulator redirects there
-/// and the demo reads the code off the redirect, as a browser would deliver it.
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
 fn demo_error(what: &str) -> impl Fn(String) -> CliError + '_ {
     move |cause| CliError::Input(format!("demo: {what}: {cause}"))
 }
 
-/// The `Location` the consent page redirects to.
-async fn consent(authorize_url: &str) -> Result<url::Url, CliError> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| demo_error("http client")(e.to_string()))?;
-    let response = http
-        .get(authorize_url)
-        .send()
-        .await
-        .map_err(|e| demo_error("consent page")(e.to_string()))?;
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .ok_or_else(|| demo_error("consent page")("no redirect".into()))?;
-    url::Url::parse(location).map_err(|e| demo_error("consent redirect")(e.to_string()))
-}
-
-async fn link_instagram(
+/// Creates the account on the emulator, logs its browser in, and links it the
+/// way `xpost link` does: authorize URL, loopback callback with `state`
+/// checked, code exchange; the emulator's consent page plays the user.
+async fn link_side(
     emu: &RunningEmulator,
-    config: &AdapterConfig,
-    store: &dyn Store,
+    global: &GlobalArgs,
+    store: &Arc<dyn Store>,
     link: &LinkId,
+    platform: LinkPlatform,
+    username: &str,
 ) -> Result<Account, CliError> {
-    let username = "demo.creator";
-    let user_id = emu
-        .admin()
-        .create_instagram_account(username)
-        .map_err(|e| demo_error("instagram account")(e.to_string()))?;
-    emu.admin()
-        .set_session(xpost_emulator::Platform::Instagram, Some(username))
-        .map_err(|e| demo_error("instagram session")(e.to_string()))?;
-    let oauth = config
-        .instagram_oauth()
-        .map_err(|e| demo_error("instagram app")(e.to_string()))?;
-    let authorize = oauth
-        .authorize_url(
-            REDIRECT,
-            &[ig_client::Scope::BusinessBasic],
-            &ig_client::AuthorizeOptions::default(),
-        )
-        .map_err(|e| demo_error("instagram authorize")(e.to_string()))?;
-    let redirect = consent(authorize.url.as_str()).await?;
-    let code = ig_client::OAuth::code_from_redirect(&redirect, &authorize.state)
-        .map_err(|e| demo_error("instagram redirect")(e.to_string()))?;
-    let short = oauth
-        .exchange_code(&code, REDIRECT)
-        .await
-        .map_err(|e| demo_error("instagram code exchange")(e.to_string()))?;
-    let long = oauth
-        .exchange_long_lived(&short)
-        .await
-        .map_err(|e| demo_error("instagram long-lived token")(e.to_string()))?;
-    let credentials = Credentials {
-        access_token: Secret::new(long.access_token.expose()),
-        refresh_token: None,
-        expires_at: Some(long.expires_at),
-        scopes: long.permissions.clone(),
-        obtained_at: long.issued_at,
+    let session = match platform {
+        LinkPlatform::Instagram => {
+            emu.admin()
+                .create_instagram_account(username)
+                .map_err(|e| demo_error("instagram account")(e.to_string()))?;
+            xpost_emulator::Platform::Instagram
+        }
+        _ => {
+            emu.admin()
+                .create_x_account(username)
+                .map_err(|e| demo_error("x account")(e.to_string()))?;
+            xpost_emulator::Platform::X
+        }
     };
-    store
-        .put_credentials(link, Side::Source, &credentials)
-        .await?;
-    Ok(Account {
-        platform: Platform::Instagram,
-        user_id: AccountId::new(user_id).map_err(|e| demo_error("instagram id")(e.to_string()))?,
-        username: username.into(),
-    })
-}
-
-async fn link_x(
-    emu: &RunningEmulator,
-    config: &AdapterConfig,
-    store: &dyn Store,
-    link: &LinkId,
-) -> Result<Account, CliError> {
-    let username = "demo_creator";
-    let user_id = emu
-        .admin()
-        .create_x_account(username)
-        .map_err(|e| demo_error("x account")(e.to_string()))?;
     emu.admin()
-        .set_session(xpost_emulator::Platform::X, Some(username))
-        .map_err(|e| demo_error("x session")(e.to_string()))?;
-    let mut app = config
-        .x_app
-        .clone()
-        .ok_or_else(|| demo_error("x app")("missing".into()))?;
-    app.redirect_uri = REDIRECT.into();
-    let x_config = config
-        .x_config()
-        .map_err(|e| demo_error("x config")(e.to_string()))?;
-    let oauth = x_client::OAuthClient::new(
-        &app,
-        &x_config,
-        reqwest::Client::new(),
-        Arc::new(config.clock.clone()),
+        .set_session(session, Some(username))
+        .map_err(|e| demo_error("session")(e.to_string()))?;
+    let linked = link::connect(
+        global,
+        Arc::clone(store),
+        platform,
+        link,
+        Browser::Drive,
+        Duration::from_secs(30),
     )
-    .map_err(|e| demo_error("x oauth")(e.to_string()))?;
-    let request = oauth.authorize(&x_client::Scope::cross_posting());
-    let callback = consent(request.url.as_str()).await?;
-    let code = request
-        .code_from_callback(&callback)
-        .map_err(|e| demo_error("x redirect")(e.to_string()))?;
-    let tokens = oauth
-        .exchange_code(request, &code)
-        .await
-        .map_err(|e| demo_error("x code exchange")(e.to_string()))?;
-    store
-        .put_credentials(
-            link,
-            Side::Target,
-            &xpost_engine::tokens::x_credentials(&tokens, config.clock.now()),
-        )
-        .await?;
-    Ok(Account {
-        platform: Platform::X,
-        user_id: AccountId::new(user_id).map_err(|e| demo_error("x id")(e.to_string()))?,
-        username: username.into(),
-    })
+    .await?;
+    Ok(linked.account)
 }
 
 fn long_caption() -> String {
@@ -280,21 +191,32 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
     let config = context::adapter_config(&demo_global);
     let link_id = LinkId::new("demo").map_err(|e| demo_error("link")(e.to_string()))?;
 
-    let source = link_instagram(&emu, &config, &*store, &link_id).await?;
+    let source = link_side(
+        &emu,
+        &demo_global,
+        &store,
+        &link_id,
+        LinkPlatform::Instagram,
+        "demo.creator",
+    )
+    .await?;
     eprintln!(
-        "xpost demo: linked Instagram @{} (OAuth code exchange, long-lived token)",
+        "xpost demo: linked Instagram @{} (authorize, loopback callback, code exchange, long-lived token)",
         source.username
     );
-    let target = link_x(&emu, &config, &*store, &link_id).await?;
+    let target = link_side(
+        &emu,
+        &demo_global,
+        &store,
+        &link_id,
+        LinkPlatform::X,
+        "demo_creator",
+    )
+    .await?;
     eprintln!(
-        "xpost demo: linked X @{} (OAuth 2.0 with PKCE)",
+        "xpost demo: linked X @{} (OAuth 2.0 with PKCE, loopback callback)",
         target.username
     );
-    let now = config.clock.now();
-    let mut link = Link::new(link_id.clone(), now);
-    link.connect(Side::Source, source.clone(), now);
-    link.connect(Side::Target, target, now);
-    store.put_link(&link).await?;
     // Posts published from here on are newer than the link.
     let _ = emu.admin().advance_clock(1);
 
