@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod user;
+
 use std::path::PathBuf;
 
 /// `target/<profile>/examples/xpost`: `cargo test` builds the examples
