@@ -86,22 +86,6 @@ pub async fn serve(
     Ok(())
 }
 
-/// Waits for SIGINT or (on Unix) SIGTERM.
-async fn signalled() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 /// Serves as `xpost emulator` does: prints `listening on …`, runs until a signal.
 ///
 /// # Errors
@@ -114,7 +98,7 @@ pub async fn serve_until_signal(args: EmulatorArgs) -> Result<(), EmulatorError>
             let _ = writeln!(out, "listening on {url}");
             let _ = out.flush();
         },
-        signalled(),
+        crate::commands::run::shutdown_signal(),
     )
     .await
 }
