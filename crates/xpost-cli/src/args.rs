@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{demo, emulator, fit, log, parse, policy, review, run, status, sync};
+use crate::commands::{demo, emulator, fit, log, parse, policy, report, review, run, status, sync};
 use crate::global::GlobalArgs;
 
 /// Cross-post an Instagram account to X.
@@ -40,6 +40,9 @@ pub enum Command {
     Log(log::LogArgs),
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
+    /// How cross-posted posts perform on Instagram and X, as one HTML file
+    /// with charts (self-contained: no network needed to view it).
+    Report(report::ReportArgs),
 }
 
 /// `xpost text ...`

@@ -23,6 +23,7 @@ pub mod context;
 mod error;
 pub mod global;
 pub mod output;
+pub mod report;
 pub mod store;
 
 use std::process::ExitCode;
@@ -39,7 +40,8 @@ pub enum ExitStatus {
     /// Everything succeeded (exit code 0).
     Success,
     /// The command ran, but some of its input was refused (exit code 1), e.g. a
-    /// `text parse` line that is not valid JSON.
+    /// `text parse` line that is not valid JSON, or a `report` written with
+    /// some numbers missing (the file says which and why).
     Partial,
     /// The command could not do its job (exit code 2); the cause went to stderr.
     Failure,
@@ -99,6 +101,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             commands::review::run(&*store, &args).await
         })
         .map(|()| true)?,
+        Command::Report(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::report::run(store, &context::adapter_config(&global), &args).await
+        })?,
     };
     Ok(if all_ok {
         ExitStatus::Success

@@ -6,6 +6,7 @@ pub mod fit;
 pub mod log;
 pub mod parse;
 pub mod policy;
+pub mod report;
 pub mod review;
 pub mod run;
 pub mod status;
