@@ -42,17 +42,13 @@ pub fn over_time(posts: &[PostPerformance]) -> Result<String, CliError> {
     let pad = ((last - first) * 0.05).max(3600.0);
     let (lo, hi) = (first - pad, last + pad);
     let span = hi - lo;
-    let top = impressions
-        .iter()
-        .chain(&likes)
-        .map(|(_, v)| *v)
-        .fold(1.0, f64::max)
-        * 1.15;
+    let top = |points: &[(f64, f64)]| points.iter().map(|(_, v)| *v).fold(1.0, f64::max) * 1.15;
 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
+        // Impressions run in thousands where likes run in tens: one axis each.
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 "X impressions and Instagram likes per post",
@@ -61,8 +57,10 @@ pub fn over_time(posts: &[PostPerformance]) -> Result<String, CliError> {
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0f64..top)
-            .map_err(draw_error)?;
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(lo..hi, 0f64..top(&impressions))
+            .map_err(draw_error)?
+            .set_secondary_coord(lo..hi, 0f64..top(&likes));
         let date = |x: &f64| time_label(*x, span);
         let count = |y: &f64| format!("{y:.0}");
         chart
@@ -71,27 +69,49 @@ pub fn over_time(posts: &[PostPerformance]) -> Result<String, CliError> {
             .y_labels(6)
             .x_label_formatter(&date)
             .y_label_formatter(&count)
+            .y_desc("X impressions")
             .light_line_style(WHITE)
             .draw()
             .map_err(draw_error)?;
-        for (points, color, name) in [
-            (&impressions, X_BLUE, "X impressions"),
-            (&likes, IG_MAGENTA, "Instagram likes"),
-        ] {
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    color.stroke_width(2),
-                ))
-                .map_err(draw_error)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(draw_error)?;
-        }
+        chart
+            .configure_secondary_axes()
+            .y_labels(6)
+            .y_label_formatter(&count)
+            .y_desc("Instagram likes")
+            .draw()
+            .map_err(draw_error)?;
+        chart
+            .draw_series(LineSeries::new(
+                impressions.iter().copied(),
+                X_BLUE.stroke_width(2),
+            ))
+            .map_err(draw_error)?
+            .label("X impressions (left)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], X_BLUE.stroke_width(2)));
+        chart
+            .draw_series(
+                impressions
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, X_BLUE.filled())),
+            )
+            .map_err(draw_error)?;
+        chart
+            .draw_secondary_series(LineSeries::new(
+                likes.iter().copied(),
+                IG_MAGENTA.stroke_width(2),
+            ))
+            .map_err(draw_error)?
+            .label("Instagram likes (right)")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], IG_MAGENTA.stroke_width(2))
+            });
+        chart
+            .draw_secondary_series(
+                likes
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, IG_MAGENTA.filled())),
+            )
+            .map_err(draw_error)?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
