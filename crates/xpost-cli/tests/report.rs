@@ -382,6 +382,11 @@ async fn bad_options_get_one_line_with_a_hint() {
         .unwrap_err()
         .to_string();
     assert!(!e.contains('\n') && e.contains("xpost status"), "{e}");
+    let e = report::links(&*store, Some("bad name!"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("LinkId") && e.contains("hint"), "{e}");
     let args = ReportArgs {
         link: None,
         since: None,

@@ -287,7 +287,11 @@ pub async fn links(store: &dyn Store, name: Option<&str>) -> Result<Vec<Link>, C
         None => Ok(store.links().await?),
         Some(name) => {
             let id =
-                LinkId::new(name).map_err(|e| CliError::Input(format!("--link {name}: {e}")))?;
+                LinkId::new(name).map_err(|_| {
+                CliError::Input(format!(
+                    "--link {name:?} is not a link name (hint: 1 to 64 ASCII letters, digits, '-' or '_'; xpost status lists the links)"
+                ))
+            })?;
             store.link(&id).await?.map(|l| vec![l]).ok_or_else(|| {
                 CliError::Input(format!(
                     "no link named {name} (hint: xpost status lists the links)"
