@@ -101,10 +101,16 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             commands::review::run(&*store, &args).await
         })
         .map(|()| true)?,
-        Command::Report(args) => block_on(async {
-            let store = store::open(&global).await?;
-            commands::report::run(store, &context::adapter_config(&global), &args).await
-        })?,
+        Command::Report(args) => {
+            // A bad date is refused before a database file is created for nothing.
+            if let Some(since) = &args.since {
+                commands::report::parse_since(since)?;
+            }
+            block_on(async {
+                let store = store::open(&global).await?;
+                commands::report::run(store, &context::adapter_config(&global), &args).await
+            })?
+        }
     };
     Ok(if all_ok {
         ExitStatus::Success
