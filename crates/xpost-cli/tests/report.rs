@@ -411,6 +411,9 @@ async fn every_posted_post_appears_with_its_numbers_in_a_self_contained_page() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let html = std::fs::read_to_string(&out).unwrap();
+    for token in w.emu.admin().tokens() {
+        assert!(!html.contains(&token.token), "a token is in the page");
+    }
     let page = Page::parse(&html);
     assert!(page.errors.is_empty(), "{:?}", page.errors);
     assert!(page.named("svg").count() >= 2, "charts are inline SVG");
