@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    demo, doctor, emulator, fit, link, links, log, parse, policy, preview, review, run, status,
-    sync, unlink,
+    demo, doctor, emulator, fit, link, links, log, parse, policy, preview, report, review, run,
+    status, sync, unlink,
 };
 use crate::global::GlobalArgs;
 
@@ -57,6 +57,9 @@ pub enum Command {
     Links(links::LinksArgs),
     /// Disconnect a link (optionally deleting what it posted on X); history is kept.
     Unlink(unlink::UnlinkArgs),
+    /// How cross-posted posts perform on Instagram and X, as one HTML file
+    /// with charts (self-contained: no network needed to view it).
+    Report(report::ReportArgs),
 }
 
 /// `xpost text ...`

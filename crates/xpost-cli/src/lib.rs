@@ -24,6 +24,7 @@ pub mod context;
 mod error;
 pub mod global;
 pub mod output;
+pub mod report;
 pub mod store;
 
 use std::process::ExitCode;
@@ -41,7 +42,8 @@ pub enum ExitStatus {
     Success,
     /// The command ran, but some of its input was refused (exit code 1), e.g. a
     /// `text parse` line that is not valid JSON; for `doctor`, something needs
-    /// attention.
+    /// attention; for `report`, a file written with some numbers missing (the
+    /// file says which and why).
     Partial,
     /// The command could not do its job (exit code 2); the cause went to stderr.
     Failure,
@@ -127,6 +129,16 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         })
         .map(|()| true)?,
         Command::Unlink(args) => block_on(commands::unlink::run(&global, &args)).map(|()| true)?,
+        Command::Report(args) => {
+            // A bad date is refused before a database file is created for nothing.
+            if let Some(since) = &args.since {
+                commands::report::parse_since(since)?;
+            }
+            block_on(async {
+                let store = store::open(&global).await?;
+                commands::report::run(store, &context::adapter_config(&global), &args).await
+            })?
+        }
     };
     Ok(if all_ok {
         ExitStatus::Success

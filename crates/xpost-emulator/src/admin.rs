@@ -23,7 +23,7 @@ use crate::ids;
 use crate::respond;
 use crate::state::{
     IgAccount, IgMedia, IgMediaType, IgProduct, Platform, Revocation, Session, Shared, TokenKind,
-    XAccount,
+    XAccount, XTweetMetrics,
 };
 
 /// In-process admin operations on a running or not-yet-started emulator.
@@ -70,6 +70,19 @@ pub struct IgProfileChange {
     /// Whether to switch to a new profile picture.
     #[serde(default)]
     pub profile_picture: bool,
+}
+
+/// New engagement counts for an Instagram post (`PATCH /admin/instagram/media/{id}`);
+/// a count left out keeps its value.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgEngagement {
+    /// Likes (`like_count`).
+    #[serde(default)]
+    pub like_count: Option<u64>,
+    /// Comments (`comments_count`).
+    #[serde(default)]
+    pub comments_count: Option<u64>,
 }
 
 /// One row of `GET /admin/x/tweets`.
@@ -318,6 +331,8 @@ impl Admin {
                     children: Vec::new(),
                     is_child: true,
                     deleted: false,
+                    like_count: 0,
+                    comments_count: 0,
                 },
             );
             child_ids.push(id);
@@ -337,6 +352,8 @@ impl Admin {
                 children: child_ids,
                 is_child: false,
                 deleted: false,
+                like_count: 0,
+                comments_count: 0,
             },
         );
         world.ig_media_order.push_back(id.clone());
@@ -372,6 +389,44 @@ impl Admin {
             .filter(|m| !m.is_child)
             .ok_or_else(|| not_found("media", id))?;
         m.deleted = true;
+        Ok(())
+    }
+
+    /// Sets an Instagram post's like and comment counts.
+    ///
+    /// # Errors
+    /// [`EmulatorError::NotFound`] for an unknown id or a carousel child.
+    pub fn set_instagram_engagement(
+        &self,
+        id: &str,
+        engagement: IgEngagement,
+    ) -> Result<(), EmulatorError> {
+        let mut world = self.shared.world();
+        let m = world
+            .ig_media
+            .get_mut(id)
+            .filter(|m| !m.is_child)
+            .ok_or_else(|| not_found("media", id))?;
+        if let Some(n) = engagement.like_count {
+            m.like_count = n;
+        }
+        if let Some(n) = engagement.comments_count {
+            m.comments_count = n;
+        }
+        Ok(())
+    }
+
+    /// Sets what an X post's `public_metrics` report.
+    ///
+    /// # Errors
+    /// [`EmulatorError::NotFound`] for an unknown post id.
+    pub fn set_x_metrics(&self, id: &str, metrics: XTweetMetrics) -> Result<(), EmulatorError> {
+        let mut world = self.shared.world();
+        let t = world
+            .x_tweets
+            .get_mut(id)
+            .ok_or_else(|| not_found("x post", id))?;
+        t.metrics = metrics;
         Ok(())
     }
 
@@ -562,9 +617,13 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/admin/instagram/accounts/{user_id}",
             axum::routing::patch(ig_profile),
         )
-        .route("/admin/instagram/media/{id}", delete(ig_delete))
+        .route(
+            "/admin/instagram/media/{id}",
+            delete(ig_delete).patch(ig_engagement),
+        )
         .route("/admin/revoke", post(revoke))
         .route("/admin/x/tweets", get(x_tweets))
+        .route("/admin/x/tweets/{id}/metrics", post(x_metrics))
         .route("/admin/x/accounts/{user_id}", get(x_profile))
         .route("/admin/x/media/{media_key}", get(x_media))
         .route("/admin/faults", post(faults))
@@ -685,6 +744,26 @@ async fn ig_profile(
 
 async fn ig_delete(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     answer(admin(&s).delete_instagram_media(&id).map(|()| json!({})))
+}
+
+async fn ig_engagement(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<IgEngagement>,
+) -> Response {
+    answer(
+        admin(&s)
+            .set_instagram_engagement(&id, req)
+            .map(|()| json!({})),
+    )
+}
+
+async fn x_metrics(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<XTweetMetrics>,
+) -> Response {
+    answer(admin(&s).set_x_metrics(&id, req).map(|()| json!({})))
 }
 
 #[derive(Deserialize)]

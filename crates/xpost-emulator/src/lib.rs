@@ -61,11 +61,12 @@ mod state;
 mod x;
 
 pub use admin::{
-    Admin, AdminToken, AdminTweet, AdminTweetMedia, AdminXAccount, IgProfileChange, NewIgMedia,
+    Admin, AdminToken, AdminTweet, AdminTweetMedia, AdminXAccount, IgEngagement, IgProfileChange,
+    NewIgMedia,
 };
 pub use clock::Clock;
 pub use config::{Config, EmulatorBuilder};
 pub use error::EmulatorError;
 pub use faults::Fault;
 pub use server::{Emulator, RunningEmulator};
-pub use state::{IgMediaType, IgProduct, Platform, TokenKind};
+pub use state::{IgMediaType, IgProduct, Platform, TokenKind, XTweetMetrics};

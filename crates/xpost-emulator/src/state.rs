@@ -151,6 +151,10 @@ pub struct IgMedia {
     pub is_child: bool,
     /// Whether the owner deleted it.
     pub deleted: bool,
+    /// Likes, as `like_count` reports them (0 until the admin API sets them).
+    pub like_count: u64,
+    /// Comments, as `comments_count` reports them (0 until the admin API sets them).
+    pub comments_count: u64,
 }
 
 /// An X account.
@@ -193,6 +197,27 @@ pub struct XTweet {
     pub created_ms: i64,
     /// Whether it was deleted.
     pub deleted: bool,
+    /// What `public_metrics` reports (zeros until the admin API sets them).
+    pub metrics: XTweetMetrics,
+}
+
+/// An X post's public counters, as `tweet.fields=public_metrics` reports them
+/// (`POST /admin/x/tweets/{id}/metrics`). Counters left out of a request are 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XTweetMetrics {
+    /// Impressions.
+    pub impression_count: u64,
+    /// Likes.
+    pub like_count: u64,
+    /// Reposts.
+    pub retweet_count: u64,
+    /// Replies.
+    pub reply_count: u64,
+    /// Quotes.
+    pub quote_count: u64,
+    /// Bookmarks.
+    pub bookmark_count: u64,
 }
 
 /// Where an X media upload stands.

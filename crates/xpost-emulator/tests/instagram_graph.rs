@@ -477,3 +477,51 @@ async fn usage_headers_climb_and_the_budget_ends_in_code_4() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_sets_like_and_comment_counts() {
+    let emu = start().await;
+    let http = client();
+    let (user_id, token) = ig_login(&emu, &http, "counts").await;
+    let id = emu
+        .admin()
+        .publish_instagram_media(&user_id, post(IgMediaType::Image, IgProduct::Feed, "hi"))
+        .unwrap();
+    let fields = [("fields", "like_count,comments_count")];
+    let (_, m) = json(graph(&emu, &http, &format!("/{id}"), &token, &fields).await).await;
+    assert_eq!(
+        (m["like_count"].as_u64(), m["comments_count"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    let patch = |body: Value| {
+        http.patch(format!("{}/admin/instagram/media/{id}", emu.base_url))
+            .json(&body)
+            .send()
+    };
+    let resp = patch(serde_json::json!({"like_count": 42, "comments_count": 7}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    // A count left out keeps its value.
+    let resp = patch(serde_json::json!({"comments_count": 8}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, m) = json(graph(&emu, &http, &format!("/{id}"), &token, &fields).await).await;
+    assert_eq!(
+        (m["like_count"].as_u64(), m["comments_count"].as_u64()),
+        (Some(42), Some(8))
+    );
+
+    let resp = patch(serde_json::json!({"likes": 1})).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 400, "unknown fields are refused");
+    let resp = http
+        .patch(format!("{}/admin/instagram/media/404", emu.base_url))
+        .json(&serde_json::json!({"like_count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    emu.shutdown().await;
+}

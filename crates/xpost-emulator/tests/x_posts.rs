@@ -442,3 +442,57 @@ async fn profile_update_and_image_after_processing_delay() {
     assert_eq!(profile["profile_image_sha256"], want.as_str());
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_sets_public_metrics() {
+    let emu = start().await;
+    let http = client();
+    let (_, token, _) = x_login(&emu, &http, "metrics").await;
+    let (status, body) =
+        json(tweet(&emu, &http, &token, serde_json::json!({"text": "counted"})).await).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    let lookup = || {
+        http.get(format!("{}/x/api/2/tweets", emu.base_url))
+            .bearer_auth(&token)
+            .query(&[("ids", id.as_str()), ("tweet.fields", "public_metrics")])
+            .send()
+    };
+    let (_, body) = json(lookup().await.unwrap()).await;
+    assert_eq!(body["data"][0]["public_metrics"]["impression_count"], 0);
+
+    let resp = http
+        .post(format!("{}/admin/x/tweets/{id}/metrics", emu.base_url))
+        .json(&serde_json::json!({"impression_count": 1200, "like_count": 30, "retweet_count": 4, "reply_count": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, body) = json(lookup().await.unwrap()).await;
+    let m = &body["data"][0]["public_metrics"];
+    assert_eq!(
+        (
+            &m["impression_count"],
+            &m["like_count"],
+            &m["retweet_count"],
+            &m["reply_count"],
+            &m["quote_count"]
+        ),
+        (
+            &serde_json::json!(1200),
+            &serde_json::json!(30),
+            &serde_json::json!(4),
+            &serde_json::json!(2),
+            &serde_json::json!(0)
+        )
+    );
+
+    let unknown = http
+        .post(format!("{}/admin/x/tweets/1/metrics", emu.base_url))
+        .json(&serde_json::json!({"like_count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    emu.shutdown().await;
+}

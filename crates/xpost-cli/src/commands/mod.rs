@@ -10,6 +10,7 @@ pub mod log;
 pub mod parse;
 pub mod policy;
 pub mod preview;
+pub mod report;
 pub mod review;
 pub mod run;
 pub mod status;

@@ -237,8 +237,8 @@ fn media_json(
             "owner" => Some(json!({"id": m.owner})),
             "is_shared_to_feed" => (m.product == IgProduct::Reels).then_some(json!(true)),
             "is_comment_enabled" => Some(json!(true)),
-            "comments_count" => Some(json!(0)),
-            "like_count" => Some(json!(0)),
+            "comments_count" => Some(json!(m.comments_count)),
+            "like_count" => Some(json!(m.like_count)),
             "alt_text" | "legacy_instagram_media_id" => None,
             "children" => {
                 if m.media_type == IgMediaType::CarouselAlbum {

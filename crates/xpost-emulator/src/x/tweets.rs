@@ -16,7 +16,7 @@ use super::media::processing_state;
 use super::params;
 use super::tco::{self, Attached, Wrapped};
 use crate::respond::{self, json, problem, x_invalid, x_invalid_request, x_param_error};
-use crate::state::{Shared, World, XTweet};
+use crate::state::{Shared, World, XTweet, XTweetMetrics};
 
 /// X's timestamp: `2019-12-31T19:26:16.000Z` (X reports whole seconds).
 pub fn x_timestamp(ms: i64) -> String {
@@ -172,6 +172,7 @@ fn create_inner(shared: &Shared, caller: &Caller, body: &[u8]) -> Response {
         reply_settings: req.reply_settings,
         created_ms: now,
         deleted: false,
+        metrics: XTweetMetrics::default(),
     };
     if !text.trim().is_empty() {
         world.x_recent_text.insert(dup_key, (now, id.clone()));
@@ -387,10 +388,7 @@ fn tweet_json(world: &World, t: &XTweet, sel: &Selection) -> Value {
                 }
             }
             "public_metrics" => {
-                o.insert(
-                    "public_metrics".into(),
-                    json!({"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0, "bookmark_count": 0, "impression_count": 0}),
-                );
+                o.insert("public_metrics".into(), json!(t.metrics));
             }
             _ => {}
         }

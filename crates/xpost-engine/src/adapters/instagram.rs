@@ -38,6 +38,12 @@ impl InstagramSource {
         }
     }
 
+    /// The client underneath, for what the [`Source`] seam does not cover
+    /// (engagement counts for `xpost report`, say).
+    pub fn user(&self) -> &UserClient {
+        &self.user
+    }
+
     fn remote(&self, error: &ig_client::Error) -> RemoteError {
         from_ig(error, self.clock.now())
     }
