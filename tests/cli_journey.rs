@@ -222,4 +222,47 @@ async fn link_sync_status_log_review_run_doctor_preview() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Sunset"), "{text}");
     assert!(text.contains("weighted_length"), "{text}");
+
+    // report: one self-contained HTML page with a chart and every posted post.
+    let report_path = dir.0.join("report.html");
+    let report = xpost(
+        &emu,
+        &dir,
+        &["report", "--out", &report_path.display().to_string()],
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let html = std::fs::read_to_string(&report_path).unwrap();
+    assert!(html.contains("<svg"), "a chart");
+    for caption in [
+        "A day at the lake",
+        "The secret recipe",
+        "Posted while running",
+    ] {
+        assert!(html.contains(caption), "{caption} missing from the report");
+    }
+    assert!(
+        !html.contains("<script"),
+        "nothing to run, nothing to fetch"
+    );
+
+    // doctor: after a password change on X, it says so, with the fix, and exits 1.
+    let x_user = links["links"][0]["target"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = http()
+        .post(format!("{}/admin/revoke", emu.base))
+        .json(&serde_json::json!({"platform": "x", "user_id": x_user}))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    let doctor = xpost(&emu, &dir, &["doctor"]);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{said}");
+    assert!(said.contains("xpost link x"), "the fix is named: {said}");
 }

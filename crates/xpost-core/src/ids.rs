@@ -55,7 +55,7 @@ impl Shape {
 }
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident, $shape:expr) => {
+    ($(#[$doc:meta])* $name:ident, $shape:expr, $label:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -67,7 +67,7 @@ macro_rules! id_type {
             /// [`CoreError::InvalidId`] when `value` does not have this id's shape.
             pub fn new(value: impl Into<String>) -> Result<Self, CoreError> {
                 let value = value.into();
-                $shape.check(stringify!($name), &value)?;
+                $shape.check($label, &value)?;
                 Ok(Self(value))
             }
 
@@ -114,54 +114,64 @@ macro_rules! id_type {
 id_type!(
     /// The name of a link (one Instagram account cross-posting to one X account), e.g. `default`.
     LinkId,
-    Shape::Name
+    Shape::Name,
+    "link name"
 );
 id_type!(
     /// An Instagram media id (a post, or one child of a carousel).
     IgMediaId,
-    Shape::Numeric
+    Shape::Numeric,
+    "Instagram media id"
 );
 id_type!(
     /// An Instagram professional account id (the `user_id` that `/me` reports).
     IgUserId,
-    Shape::Numeric
+    Shape::Numeric,
+    "Instagram user id"
 );
 id_type!(
     /// An X user id.
     XUserId,
-    Shape::Numeric
+    Shape::Numeric,
+    "X user id"
 );
 id_type!(
     /// An X post (tweet) id.
     XPostId,
-    Shape::Numeric
+    Shape::Numeric,
+    "X post id"
 );
 id_type!(
     /// An X media id, as returned by media upload.
     XMediaId,
-    Shape::Numeric
+    Shape::Numeric,
+    "X media id"
 );
 
 id_type!(
     /// An account's id on its platform, whichever platform that is.
     AccountId,
-    Shape::Opaque
+    Shape::Opaque,
+    "account id"
 );
 id_type!(
     /// A source post's id on its platform (an Instagram media id, say). The engine's
     /// state machine keys posts by it without knowing which platform it is.
     SourceId,
-    Shape::Opaque
+    Shape::Opaque,
+    "post id"
 );
 id_type!(
     /// A post's id on the target platform (an X post id, say).
     TargetId,
-    Shape::Opaque
+    Shape::Opaque,
+    "target post id"
 );
 id_type!(
     /// An uploaded media's id on the target platform (an X media id, say).
     TargetMediaId,
-    Shape::Opaque
+    Shape::Opaque,
+    "target media id"
 );
 
 impl From<&IgMediaId> for SourceId {
@@ -208,8 +218,11 @@ mod tests {
     }
 
     #[test]
-    fn error_names_the_kind() {
+    fn errors_name_the_kind_in_words_not_a_type_name() {
         let err = IgUserId::new("x").unwrap_err().to_string();
-        assert!(err.contains("IgUserId"), "{err}");
+        assert!(err.contains("Instagram user id"), "{err}");
+        assert!(!err.contains("IgUserId"), "{err}");
+        let err = LinkId::new("bad name").unwrap_err().to_string();
+        assert!(err.starts_with("invalid link name \"bad name\""), "{err}");
     }
 }

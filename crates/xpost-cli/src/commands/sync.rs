@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+
 use xpost_core::Store;
 use xpost_engine::{Limits, PassOutcome, PassReport, SyncOptions};
 
@@ -74,11 +76,41 @@ pub async fn run(
     store: Arc<dyn Store>,
     args: &SyncArgs,
 ) -> Result<(), CliError> {
+    let links = store.links().await?;
     let engine = context::engine(global, store, Limits::default())?;
     let options = SyncOptions {
         backfill: args.backfill.map(|n| n as usize),
     };
-    let reports = engine.sync_once(options).await?;
+    // A bar over the links, drawn only when stderr is a terminal.
+    let bar = indicatif::ProgressBar::new(links.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} syncing {pos}/{len} links {wide_bar} {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if links.len() < 2 && options.backfill.is_none() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let width = engine.limits().concurrency.max(1);
+    let mut done: Vec<(usize, PassReport)> = futures_util::stream::iter(links.iter().enumerate())
+        .map(|(i, link)| {
+            let engine = engine.clone();
+            let bar = bar.clone();
+            async move {
+                let report = engine.sync_link(&link.id, options).await;
+                bar.inc(1);
+                report.map(|r| (i, r))
+            }
+        })
+        .buffer_unordered(width)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    bar.finish_and_clear();
+    done.sort_by_key(|(i, _)| *i);
+    let reports: Vec<PassReport> = done.into_iter().map(|(_, r)| r).collect();
     if args.json {
         for report in &reports {
             json(report)?;
