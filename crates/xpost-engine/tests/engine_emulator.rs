@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapters_support;
-#[allow(dead_code)]
 mod common;
 
 use std::sync::Arc;
