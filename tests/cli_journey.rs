@@ -266,3 +266,50 @@ async fn link_sync_status_log_review_run_doctor_preview() {
     assert_eq!(doctor.status.code(), Some(1), "{said}");
     assert!(said.contains("xpost link x"), "the fix is named: {said}");
 }
+
+#[tokio::test]
+async fn unlink_with_purge_deletes_the_cross_posted_tweets_and_keeps_the_history() {
+    let emu = emulator();
+    let dir = TempDir::new("purge");
+    link(&emu, &dir, "instagram", "dora").await;
+    link(&emu, &dir, "x", "dora_x").await;
+    let links = json(&xpost(&emu, &dir, &["links", "--json"]));
+    let ig_user = links["links"][0]["source"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    publish(&emu, &ig_user, "First to purge").await;
+    publish(&emu, &ig_user, "Second to purge").await;
+    assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
+    assert_eq!(count(&tweets(&emu).await, "First to purge"), 1);
+    assert_eq!(count(&tweets(&emu).await, "Second to purge"), 1);
+
+    let purge = xpost(&emu, &dir, &["unlink", "--purge", "--yes"]);
+    assert!(
+        purge.status.success(),
+        "{}",
+        String::from_utf8_lossy(&purge.stderr)
+    );
+    let all = tweets(&emu).await;
+    assert_eq!(
+        count(&all, "First to purge") + count(&all, "Second to purge"),
+        0
+    );
+    assert!(
+        all.iter()
+            .filter(|t| t["text"].as_str().unwrap().contains("to purge"))
+            .all(|t| t["deleted"] == true)
+    );
+    let status = json(&xpost(&emu, &dir, &["status", "--json"]));
+    assert_eq!(status["links"][0]["state"], "disconnected");
+    assert_eq!(
+        status["posts"].as_array().unwrap().len(),
+        2,
+        "the history stays"
+    );
+    // Posting after an unlink is impossible.
+    publish(&emu, &ig_user, "After the unlink").await;
+    assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
+    assert_eq!(count(&tweets(&emu).await, "After the unlink"), 0);
+}

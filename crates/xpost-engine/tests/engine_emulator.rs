@@ -164,7 +164,7 @@ async fn every_kind_of_post_goes_out_once_with_metadata_stripped() {
 }
 
 #[tokio::test]
-async fn faults_on_x_end_with_each_post_once() {
+async fn faults_and_slow_answers_end_with_each_post_once() {
     let w = world(None).await;
     let engine = engine(&w, w.store.clone());
     for i in 0..6 {
@@ -181,6 +181,17 @@ async fn faults_on_x_end_with_each_post_once() {
     fault(503, 2);
     fault(0, 1);
     fault(429, 1);
+    // A slow answer (half a second) on the listing and on posting.
+    let slow: Fault = serde_json::from_value(serde_json::json!({
+        "platform": "x", "path_prefix": "/2/tweets", "status": 200, "count": 2, "latency_ms": 500
+    }))
+    .unwrap();
+    w.emu.admin().add_fault(slow).unwrap();
+    let slow_listing: Fault = serde_json::from_value(serde_json::json!({
+        "platform": "instagram", "path_prefix": "/me/media", "status": 200, "count": 1, "latency_ms": 500
+    }))
+    .unwrap();
+    w.emu.admin().add_fault(slow_listing).unwrap();
     for _ in 0..12 {
         engine.sync_once(SyncOptions::default()).await.unwrap();
         w.emu.admin().advance_clock(3600).unwrap();
