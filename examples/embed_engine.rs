@@ -132,10 +132,7 @@ async fn main() -> Result<()> {
     publish(&emu, &ig_user, "Posted while X was revoked")?;
     let reports = engine.sync_once(SyncOptions::default()).await?;
     for r in &reports {
-        println!(
-            "sync: link {} {:?}: {} posted",
-            r.link, r.outcome, r.posted
-        );
+        println!("sync: link {} {:?}: {} posted", r.link, r.outcome, r.posted);
     }
 
     // What the application's notifier received.

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p xpost-engine --example engine_bench -- [links] [posts] [concurrency]
+//! cargo run --release -p xpost-engine --example engine_bench -- scheduler [links]
 //! ```
 //!
 //! 1. Image posts per second end to end: `links` links (default 200), each an
@@ -11,7 +12,7 @@
 //!    each link's source and target in timers.
 //! 2. An idle poll: the same links polled again with nothing new: emulator
 //!    requests, store writes and CPU time per poll.
-//! 3. The `run` scheduler at 10,000 and 100,000 links: a memory store, a source
+//! 3. (`scheduler`) The `run` scheduler at `links` links (default 10,000): a memory store, a source
 //!    that is always idle; passes per second and CPU per pass for one full
 //!    round of every link, and the resident memory each scheduled link adds.
 //!
@@ -96,7 +97,12 @@ fn cpu_secs() -> f64 {
     // Fields after the command name, which is in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -169,7 +175,10 @@ impl Store for MeteredStore {
         expected: u64,
         next: &Credentials,
     ) -> Result<Option<u64>, StoreError> {
-        write!(self, self.inner.swap_credentials(link, side, expected, next))
+        write!(
+            self,
+            self.inner.swap_credentials(link, side, expected, next)
+        )
     }
     async fn delete_credentials(&self, link: &LinkId, side: Side) -> Result<(), StoreError> {
         write!(self, self.inner.delete_credentials(link, side))
@@ -527,7 +536,9 @@ async fn end_to_end(links: usize, posts: usize, concurrency: usize) {
             1e3 * m.secs() / m.calls().max(1) as f64
         );
     };
-    println!("where the pass time goes (summed over {concurrency} concurrent passes: {busy:.1} s):");
+    println!(
+        "where the pass time goes (summed over {concurrency} concurrent passes: {busy:.1} s):"
+    );
     row("store reads", &meters.store_reads);
     row("store writes", &meters.store_writes);
     row("Instagram list", &meters.list);
@@ -652,6 +663,11 @@ async fn scheduler(n: usize) {
         store.put_link(&link).await.unwrap();
     }
     let rss_store = rss_kib();
+    // What `run` does once per poll interval: list every link (and add the new
+    // ones to the heap).
+    let listed = Instant::now();
+    let all = store.links().await.unwrap().len();
+    let list_ms = 1e3 * listed.elapsed().as_secs_f64();
     let polls = Arc::new(AtomicU64::new(0));
     let mut limits = Limits::default();
     limits.poll_interval = Duration::from_secs(3600);
@@ -691,6 +707,7 @@ async fn scheduler(n: usize) {
         n as f64 / wall,
         1e6 * cpu / n as f64
     );
+    println!("listing the {all} links (once per poll interval): {list_ms:.1} ms");
     let after = rss_after.load(Ordering::Relaxed);
     println!(
         "RSS: {rss_empty} KiB empty, {rss_store} KiB with the links in the store ({:.0} B/link), {after} KiB with every link scheduled in a running engine ({:.0} B/link on top of the store)",
@@ -708,8 +725,12 @@ fn arg(i: usize, default: usize) -> usize {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // Each scheduler size in a fresh process of its own, so that its memory
+    // figures do not reuse what an earlier part freed.
+    if std::env::args().nth(1).as_deref() == Some("scheduler") {
+        scheduler(arg(2, 10_000)).await;
+        return;
+    }
     let (links, posts, concurrency) = (arg(1, 200), arg(2, 10), arg(3, 8));
     end_to_end(links, posts, concurrency).await;
-    scheduler(10_000).await;
-    scheduler(100_000).await;
 }
