@@ -467,14 +467,23 @@ impl Store for SqliteStore {
         } else {
             i64::try_from(query.limit).unwrap_or(i64::MAX)
         };
+        // One statement per shape: with `?1 IS NULL OR link_id = ?1` SQLite
+        // cannot use the link's index and reads every post of every link, which
+        // made each pass's look at its waiting posts grow with the whole history.
+        let sql = if link.is_some() {
+            "SELECT body, version FROM posts
+             WHERE link_id = ?1
+               AND (?2 OR state IN (SELECT value FROM json_each(?3)))
+             ORDER BY published_at, source_id LIMIT ?4"
+        } else {
+            "SELECT body, version FROM posts
+             WHERE ?1 IS NULL
+               AND (?2 OR state IN (SELECT value FROM json_each(?3)))
+             ORDER BY published_at, source_id LIMIT ?4"
+        };
         self.call(move |conn, _| {
             let mut stmt = conn
-                .prepare_cached(
-                    "SELECT body, version FROM posts
-                     WHERE (?1 IS NULL OR link_id = ?1)
-                       AND (?2 OR state IN (SELECT value FROM json_each(?3)))
-                     ORDER BY published_at, source_id LIMIT ?4",
-                )
+                .prepare_cached(sql)
                 .map_err(unavailable("list posts"))?;
             let rows = stmt
                 .query_map(
