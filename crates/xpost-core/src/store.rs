@@ -258,6 +258,26 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> Result<PostRecord, StoreError>;
 
+    /// [`Store::update_post`] and [`Store::append_events`] together: the state
+    /// change and the events that tell of it, in one transaction where the store
+    /// has them (the default does the two in turn).
+    ///
+    /// # Errors
+    /// As [`Store::update_post`].
+    async fn update_post_logged(
+        &self,
+        lease: &Lease,
+        record: &PostRecord,
+        events: &[Event],
+        now: Timestamp,
+    ) -> Result<PostRecord, StoreError> {
+        let next = self.update_post(lease, record, now).await?;
+        if !events.is_empty() {
+            self.append_events(events).await?;
+        }
+        Ok(next)
+    }
+
     /// Writes `record` without a lease (a person's approval or rejection), still
     /// compare-and-swap on its version.
     ///

@@ -519,6 +519,58 @@ pub async fn events_are_listed_newest_first(store: &dyn Store) {
     assert_eq!(linked.len(), 1);
 }
 
+/// A post update and its events land together, or (with a lost lease) neither does.
+pub async fn logged_updates_write_the_record_and_its_events_together(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let record = PostRecord::discovered(link.clone(), sample_post("21", 1), at(1));
+    store
+        .insert_posts(&lease, std::slice::from_ref(&record), at(1))
+        .await
+        .unwrap();
+    let mut read = store.post(&link, &record.source_id).await.unwrap().unwrap();
+    read.state = PostState::Ready;
+    let event = Event::new(at(2), link.clone(), EventKind::Decided, "decided")
+        .for_post(record.source_id.clone());
+    let written = store
+        .update_post_logged(&lease, &read, std::slice::from_ref(&event), at(2))
+        .await
+        .unwrap();
+    assert_eq!(written.state, PostState::Ready);
+    let events = store.events(&EventQuery::default()).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, EventKind::Decided);
+
+    // Another worker takes over; the old holder's logged write changes nothing.
+    let _other = store
+        .try_lease(&link, "v", at(100), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stale = written.clone();
+    stale.state = PostState::Skipped;
+    let err = store
+        .update_post_logged(&lease, &stale, std::slice::from_ref(&event), at(101))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    assert_eq!(
+        store
+            .post(&link, &record.source_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        PostState::Ready
+    );
+    assert_eq!(store.events(&EventQuery::default()).await.unwrap().len(), 1);
+}
+
 /// Generates one `#[tokio::test]` per conformance check for a store.
 ///
 /// `$make` is an async expression answering `Option<S>` for a fresh, empty
@@ -534,7 +586,8 @@ macro_rules! store_conformance_tests {
             post_updates_are_compare_and_swap,
             due_posts_are_the_unfinished_ones_in_source_order,
             cursors_round_trip,
-            events_are_listed_newest_first
+            events_are_listed_newest_first,
+            logged_updates_write_the_record_and_its_events_together
         );
     };
     (@each $make:expr; $($case:ident),+) => {

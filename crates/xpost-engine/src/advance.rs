@@ -41,6 +41,9 @@ pub(crate) struct PostWork {
     context: Option<Context>,
     /// The link's shortener, built once per pass; `Some(None)` when it has none.
     shortener: Option<Option<Arc<dyn Shortener>>>,
+    /// Events that go to the store with the next write of the post's record, in
+    /// the same transaction.
+    pending: Vec<Event>,
 }
 
 /// What one attempt at a post ended with, before it is recorded.
@@ -65,6 +68,7 @@ impl PostWork {
             target,
             context: None,
             shortener: None,
+            pending: Vec::new(),
         }
     }
 
@@ -98,39 +102,54 @@ impl PostWork {
             };
             match step {
                 Step::Next(next) => record = next,
-                Step::Stop(last, flow) => return Ok((last, flow)),
+                Step::Stop(last, flow) => {
+                    self.flush().await?;
+                    return Ok((last, flow));
+                }
             }
         }
+        self.flush().await?;
         Ok((record, Flow::Continue))
     }
 
+    /// Writes the record, with the events noted since the last write.
     async fn write(
-        &self,
+        &mut self,
         guard: &mut LeaseGuard<'_>,
         record: &PostRecord,
     ) -> Result<PostRecord, EngineError> {
         let lease = guard.current().await?.clone();
+        let events = std::mem::take(&mut self.pending);
         Ok(self
             .inner
             .store
-            .update_post(&lease, record, self.inner.clock.now())
+            .update_post_logged(&lease, record, &events, self.inner.clock.now())
             .await?)
     }
 
-    async fn event(
-        &self,
-        record: &PostRecord,
-        kind: EventKind,
-        message: impl Into<String>,
-    ) -> Result<(), EngineError> {
-        let event = Event::new(
-            self.inner.clock.now(),
-            self.link_id().clone(),
-            kind,
-            message,
-        )
-        .for_post(record.source_id.clone());
-        self.inner.store.append_events(&[event]).await?;
+    /// Notes an event about `record`; it is stored with the record's next write.
+    fn note(&mut self, record: &PostRecord, kind: EventKind, message: impl Into<String>) {
+        self.note_event(
+            Event::new(
+                self.inner.clock.now(),
+                self.link_id().clone(),
+                kind,
+                message,
+            )
+            .for_post(record.source_id.clone()),
+        );
+    }
+
+    fn note_event(&mut self, event: Event) {
+        self.pending.push(event);
+    }
+
+    /// Stores events noted but not written with a record.
+    async fn flush(&mut self) -> Result<(), EngineError> {
+        if !self.pending.is_empty() {
+            let events = std::mem::take(&mut self.pending);
+            self.inner.store.append_events(&events).await?;
+        }
         Ok(())
     }
 
@@ -218,13 +237,12 @@ impl PostWork {
                     rule: decision.rule.key().to_owned(),
                     reason: decision.reason.clone(),
                 });
-                let record = self.write(guard, &record).await?;
-                self.event(
+                self.note(
                     &record,
                     EventKind::Skipped,
                     format!("{} ({})", decision.reason, decision.rule.key()),
-                )
-                .await?;
+                );
+                let record = self.write(guard, &record).await?;
                 Ok(Step::Stop(record, Flow::Continue))
             }
             Verdict::PostAt(at) => {
@@ -232,13 +250,12 @@ impl PostWork {
                 record.state = PostState::Scheduled;
                 record.due_at = Some(at);
                 let record = if changed {
-                    let record = self.write(guard, &record).await?;
-                    self.event(
+                    self.note(
                         &record,
                         EventKind::Scheduled,
                         format!("to go at {at}: {}", decision.reason),
-                    )
-                    .await?;
+                    );
+                    let record = self.write(guard, &record).await?;
                     record
                 } else {
                     record
@@ -250,9 +267,8 @@ impl PostWork {
                 // Not due until someone approves it.
                 record.due_at = Some(Timestamp::MAX);
                 record.plan = plan;
+                self.note(&record, EventKind::HeldForReview, decision.reason.clone());
                 let record = self.write(guard, &record).await?;
-                self.event(&record, EventKind::HeldForReview, decision.reason.clone())
-                    .await?;
                 notify(
                     &*self.inner.notifier,
                     Notice {
@@ -289,9 +305,9 @@ impl PostWork {
                 record.plan = Some(plan);
                 record.state = PostState::Ready;
                 record.due_at = None;
-                let record = self.write(guard, &record).await?;
-                self.event(&record, EventKind::Decided, decision.reason.clone())
-                    .await?;
+                // Written with the first part's intent: nothing is sent before then,
+                // so a crash in between only means deciding again.
+                self.note(&record, EventKind::Decided, decision.reason.clone());
                 Ok(Step::Next(record))
             }
             // A verdict added later: leave the post for a newer engine.
@@ -325,13 +341,11 @@ impl PostWork {
         match shortener.shorten(&url).await {
             Ok(short) => Some(short.to_string()),
             Err(e) => {
-                let _ = self
-                    .event(
-                        record,
-                        EventKind::Decided,
-                        format!("the shortener failed ({e}); the long link is used"),
-                    )
-                    .await;
+                self.note(
+                    record,
+                    EventKind::Decided,
+                    format!("the shortener failed ({e}); the long link is used"),
+                );
                 None
             }
         }
@@ -385,21 +399,7 @@ impl PostWork {
         mut record: PostRecord,
     ) -> Result<Step, EngineError> {
         let Some(part) = record.next_part() else {
-            record.state = PostState::Posted;
-            record.due_at = None;
-            record.error = None;
-            let record = self.write(guard, &record).await?;
-            let ids: Vec<String> = record
-                .target_ids()
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            self.event(
-                &record,
-                EventKind::Posted,
-                format!("on the target as {}", ids.join(", ")),
-            )
-            .await?;
+            let record = self.finish_posted(guard, record).await?;
             return Ok(Step::Stop(record, Flow::Continue));
         };
         if record.parts.len() <= part {
@@ -411,13 +411,12 @@ impl PostWork {
             match self.reconcile(&record, part).await {
                 Ok(Some(id)) => {
                     record.parts[part].target_id = Some(id.clone());
-                    let record = self.write(guard, &record).await?;
-                    self.event(
+                    self.note(
                         &record,
                         EventKind::Reconciled,
                         format!("part {} was already on the target as {id}", part + 1),
-                    )
-                    .await?;
+                    );
+                    let record = self.write(guard, &record).await?;
                     return Ok(Step::Next(record));
                 }
                 Ok(None) => {}
@@ -461,13 +460,13 @@ impl PostWork {
             record.parts[part].media = ids;
             record.parts[part].media_ready_at = Some(self.inner.clock.now());
             record.state = PostState::Sending;
-            record = self.write(guard, &record).await?;
-            self.event(
+            // Recorded with the intent below: uploads that a crash leaves
+            // unrecorded are only uploaded again.
+            self.note(
                 &record,
                 EventKind::MediaUploaded,
                 format!("{} media uploaded for part {}", wanted.len(), part + 1),
-            )
-            .await?;
+            );
         }
 
         // 3. The intent, recorded before the post goes out.
@@ -491,13 +490,17 @@ impl PostWork {
             Ok(published) => {
                 record.parts[part].target_id = Some(published.id.clone());
                 record.error = None;
-                let record = self.write(guard, &record).await?;
-                self.event(
+                self.note(
                     &record,
                     EventKind::PartPosted,
                     format!("part {} posted as {}", part + 1, published.id),
-                )
-                .await?;
+                );
+                if record.next_part().is_none() {
+                    // The last part: the post is done in the same write.
+                    let record = self.finish_posted(guard, record).await?;
+                    return Ok(Step::Stop(record, Flow::Continue));
+                }
+                let record = self.write(guard, &record).await?;
                 Ok(Step::Next(record))
             }
             Err(RemoteError::Duplicate { message }) => {
@@ -505,9 +508,8 @@ impl PostWork {
                 match self.reconcile(&record, part).await {
                     Ok(Some(id)) => {
                         record.parts[part].target_id = Some(id.clone());
+                        self.note(&record, EventKind::Reconciled, format!("part {} was already on the target as {id}", part + 1));
                         let record = self.write(guard, &record).await?;
-                        self.event(&record, EventKind::Reconciled, format!("part {} was already on the target as {id}", part + 1))
-                            .await?;
                         Ok(Step::Next(record))
                     }
                     Ok(None) => {
@@ -527,9 +529,31 @@ impl PostWork {
         }
     }
 
+    /// Marks a post whose every part is on the target as posted.
+    async fn finish_posted(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+    ) -> Result<PostRecord, EngineError> {
+        record.state = PostState::Posted;
+        record.due_at = None;
+        record.error = None;
+        let ids: Vec<String> = record
+            .target_ids()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        self.note(
+            &record,
+            EventKind::Posted,
+            format!("on the target as {}", ids.join(", ")),
+        );
+        self.write(guard, &record).await
+    }
+
     /// Records a failed attempt and decides what comes next.
     async fn failure(
-        &self,
+        &mut self,
         guard: &mut LeaseGuard<'_>,
         mut record: PostRecord,
         side: Side,
@@ -585,7 +609,6 @@ impl PostWork {
                     hint: None,
                     at: now,
                 });
-                let record = self.write(guard, &record).await?;
                 let event = Event::new(
                     now,
                     self.link_id().clone(),
@@ -597,7 +620,8 @@ impl PostWork {
                 )
                 .for_post(record.source_id.clone())
                 .failure(class, None);
-                self.inner.store.append_events(&[event]).await?;
+                self.note_event(event);
+                let record = self.write(guard, &record).await?;
                 let flow = if class == FailureClass::RateLimited {
                     Flow::StopRateLimited(Some(until))
                 } else {
@@ -612,7 +636,7 @@ impl PostWork {
 
     /// Fails a post for good, with its cause, and tells the user once.
     async fn fail(
-        &self,
+        &mut self,
         guard: &mut LeaseGuard<'_>,
         mut record: PostRecord,
         class: FailureClass,
@@ -628,7 +652,6 @@ impl PostWork {
             hint: hint.clone(),
             at: now,
         });
-        let record = self.write(guard, &record).await?;
         let event = Event::new(
             now,
             self.link_id().clone(),
@@ -637,7 +660,8 @@ impl PostWork {
         )
         .for_post(record.source_id.clone())
         .failure(class, hint.clone());
-        self.inner.store.append_events(&[event]).await?;
+        self.note_event(event);
+        let record = self.write(guard, &record).await?;
         notify(
             &*self.inner.notifier,
             Notice {

@@ -501,24 +501,35 @@ impl Store for SqliteStore {
         let events = events.to_vec();
         self.call(move |conn, _| {
             let tx = write_tx(conn)?;
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO events (link_id, source_id, kind, failure, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .map_err(unavailable("append events"))?;
-                for event in &events {
-                    stmt.execute(params![
-                        event.link.as_str(),
-                        event.source_id.as_ref().map(SourceId::as_str),
-                        name("event kind", &event.kind)?,
-                        event.class.is_some(),
-                        to_json("event", event)?,
-                    ])
-                    .map_err(unavailable("append an event"))?;
-                }
-            }
+            insert_events(&tx, &events)?;
             tx.commit().map_err(unavailable("commit events"))
+        })
+        .await
+    }
+
+    async fn update_post_logged(
+        &self,
+        lease: &Lease,
+        record: &PostRecord,
+        events: &[Event],
+        now: Timestamp,
+    ) -> Result<PostRecord, StoreError> {
+        if lease.link != record.link {
+            return Err(StoreError::LeaseLost {
+                link: record.link.clone(),
+                generation: lease.generation,
+            });
+        }
+        let lease = lease.clone();
+        let record = record.clone();
+        let events = events.to_vec();
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            check_lease(&tx, &lease, now)?;
+            let next = replace_post(&tx, &record)?;
+            insert_events(&tx, &events)?;
+            tx.commit().map_err(unavailable("commit a post update"))?;
+            Ok(next)
         })
         .await
     }
@@ -659,6 +670,25 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+fn insert_events(tx: &Transaction<'_>, events: &[Event]) -> Result<(), StoreError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO events (link_id, source_id, kind, failure, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(unavailable("append events"))?;
+    for event in events {
+        stmt.execute(params![
+            event.link.as_str(),
+            event.source_id.as_ref().map(SourceId::as_str),
+            name("event kind", &event.kind)?,
+            event.class.is_some(),
+            to_json("event", event)?,
+        ])
+        .map_err(unavailable("append an event"))?;
+    }
+    Ok(())
 }
 
 fn next_credentials_version(tx: &Transaction<'_>) -> Result<i64, StoreError> {
