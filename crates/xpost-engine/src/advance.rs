@@ -255,8 +255,7 @@ impl PostWork {
                         EventKind::Scheduled,
                         format!("to go at {at}: {}", decision.reason),
                     );
-                    let record = self.write(guard, &record).await?;
-                    record
+                    self.write(guard, &record).await?
                 } else {
                     record
                 };
