@@ -313,3 +313,71 @@ async fn unlink_with_purge_deletes_the_cross_posted_tweets_and_keeps_the_history
     assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
     assert_eq!(count(&tweets(&emu).await, "After the unlink"), 0);
 }
+
+#[tokio::test]
+async fn run_killed_with_sigkill_then_sync_once_leaves_every_post_on_x_once() {
+    let emu = emulator();
+    let dir = TempDir::new("sigkill");
+    link(&emu, &dir, "instagram", "erin").await;
+    link(&emu, &dir, "x", "erin_x").await;
+    let links = json(&xpost(&emu, &dir, &["links", "--json"]));
+    let ig_user = links["links"][0]["source"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Slow X answers keep the run mid-pass when it is killed.
+    http()
+        .post(format!("{}/admin/faults", emu.base))
+        .json(&serde_json::json!({"platform": "x", "path_prefix": "/2/tweets", "status": 200, "count": 100, "latency_ms": 150}))
+        .send()
+        .await
+        .unwrap();
+    for i in 0..8 {
+        publish(&emu, &ig_user, &format!("Killed run post {i}")).await;
+    }
+    let mut run = Command::new(common::xpost())
+        .args([
+            "--db",
+            &dir.db(),
+            "--emulator",
+            &emu.base,
+            "run",
+            "--poll-interval",
+            "1",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    while tweets(&emu)
+        .await
+        .iter()
+        .filter(|t| t["text"].as_str().unwrap().starts_with("Killed run post"))
+        .count()
+        < 2
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(waited < 400, "run never started posting");
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    // Right away: the dead run's lease is waited out, then everything goes once.
+    let sync = xpost(&emu, &dir, &["sync", "--once"]);
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let all = tweets(&emu).await;
+    for i in 0..8 {
+        assert_eq!(
+            count(&all, &format!("Killed run post {i}")),
+            1,
+            "post {i}: {all:?}"
+        );
+    }
+}

@@ -79,11 +79,18 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         }
         Command::Demo(args) => block_on(commands::demo::run(&global, &args)).map(|()| true)?,
         Command::Sync(args) => block_on(async {
+            let mut global = global.clone();
+            if args.config.is_some() {
+                global.config = args.config.clone();
+            }
             let store = store::open(&global).await?;
             commands::sync::run(&global, store, &args).await
-        })
-        .map(|()| true)?,
+        })?,
         Command::Run(args) => block_on(async {
+            let mut global = global.clone();
+            if args.config.is_some() {
+                global.config = args.config.clone();
+            }
             let store = store::open(&global).await?;
             commands::run::run(&global, store, &args).await
         })
@@ -161,12 +168,62 @@ fn block_on<T>(
 /// The whole program: parses `std::env::args`, runs the command, prints a failure
 /// as `xpost: CAUSE` on stderr and returns the exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(cli) {
         Ok(status) => status.into(),
         Err(cause) => {
-            eprintln!("xpost: {cause}");
+            eprintln!("xpost: {}", one_line(&cause.to_string()));
             ExitStatus::Failure.into()
         }
+    }
+}
+
+/// A reader that stops early (`xpost status | head -1`) closes our stdout; the
+/// print that fails then is no error of the command: end quietly, as a Unix
+/// filter does, instead of reporting a panic.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// `text` on one line with no control characters: causes can quote what a
+/// platform or a browser sent, which must not move the terminal's cursor or
+/// spread over lines.
+pub fn one_line(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    const MAX: usize = 600;
+    if out.chars().count() > MAX {
+        out = out.chars().take(MAX).collect::<String>() + "…";
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn causes_are_one_line_without_control_characters() {
+        let hostile = "denied: \u{1b}[2J\u{1b}]0;pwned\u{7}FAKE\nnew line";
+        let shown = one_line(&hostile.replace("\\u{1b}", "\u{1b}"));
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(!shown.contains('\n'));
+        assert!(one_line(&"x".repeat(5_000)).chars().count() <= 601);
     }
 }

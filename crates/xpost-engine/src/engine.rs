@@ -64,6 +64,9 @@ pub enum PassOutcome {
     NeedsReauth,
     /// A platform's rate limit stopped the pass early; it resumes after the reset.
     RateLimited,
+    /// A platform could not be reached (network, server errors); nothing was
+    /// done, the next pass tries again.
+    Unreachable,
     /// The lease was lost during the pass (another worker took over).
     LeaseLost,
 }
@@ -360,14 +363,13 @@ impl Engine {
     ) -> Result<Listing, EngineError> {
         let inner = &*self.inner;
         let cursor = inner.store.cursor(&link.id).await?.unwrap_or_default();
-        let mut found = match (&cursor.newest_id, options.backfill) {
-            (_, Some(n)) => source.new_posts(None, None, n.max(1)).await?,
-            (Some(newest), None) => {
+        let mut found = match &cursor.newest_id {
+            Some(newest) => {
                 source
                     .new_posts(Some(newest), None, inner.limits.poll_batch)
                     .await?
             }
-            (None, None) => {
+            None => {
                 source
                     .new_posts(None, link.active_since, inner.limits.poll_batch)
                     .await?
@@ -376,14 +378,26 @@ impl Engine {
         found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
         // The cursor follows what was listed, known or not, so that a crash between
         // recording posts and moving the cursor does not leave it behind for good.
-        let newest = if options.backfill.is_none() {
-            found
-                .last()
-                .map(|p| (p.timestamp, SourceId::from(&p.id)))
-                .filter(|(at, _)| cursor.newest_at.is_none_or(|seen| *at > seen))
-        } else {
-            None
-        };
+        let newest = found
+            .last()
+            .map(|p| (p.timestamp, SourceId::from(&p.id)))
+            .filter(|(at, _)| cursor.newest_at.is_none_or(|seen| *at > seen));
+        if let Some(n) = options.backfill {
+            // Up to N of the newest posts from before the link, besides the new ones.
+            let before_link = |p: &xpost_core::SourcePost| {
+                link.active_since.is_none_or(|since| p.timestamp < since)
+            };
+            let mut older: Vec<_> = source
+                .new_posts(None, None, n.max(1) + inner.limits.poll_batch)
+                .await?
+                .into_iter()
+                .filter(|p| before_link(p) && !found.iter().any(|f| f.id == p.id))
+                .collect();
+            older.sort_by(|a, b| (b.timestamp, b.id.as_str()).cmp(&(a.timestamp, a.id.as_str())));
+            older.truncate(n);
+            found.extend(older);
+            found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
+        }
         let now = inner.clock.now();
         let mut fresh = Vec::new();
         for post in found {
@@ -520,7 +534,7 @@ impl Engine {
                 )
                 .failure(other.class(), None);
                 inner.store.append_events(&[event]).await?;
-                report.outcome = PassOutcome::Completed;
+                report.outcome = PassOutcome::Unreachable;
             }
         }
         Ok(report)

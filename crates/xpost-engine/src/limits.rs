@@ -6,8 +6,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// How long a link's lease lasts unless renewed (default 60 s). A worker that
-    /// dies holds its links this long at most.
+    /// How long a link's lease lasts unless renewed (default 20 s; renewed before
+    /// each step once half spent). A worker that dies holds its links this long
+    /// at most.
     pub lease_ttl: Duration,
     /// Most new posts read from a source in one poll (default 50).
     pub poll_batch: usize,
@@ -34,7 +35,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            lease_ttl: Duration::from_secs(60),
+            lease_ttl: Duration::from_secs(20),
             poll_batch: 50,
             posts_per_pass: 100,
             max_attempts: 8,

@@ -643,3 +643,32 @@ async fn a_throttled_link_never_holds_up_a_healthy_one() {
         faults_left
     );
 }
+
+#[tokio::test]
+async fn a_backfill_adds_older_posts_without_holding_back_new_ones() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, platform, connector) = setup(store.clone()).await;
+    clock.advance(SignedDuration::from_secs(-3600));
+    platform.post(1, "Old one", MediaType::Image, 0);
+    platform.post(2, "Old two", MediaType::Image, 0);
+    clock.advance(SignedDuration::from_secs(3700));
+    for i in 3..=5 {
+        platform.post(i, &format!("New {i}"), MediaType::Image, 0);
+    }
+    let engine = engine(
+        store.clone(),
+        connector,
+        &clock,
+        Arc::new(CountingNotifier::default()),
+    );
+    let report = engine
+        .sync_once(SyncOptions { backfill: Some(1) })
+        .await
+        .unwrap();
+    assert_eq!(report[0].posted, 4, "{report:?}");
+    assert_eq!(
+        texts(&platform),
+        ["Old two", "New 3", "New 4", "New 5"],
+        "Instagram order"
+    );
+}

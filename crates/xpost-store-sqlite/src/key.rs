@@ -33,7 +33,21 @@ pub fn load_or_create(db: &Path) -> Result<SealingKey, StoreError> {
         Ok(text) => SealingKey::from_text(&text).map_err(|e| StoreError::WrongKey {
             reason: format!("{}: {e}", path.display()),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A new key for a database that already exists could never open the
+            // credentials sealed in it: say so instead of replacing the key.
+            let existing = std::fs::metadata(db).map(|m| m.len() > 0).unwrap_or(false);
+            if existing {
+                return Err(StoreError::WrongKey {
+                    reason: format!(
+                        "the key file {} is missing for the existing database {}; restore it or set {KEY_ENV}",
+                        path.display(),
+                        db.display()
+                    ),
+                });
+            }
+            create(&path)
+        }
         Err(e) => Err(io_error(&path, "read", e)),
     }
 }

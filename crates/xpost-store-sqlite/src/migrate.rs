@@ -25,6 +25,24 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             supported: latest(),
         });
     }
+    if found == 0 {
+        // A file with tables but no xpost schema belongs to another program:
+        // adding ours to it would damage it.
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(unavailable("read the schema"))?;
+        if tables > 0 {
+            return Err(StoreError::Corrupt {
+                what: "database".into(),
+                message: "the file holds another program's tables, not xpost's; pass another --db"
+                    .into(),
+            });
+        }
+    }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)

@@ -190,3 +190,50 @@ async fn two_handles_on_one_file_never_both_hold_a_link() {
         .unwrap();
     assert!(taken.generation > held.unwrap().generation);
 }
+
+#[tokio::test]
+async fn another_programs_database_is_refused_and_left_alone() {
+    let db = temp_db();
+    {
+        let conn = std::fs::File::create(&db).unwrap();
+        drop(conn);
+    }
+    // An empty file is fine: it becomes an xpost database.
+    drop(
+        SqliteStore::open(&db, SealingKey::generate())
+            .await
+            .unwrap(),
+    );
+
+    let other = temp_db();
+    let store = SqliteStore::open(&other, SealingKey::generate())
+        .await
+        .unwrap();
+    drop(store);
+    // Make it look like someone else's: our schema version gone, a foreign table.
+    set_schema_version(&other, 0);
+    let err = SqliteStore::open(&other, SealingKey::generate())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("another program"), "{err}");
+}
+
+#[tokio::test]
+async fn a_missing_key_file_for_an_existing_database_is_an_error_not_a_new_key() {
+    if std::env::var(key::KEY_ENV).is_ok() {
+        eprintln!("{} is set: the key file is not used", key::KEY_ENV);
+        return;
+    }
+    let db = temp_db();
+    let store = SqliteStore::open_with_default_key(&db).await.unwrap();
+    store
+        .put_link(&Link::new(link(), Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    drop(store);
+    std::fs::remove_file(key::key_file_for(&db)).unwrap();
+    let err = SqliteStore::open_with_default_key(&db).await.unwrap_err();
+    assert!(matches!(err, StoreError::WrongKey { .. }), "{err}");
+    assert!(!key::key_file_for(&db).exists(), "no new key was written");
+}

@@ -13,6 +13,9 @@ use crate::global::GlobalArgs;
 /// Options of `xpost run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
+    /// TOML link settings (also accepted before the command).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// Poll each link at most every SECONDS (the platforms' rate limits may
     /// stretch it).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]

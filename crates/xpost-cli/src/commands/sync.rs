@@ -15,6 +15,9 @@ use crate::output::{json, table};
 /// Options of `xpost sync`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncArgs {
+    /// TOML link settings (also accepted before the command).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// One pass over every link, then exit (the only mode; `xpost run` keeps going).
     #[arg(long)]
     pub once: bool,
@@ -36,6 +39,7 @@ pub fn outcome_text(outcome: PassOutcome) -> &'static str {
         PassOutcome::NeedsReauth => "needs a re-link (see xpost doctor)",
         PassOutcome::RateLimited => "rate limited: resumes after the reset",
         PassOutcome::LeaseLost => "taken over by another worker",
+        PassOutcome::Unreachable => "platform unreachable: nothing done (see xpost log --failed)",
         _ => "stopped",
     }
 }
@@ -67,7 +71,9 @@ pub fn print_reports(reports: &[PassReport]) {
 }
 
 /// Runs `xpost sync --once`. Single posts that fail are recorded with their
-/// cause and do not make the command fail.
+/// cause and do not make the command fail; answers `false` when a link's pass
+/// could not be made (a platform unreachable, a link still busy elsewhere), which
+/// the front-end reports as exit status 1.
 ///
 /// # Errors
 /// [`CliError`] when the store or the settings cannot be used.
@@ -75,7 +81,7 @@ pub async fn run(
     global: &GlobalArgs,
     store: Arc<dyn Store>,
     args: &SyncArgs,
-) -> Result<(), CliError> {
+) -> Result<bool, CliError> {
     let links = store.links().await?;
     let engine = context::engine(global, store, Limits::default())?;
     let options = SyncOptions {
@@ -110,7 +116,25 @@ pub async fn run(
         .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
     done.sort_by_key(|(i, _)| *i);
-    let reports: Vec<PassReport> = done.into_iter().map(|(_, r)| r).collect();
+    let mut reports: Vec<PassReport> = done.into_iter().map(|(_, r)| r).collect();
+    // A link another process holds is waited for, up to one lease: a live worker
+    // releases it after its pass, a killed one's lease runs out.
+    let patience = engine.limits().lease_ttl + std::time::Duration::from_secs(5);
+    for report in reports
+        .iter_mut()
+        .filter(|r| r.outcome == PassOutcome::Busy)
+    {
+        eprintln!(
+            "xpost: link {} is being worked by another xpost process; waiting up to {} s for it",
+            report.link,
+            patience.as_secs()
+        );
+        let started = std::time::Instant::now();
+        while report.outcome == PassOutcome::Busy && started.elapsed() < patience {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            *report = engine.sync_link(&report.link, options).await?;
+        }
+    }
     if args.json {
         for report in &reports {
             json(report)?;
@@ -118,5 +142,7 @@ pub async fn run(
     } else {
         print_reports(&reports);
     }
-    Ok(())
+    Ok(!reports
+        .iter()
+        .any(|r| matches!(r.outcome, PassOutcome::Unreachable | PassOutcome::Busy)))
 }
