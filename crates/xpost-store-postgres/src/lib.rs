@@ -74,10 +74,11 @@ impl PgConfig {
     /// repeats the URL (it may carry a password).
     pub fn new(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| StoreError::Unavailable {
-                message: format!("the database URL cannot be parsed: {e}"),
-                source: None,
-            })?;
+            url.parse()
+                .map_err(|e: tokio_postgres::Error| StoreError::Unavailable {
+                    message: format!("the database URL cannot be parsed: {e}"),
+                    source: None,
+                })?;
         if let Some(schema) = schema {
             let valid = !schema.is_empty()
                 && schema.len() <= 63
@@ -138,7 +139,11 @@ impl PostgresStore {
     ///
     /// # Errors
     /// As [`PostgresStore::open_config`] and [`PgConfig::new`].
-    pub async fn open(url: &str, schema: Option<&str>, key: SealingKey) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        schema: Option<&str>,
+        key: SealingKey,
+    ) -> Result<Self, StoreError> {
         Self::open_config(PgConfig::new(url, schema)?, key).await
     }
 
@@ -240,9 +245,7 @@ async fn check_key(client: &tokio_postgres::Client, key: &SealingKey) -> Result<
     match key.open(&sealed, KEY_CHECK_CONTEXT) {
         Ok(plain) if plain == KEY_CHECK => Ok(()),
         _ => Err(StoreError::WrongKey {
-            reason: format!(
-                "this is not the key the database was created with (check {KEY_ENV})"
-            ),
+            reason: format!("this is not the key the database was created with (check {KEY_ENV})"),
         }),
     }
 }

@@ -26,7 +26,8 @@ pub(crate) async fn current<C: GenericClient>(client: &C) -> Result<i64, StoreEr
         )
         .await
         .map_err(unavailable("read the schema version"))?;
-    row.try_get(0).map_err(unavailable("read the schema version"))
+    row.try_get(0)
+        .map_err(unavailable("read the schema version"))
 }
 
 /// Brings the schema up to [`latest`]; refuses one written by a newer xpost.
@@ -59,9 +60,14 @@ pub(crate) async fn apply(client: &mut Object, schema: Option<&str>) -> Result<(
         tx.batch_execute(sql)
             .await
             .map_err(unavailable("apply a schema migration"))?;
-        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[version])
-            .await
-            .map_err(unavailable("record the schema version"))?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[version],
+        )
+        .await
+        .map_err(unavailable("record the schema version"))?;
     }
-    tx.commit().await.map_err(unavailable("commit the migrations"))
+    tx.commit()
+        .await
+        .map_err(unavailable("commit the migrations"))
 }

@@ -1,8 +1,8 @@
 //! [`Store`] for [`PostgresStore`].
 
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
 use deadpool_postgres::{GenericClient, Transaction};
+use jiff::{SignedDuration, Timestamp};
 use tokio_postgres::Row;
 use xpost_core::{
     Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord, Side,
@@ -72,6 +72,26 @@ async fn begin(client: &mut deadpool_postgres::Object) -> Result<Transaction<'_>
         .map_err(unavailable("start a write"))
 }
 
+/// Ends `tx`: commits after `Ok`, rolls back at once after `Err` (so no
+/// connection sits idle in a transaction holding row locks).
+async fn finish<T>(
+    tx: Transaction<'_>,
+    result: Result<T, StoreError>,
+    doing: &'static str,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await.map_err(unavailable(doing))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The error that ended the transaction is the one worth reporting.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
 async fn replace_post<C: GenericClient>(
     client: &C,
     record: &PostRecord,
@@ -122,7 +142,11 @@ impl Store for PostgresStore {
             .execute(
                 "INSERT INTO links (id, state, body) VALUES ($1, $2, $3)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
-                &[&link.id.as_str(), &link.state.as_str(), &to_json("link", link)?],
+                &[
+                    &link.id.as_str(),
+                    &link.state.as_str(),
+                    &to_json("link", link)?,
+                ],
             )
             .await
             .map(drop)
@@ -164,35 +188,37 @@ impl Store for PostgresStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        let row = tx
-            .query_opt(
-                "SELECT body FROM links WHERE id = $1 FOR UPDATE",
-                &[&id.as_str()],
+        let result = async {
+            let row = tx
+                .query_opt(
+                    "SELECT body FROM links WHERE id = $1 FOR UPDATE",
+                    &[&id.as_str()],
+                )
+                .await
+                .map_err(unavailable("read a link"))?;
+            let mut link: Link = match row {
+                Some(r) => {
+                    let body: String = r.try_get(0).map_err(unavailable("read a link"))?;
+                    from_json("link", &body)?
+                }
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: format!("link {id}"),
+                    });
+                }
+            };
+            link.state = state;
+            link.reauth_side = reauth_side;
+            tx.execute(
+                "UPDATE links SET state = $1, body = $2 WHERE id = $3",
+                &[&state.as_str(), &to_json("link", &link)?, &id.as_str()],
             )
             .await
-            .map_err(unavailable("read a link"))?;
-        let mut link: Link = match row {
-            Some(r) => {
-                let body: String = r.try_get(0).map_err(unavailable("read a link"))?;
-                from_json("link", &body)?
-            }
-            None => {
-                return Err(StoreError::NotFound {
-                    what: format!("link {id}"),
-                });
-            }
-        };
-        link.state = state;
-        link.reauth_side = reauth_side;
-        tx.execute(
-            "UPDATE links SET state = $1, body = $2 WHERE id = $3",
-            &[&state.as_str(), &to_json("link", &link)?, &id.as_str()],
-        )
-        .await
-        .map_err(unavailable("update a link"))?;
-        tx.commit()
-            .await
-            .map_err(unavailable("commit a link update"))
+            .map_err(unavailable("update a link"))?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit a link update").await
     }
 
     async fn credentials(
@@ -305,15 +331,19 @@ impl Store for PostgresStore {
         let body = to_json("cursor", cursor)?;
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        check_lease(&tx, lease, now).await?;
-        tx.execute(
-            "INSERT INTO cursors (link_id, body) VALUES ($1, $2)
-             ON CONFLICT (link_id) DO UPDATE SET body = excluded.body",
-            &[&lease.link.as_str(), &body],
-        )
-        .await
-        .map_err(unavailable("move a cursor"))?;
-        tx.commit().await.map_err(unavailable("commit a cursor"))
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            tx.execute(
+                "INSERT INTO cursors (link_id, body) VALUES ($1, $2)
+                 ON CONFLICT (link_id) DO UPDATE SET body = excluded.body",
+                &[&lease.link.as_str(), &body],
+            )
+            .await
+            .map_err(unavailable("move a cursor"))?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit a cursor").await
     }
 
     async fn insert_posts(
@@ -324,39 +354,42 @@ impl Store for PostgresStore {
     ) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        check_lease(&tx, lease, now).await?;
-        let stmt = tx
-            .prepare(
-                "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
-                 ON CONFLICT (link_id, source_id) DO NOTHING",
-            )
-            .await
-            .map_err(unavailable("record posts"))?;
-        let mut inserted = 0;
-        for post in posts {
-            let mut record = post.clone();
-            record.link = lease.link.clone();
-            record.version = 1;
-            let changed = tx
-                .execute(
-                    &stmt,
-                    &[
-                        &record.link.as_str(),
-                        &record.source_id.as_str(),
-                        &name("post state", &record.state)?,
-                        &record.state.is_final(),
-                        &record.due_at.map(micros),
-                        &micros(record.post.timestamp),
-                        &to_json("post record", &record)?,
-                    ],
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            let stmt = tx
+                .prepare(
+                    "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+                     ON CONFLICT (link_id, source_id) DO NOTHING",
                 )
                 .await
-                .map_err(unavailable("record a post"))?;
-            inserted += usize::try_from(changed).unwrap_or(0);
+                .map_err(unavailable("record posts"))?;
+            let mut inserted = 0;
+            for post in posts {
+                let mut record = post.clone();
+                record.link = lease.link.clone();
+                record.version = 1;
+                let changed = tx
+                    .execute(
+                        &stmt,
+                        &[
+                            &record.link.as_str(),
+                            &record.source_id.as_str(),
+                            &name("post state", &record.state)?,
+                            &record.state.is_final(),
+                            &record.due_at.map(micros),
+                            &micros(record.post.timestamp),
+                            &to_json("post record", &record)?,
+                        ],
+                    )
+                    .await
+                    .map_err(unavailable("record a post"))?;
+                inserted += usize::try_from(changed).unwrap_or(0);
+            }
+            Ok(inserted)
         }
-        tx.commit().await.map_err(unavailable("commit new posts"))?;
-        Ok(inserted)
+        .await;
+        finish(tx, result, "commit new posts").await
     }
 
     async fn post(
@@ -389,12 +422,13 @@ impl Store for PostgresStore {
         }
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        check_lease(&tx, lease, now).await?;
-        let next = replace_post(&tx, record).await?;
-        tx.commit()
-            .await
-            .map_err(unavailable("commit a post update"))?;
-        Ok(next)
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            let next = replace_post(&tx, record).await?;
+            Ok(next)
+        }
+        .await;
+        finish(tx, result, "commit a post update").await
     }
 
     async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError> {
@@ -449,27 +483,31 @@ impl Store for PostgresStore {
     async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        let stmt = tx
-            .prepare(
-                "INSERT INTO events (link_id, source_id, kind, failure, body) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .await
-            .map_err(unavailable("append events"))?;
-        for event in events {
-            tx.execute(
-                &stmt,
-                &[
-                    &event.link.as_str(),
-                    &event.source_id.as_ref().map(SourceId::as_str),
-                    &name("event kind", &event.kind)?,
-                    &event.class.is_some(),
-                    &to_json("event", event)?,
-                ],
-            )
-            .await
-            .map_err(unavailable("append an event"))?;
+        let result = async {
+            let stmt = tx
+                .prepare(
+                    "INSERT INTO events (link_id, source_id, kind, failure, body) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .await
+                .map_err(unavailable("append events"))?;
+            for event in events {
+                tx.execute(
+                    &stmt,
+                    &[
+                        &event.link.as_str(),
+                        &event.source_id.as_ref().map(SourceId::as_str),
+                        &name("event kind", &event.kind)?,
+                        &event.class.is_some(),
+                        &to_json("event", event)?,
+                    ],
+                )
+                .await
+                .map_err(unavailable("append an event"))?;
+            }
+            Ok(())
         }
-        tx.commit().await.map_err(unavailable("commit events"))
+        .await;
+        finish(tx, result, "commit events").await
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {

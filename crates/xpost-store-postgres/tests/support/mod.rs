@@ -2,9 +2,12 @@
 //! schema per test, dropped when the test's store goes away.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use std::sync::Arc;
-
-use xpost_core::{SealingKey, Store};
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use xpost_core::{
+    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord,
+    SealingKey, Side, SourceCursor, SourceId, Store, StoreError, Versioned,
+};
 use xpost_store_postgres::PostgresStore;
 
 /// The variable naming the test server.
@@ -90,8 +93,12 @@ impl Drop for TempSchema {
                     tokio_postgres::connect(&url, tokio_postgres::NoTls).await
                 {
                     let task = tokio::spawn(connection);
+                    // Best effort: a test that panicked mid-transaction may
+                    // still hold locks, and then the schema is left behind.
                     let _ = client
-                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                        .batch_execute(&format!(
+                            "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {name} CASCADE"
+                        ))
                         .await;
                     drop(client);
                     let _ = task.await;
@@ -104,18 +111,131 @@ impl Drop for TempSchema {
 
 /// A store in a fresh schema, which is dropped with it.
 pub struct TempStore {
-    store: Arc<dyn Store>,
-    /// The concrete store.
+    /// The store.
     pub pg: PostgresStore,
     /// Its schema (declared last: dropped after the store).
     pub schema: TempSchema,
 }
 
-impl std::ops::Deref for TempStore {
-    type Target = dyn Store;
-
-    fn deref(&self) -> &Self::Target {
-        &*self.store
+#[async_trait]
+impl Store for TempStore {
+    async fn put_link(&self, link: &Link) -> Result<(), StoreError> {
+        self.pg.put_link(link).await
+    }
+    async fn link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
+        self.pg.link(id).await
+    }
+    async fn links(&self) -> Result<Vec<Link>, StoreError> {
+        self.pg.links().await
+    }
+    async fn set_link_state(
+        &self,
+        id: &LinkId,
+        state: LinkState,
+        reauth_side: Option<Side>,
+    ) -> Result<(), StoreError> {
+        self.pg.set_link_state(id, state, reauth_side).await
+    }
+    async fn credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+    ) -> Result<Option<Versioned<Credentials>>, StoreError> {
+        self.pg.credentials(link, side).await
+    }
+    async fn put_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        credentials: &Credentials,
+    ) -> Result<u64, StoreError> {
+        self.pg.put_credentials(link, side, credentials).await
+    }
+    async fn swap_credentials(
+        &self,
+        link: &LinkId,
+        side: Side,
+        expected: u64,
+        next: &Credentials,
+    ) -> Result<Option<u64>, StoreError> {
+        self.pg.swap_credentials(link, side, expected, next).await
+    }
+    async fn delete_credentials(&self, link: &LinkId, side: Side) -> Result<(), StoreError> {
+        self.pg.delete_credentials(link, side).await
+    }
+    async fn cursor(&self, link: &LinkId) -> Result<Option<SourceCursor>, StoreError> {
+        self.pg.cursor(link).await
+    }
+    async fn set_cursor(
+        &self,
+        lease: &Lease,
+        cursor: &SourceCursor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.pg.set_cursor(lease, cursor, now).await
+    }
+    async fn insert_posts(
+        &self,
+        lease: &Lease,
+        posts: &[PostRecord],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.pg.insert_posts(lease, posts, now).await
+    }
+    async fn post(
+        &self,
+        link: &LinkId,
+        source_id: &SourceId,
+    ) -> Result<Option<PostRecord>, StoreError> {
+        self.pg.post(link, source_id).await
+    }
+    async fn update_post(
+        &self,
+        lease: &Lease,
+        record: &PostRecord,
+        now: Timestamp,
+    ) -> Result<PostRecord, StoreError> {
+        self.pg.update_post(lease, record, now).await
+    }
+    async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError> {
+        self.pg.update_post_unleased(record).await
+    }
+    async fn due_posts(
+        &self,
+        link: &LinkId,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        self.pg.due_posts(link, now, limit).await
+    }
+    async fn posts(&self, query: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
+        self.pg.posts(query).await
+    }
+    async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.pg.append_events(events).await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.pg.events(query).await
+    }
+    async fn try_lease(
+        &self,
+        link: &LinkId,
+        holder: &str,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Option<Lease>, StoreError> {
+        self.pg.try_lease(link, holder, now, ttl).await
+    }
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Lease, StoreError> {
+        self.pg.renew_lease(lease, now, ttl).await
+    }
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.pg.release_lease(lease).await
     }
 }
 
@@ -126,9 +246,5 @@ pub async fn fresh_store() -> Option<TempStore> {
     let pg = PostgresStore::open(&url, Some(&schema.name), SealingKey::generate())
         .await
         .unwrap();
-    Some(TempStore {
-        store: Arc::new(pg.clone()),
-        pg,
-        schema,
-    })
+    Some(TempStore { pg, schema })
 }
