@@ -107,3 +107,23 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
         .create(dir)
         .map_err(|e| CliError::Input(format!("cannot create {}: {e}", dir.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn database_urls_other_than_postgres_are_refused_without_echoing_them() {
+        for url in [
+            "mysql://u:hunter2@host/db",
+            "sqlite:///tmp/x.db",
+            "xpost.db",
+        ] {
+            let err = open_postgres(url).await.map(drop).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, CliError::Input(_)), "{text}");
+            assert!(text.contains("postgres://"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+}
