@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use xpost_core::Store;
+use xpost_core::{SealingKey, Store};
+use xpost_store_postgres::{KEY_ENV, PostgresStore};
 use xpost_store_sqlite::SqliteStore;
 
 use crate::error::CliError;
@@ -22,13 +23,12 @@ pub fn default_db_path() -> Result<PathBuf, CliError> {
 /// The SQLite file the global options name: `--db`, or [`default_db_path`].
 ///
 /// # Errors
-/// [`CliError::Input`] for `--database-url` (no PostgreSQL store in this build)
-/// or when no data directory is known.
+/// [`CliError::Input`] for `--database-url` (the caller works on a SQLite
+/// file only) or when no data directory is known.
 pub fn db_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
     if global.database_url.is_some() {
         return Err(CliError::Input(
-            "--database-url: this build of xpost has no PostgreSQL store; use --db PATH (SQLite)"
-                .into(),
+            "--database-url: this command works on the SQLite file only; use --db PATH".into(),
         ));
     }
     match &global.db {
@@ -41,8 +41,15 @@ pub fn db_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
 /// file (created with its key file on first use).
 ///
 /// # Errors
-/// [`CliError::Store`] when it cannot be opened (with the cause and a hint).
+/// [`CliError::Store`] when it cannot be opened (with the cause and a hint),
+/// [`CliError::Input`] for a `--database-url` that is not `postgres://` or
+/// `postgresql://`, or without `XPOST_SECRET_KEY`.
 pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
+    if let Some(url) = &global.database_url {
+        return open_postgres(url)
+            .await
+            .map(|store| Arc::new(store) as Arc<dyn Store>);
+    }
     let path = db_path(global)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
@@ -54,6 +61,37 @@ pub async fn open(global: &GlobalArgs) -> Result<Arc<dyn Store>, CliError> {
             source,
         })?;
     Ok(Arc::new(store))
+}
+
+/// Opens the PostgreSQL store at `url` with the key from `XPOST_SECRET_KEY`.
+///
+/// # Errors
+/// [`CliError::Input`] for another scheme or a missing or unparsable key,
+/// [`CliError::Store`] when the database cannot be opened. No message repeats
+/// the URL (it may carry a password).
+pub async fn open_postgres(url: &str) -> Result<PostgresStore, CliError> {
+    let scheme_ok = ["postgres://", "postgresql://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    });
+    if !scheme_ok {
+        return Err(CliError::Input(
+            "--database-url: only postgres:// or postgresql:// URLs are supported; use --db PATH for a SQLite file".into(),
+        ));
+    }
+    let text = std::env::var(KEY_ENV).map_err(|_| {
+        CliError::Input(format!(
+            "--database-url: PostgreSQL needs {KEY_ENV} (the sealing key for stored tokens, the same on every worker); set it and try again"
+        ))
+    })?;
+    let key = SealingKey::from_text(&text)
+        .map_err(|e| CliError::Input(format!("{KEY_ENV} cannot be used: {e}")))?;
+    PostgresStore::open(url, None, key)
+        .await
+        .map_err(|source| CliError::Store {
+            path: "given by --database-url".into(),
+            source,
+        })
 }
 
 /// Creates `dir` and its parents, private to the user (0700) on Unix.
@@ -68,4 +106,24 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
     builder
         .create(dir)
         .map_err(|e| CliError::Input(format!("cannot create {}: {e}", dir.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn database_urls_other_than_postgres_are_refused_without_echoing_them() {
+        for url in [
+            "mysql://u:hunter2@host/db",
+            "sqlite:///tmp/x.db",
+            "xpost.db",
+        ] {
+            let err = open_postgres(url).await.map(drop).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, CliError::Input(_)), "{text}");
+            assert!(text.contains("postgres://"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
 }

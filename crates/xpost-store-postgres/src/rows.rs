@@ -1,0 +1,109 @@
+//! Conversions between core's values and the columns they are stored in
+//! (the same sealing, with the same associated data, as the SQLite store).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use xpost_core::{Credentials, LinkId, SealingKey, Secret, Side, StoreError};
+
+/// A timestamp as stored: integer microseconds since the epoch.
+pub(crate) fn micros(at: Timestamp) -> i64 {
+    at.as_microsecond()
+}
+
+/// The name of a unit enum value as it serializes (`"posted"` → `posted`), for
+/// the columns that queries filter on.
+pub(crate) fn name<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err(StoreError::Corrupt {
+            what: what.into(),
+            message: "does not serialize as a name".into(),
+        }),
+    }
+}
+
+/// A value as its JSON column.
+pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+        what: what.into(),
+        message: e.to_string(),
+    })
+}
+
+/// A JSON column read back.
+pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what: what.into(),
+        message: e.to_string(),
+    })
+}
+
+/// The plaintext of sealed credentials. Only ever serialized straight into
+/// [`SealingKey::seal`], so the tokens exist in the clear only in memory.
+#[derive(Serialize, Deserialize)]
+struct CredentialsPlain {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_at: Option<Timestamp>,
+    scopes: Vec<String>,
+    obtained_at: Timestamp,
+}
+
+/// The associated data binding sealed credentials to their row.
+fn context(link: &LinkId, side: Side) -> Vec<u8> {
+    format!("credentials/{link}/{side}").into_bytes()
+}
+
+/// Seals credentials for `link`'s `side`.
+pub(crate) fn seal_credentials(
+    key: &SealingKey,
+    link: &LinkId,
+    side: Side,
+    credentials: &Credentials,
+) -> Result<Vec<u8>, StoreError> {
+    let plain = CredentialsPlain {
+        access_token: credentials.access_token.expose().to_owned(),
+        refresh_token: credentials
+            .refresh_token
+            .as_ref()
+            .map(|r| r.expose().to_owned()),
+        expires_at: credentials.expires_at,
+        scopes: credentials.scopes.clone(),
+        obtained_at: credentials.obtained_at,
+    };
+    let json = serde_json::to_vec(&plain).map_err(|e| StoreError::Corrupt {
+        what: "credentials".into(),
+        message: e.to_string(),
+    })?;
+    Ok(key.seal(&json, &context(link, side)))
+}
+
+/// Opens sealed credentials of `link`'s `side`.
+pub(crate) fn open_credentials(
+    key: &SealingKey,
+    link: &LinkId,
+    side: Side,
+    sealed: &[u8],
+) -> Result<Credentials, StoreError> {
+    let json = key
+        .open(sealed, &context(link, side))
+        .map_err(|e| StoreError::WrongKey {
+            reason: format!("credentials of link {link} ({side}): {e}"),
+        })?;
+    let plain: CredentialsPlain =
+        serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt {
+            what: format!("credentials of link {link} ({side})"),
+            // Never the serde message: it may quote a value, and values are tokens.
+            message: format!("{:?} error at column {}", e.classify(), e.column()),
+        })?;
+    Ok(Credentials {
+        access_token: Secret::new(plain.access_token),
+        refresh_token: plain.refresh_token.map(Secret::new),
+        expires_at: plain.expires_at,
+        scopes: plain.scopes,
+        obtained_at: plain.obtained_at,
+    })
+}
