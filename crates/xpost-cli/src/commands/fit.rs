@@ -40,8 +40,8 @@ pub enum PermalinkIn {
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Largest weighted length of the post, or of each part with --thread.
-    /// Above the config's maximum (280) it allows a long post.
-    #[arg(long, default_value_t = 280)]
+    /// Above the config's maximum (280) it allows a long post (X's longest: 25,000).
+    #[arg(long, default_value_t = 280, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=25_000))]
     pub budget: usize,
     /// Template of the post: {caption}, {permalink}, {username}, {hashtags},
     /// {date}; {{ and }} for braces. Not used with --thread.

@@ -301,6 +301,28 @@ pub async fn links(store: &dyn Store, name: Option<&str>) -> Result<Vec<Link>, C
     }
 }
 
+/// Whether the report can be written at `out`: not a directory, in a folder that exists.
+fn check_out(out: &std::path::Path) -> Result<(), CliError> {
+    if out.is_dir() {
+        return Err(CliError::Input(format!(
+            "--out {} is a directory; name a file, e.g. {}/{DEFAULT_OUT}",
+            out.display(),
+            out.display()
+        )));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent
+        && !parent.is_dir()
+    {
+        return Err(CliError::Input(format!(
+            "--out {}: the folder {} does not exist",
+            out.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `xpost report`: writes the HTML file and prints its path (the only
 /// line on stdout). Answers `false` when some numbers could not be read (the
 /// file is written all the same, with the reasons in it).
@@ -313,14 +335,16 @@ pub async fn run(
     args: &ReportArgs,
 ) -> Result<bool, CliError> {
     let since = args.since.as_deref().map(parse_since).transpose()?;
-    let links = links(&*store, args.link.as_deref()).await?;
-    let now = config.clock.now();
-    let report = collect(store, config, &links, since, now).await?;
-    let html = render(&report)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+    // Checked before anything is read: X reads cost money.
+    check_out(&out)?;
+    let links = links(&*store, args.link.as_deref()).await?;
+    let now = config.clock.now();
+    let report = collect(store, config, &links, since, now).await?;
+    let html = render(&report)?;
     write_private(&out, &html)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
@@ -338,4 +362,22 @@ pub async fn run(
     println!("{}", shown.display());
     let notes = report.posts.iter().any(|p| !p.notes.is_empty());
     Ok(report.warnings.is_empty() && !notes)
+}
+
+#[cfg(test)]
+mod out_tests {
+    use super::check_out;
+
+    #[test]
+    fn a_directory_or_a_missing_folder_is_refused_before_anything_is_read() {
+        let dir = std::env::temp_dir();
+        let err = check_out(&dir).unwrap_err().to_string();
+        assert!(err.contains("is a directory"), "{err}");
+        let err = check_out(&dir.join("no-such-folder-xpost").join("r.html"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(check_out(&dir.join("xpost-report.html")).is_ok());
+        assert!(check_out(std::path::Path::new("report.html")).is_ok());
+    }
 }

@@ -66,6 +66,24 @@ pub async fn run(store: &dyn Store, args: &ReviewArgs) -> Result<(), CliError> {
                 .map(LinkId::new)
                 .transpose()
                 .map_err(|e| CliError::Input(e.to_string()))?;
+            if let Some(id) = &link
+                && store.link(id).await?.is_none()
+            {
+                let known: Vec<String> = store
+                    .links()
+                    .await?
+                    .iter()
+                    .map(|l| l.id.to_string())
+                    .collect();
+                return Err(CliError::Input(format!(
+                    "no link named {id}; known links: {}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
             let held = review::pending(store, link.as_ref()).await?;
             if *as_json {
                 for record in &held {
