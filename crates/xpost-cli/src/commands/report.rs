@@ -305,7 +305,7 @@ pub async fn links(store: &dyn Store, name: Option<&str>) -> Result<Vec<Link>, C
 fn check_out(out: &std::path::Path) -> Result<(), CliError> {
     if out.is_dir() {
         return Err(CliError::Input(format!(
-            "--out {} is a directory; name a file, e.g. {}/{DEFAULT_OUT}",
+            "--out {} is a directory (hint: name a file, e.g. {}/{DEFAULT_OUT})",
             out.display(),
             out.display()
         )));
@@ -315,7 +315,7 @@ fn check_out(out: &std::path::Path) -> Result<(), CliError> {
         && !parent.is_dir()
     {
         return Err(CliError::Input(format!(
-            "--out {}: the folder {} does not exist",
+            "--out {}: the folder {} does not exist (hint: create it, or name a file in an existing folder)",
             out.display(),
             parent.display()
         )));
