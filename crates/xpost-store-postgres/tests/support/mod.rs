@@ -248,3 +248,5 @@ pub async fn fresh_store() -> Option<TempStore> {
         .unwrap();
     Some(TempStore { pg, schema })
 }
+
+pub mod dying;
