@@ -57,6 +57,7 @@ mod record;
 mod remote;
 mod reply;
 mod retry;
+pub mod rows;
 mod seal;
 mod shorten;
 mod store;

@@ -22,7 +22,6 @@
 //! use.
 
 mod migrate;
-mod rows;
 mod store;
 
 use std::sync::Arc;

@@ -9,8 +9,8 @@ use xpost_core::{
     SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 
-use crate::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
 use crate::{PostgresStore, unavailable};
+use xpost_core::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
 
 /// Checks the lease and holds its row (`FOR SHARE`) until the transaction ends,
 /// so no other worker can take the lease between the check and the write.

@@ -37,7 +37,6 @@
 
 pub mod key;
 mod migrate;
-mod rows;
 mod store;
 
 use std::path::{Path, PathBuf};

@@ -8,8 +8,8 @@ use xpost_core::{
     SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 
-use crate::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
 use crate::{SqliteStore, unavailable};
+use xpost_core::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
 
 /// Starts a write transaction that takes SQLite's write lock at once, so that
 /// the lease check and the write that follows see one state.

@@ -1,17 +1,20 @@
-//! Conversions between core's values and the columns they are stored in.
+//! What every store writes the same way: timestamps as integer microseconds,
+//! records as JSON, unit enums by name, and credentials sealed with the store's
+//! [`SealingKey`] bound to their link and side. One format, so that the SQLite and
+//! PostgreSQL stores read each other's values and seal alike.
 
+use crate::{Credentials, LinkId, SealingKey, Secret, Side, StoreError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use xpost_core::{Credentials, LinkId, SealingKey, Secret, Side, StoreError};
 
 /// A timestamp as stored: integer microseconds since the epoch.
-pub(crate) fn micros(at: Timestamp) -> i64 {
+pub fn micros(at: Timestamp) -> i64 {
     at.as_microsecond()
 }
 
 /// The name of a unit enum value as it serializes (`"posted"` → `posted`), for
 /// the columns that queries filter on.
-pub(crate) fn name<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
+pub fn name<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => Ok(name),
         _ => Err(StoreError::Corrupt {
@@ -22,7 +25,7 @@ pub(crate) fn name<T: Serialize>(what: &str, value: &T) -> Result<String, StoreE
 }
 
 /// A value as its JSON column.
-pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
+pub fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
         what: what.into(),
         message: e.to_string(),
@@ -30,10 +33,7 @@ pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, Sto
 }
 
 /// A JSON column read back.
-pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(
-    what: &str,
-    text: &str,
-) -> Result<T, StoreError> {
+pub fn from_json<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         what: what.into(),
         message: e.to_string(),
@@ -57,7 +57,7 @@ fn context(link: &LinkId, side: Side) -> Vec<u8> {
 }
 
 /// Seals credentials for `link`'s `side`.
-pub(crate) fn seal_credentials(
+pub fn seal_credentials(
     key: &SealingKey,
     link: &LinkId,
     side: Side,
@@ -81,7 +81,7 @@ pub(crate) fn seal_credentials(
 }
 
 /// Opens sealed credentials of `link`'s `side`.
-pub(crate) fn open_credentials(
+pub fn open_credentials(
     key: &SealingKey,
     link: &LinkId,
     side: Side,
