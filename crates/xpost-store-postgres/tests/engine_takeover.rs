@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use adapters_support::{config, link_instagram, link_x, publish, start};
 use support::TempSchema;
-use support::dying::DyingStore;
+use xpost_core::testing::DyingStore;
 use xpost_core::{
     Account, AccountId, Link, LinkId, Platform, PostState, SealingKey, Side, Store, StoreError,
 };

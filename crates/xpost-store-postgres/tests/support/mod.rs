@@ -248,5 +248,3 @@ pub async fn fresh_store() -> Option<TempStore> {
         .unwrap();
     Some(TempStore { pg, schema })
 }
-
-pub mod dying;
