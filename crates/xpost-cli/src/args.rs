@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    demo, doctor, emulator, fit, link, links, log, parse, policy, preview, report, review, run,
-    status, sync, unlink,
+    demo, doctor, emulator, fit, link, links, log, parse, pause, policy, preview, report, review,
+    run, status, sync, unlink,
 };
 use crate::global::GlobalArgs;
 
@@ -43,6 +43,10 @@ pub enum Command {
     Log(log::LogArgs),
     /// Posts held for review: list, approve, reject.
     Review(review::ReviewArgs),
+    /// Hold a link: nothing is polled or posted until it is resumed.
+    Pause(pause::PauseArgs),
+    /// Let a paused link go again.
+    Resume(pause::PauseArgs),
     /// What needs attention: tokens, scopes, rate limits, platforms, the store.
     ///
     /// Prints one line per check and, under each problem, the line that fixes

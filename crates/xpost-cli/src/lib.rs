@@ -110,6 +110,16 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             commands::review::run(&*store, &args).await
         })
         .map(|()| true)?,
+        Command::Pause(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::pause::pause(&*store, &args).await
+        })
+        .map(|()| true)?,
+        Command::Resume(args) => block_on(async {
+            let store = store::open(&global).await?;
+            commands::pause::resume(&*store, &args).await
+        })
+        .map(|()| true)?,
         Command::Doctor(args) => block_on(commands::doctor::run(&global, &args))?,
         Command::Preview(mut args) => {
             if args.config.is_none() {

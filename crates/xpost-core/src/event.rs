@@ -47,6 +47,15 @@ pub enum EventKind {
     TokenRefreshed,
     /// Cross-posted content was deleted from the target.
     Deleted,
+    /// The user paused the link.
+    Paused,
+    /// The user resumed a paused link.
+    Resumed,
+    /// A story expired, or may have expired, before it could be cross-posted;
+    /// the message says which and why.
+    StoryMissed,
+    /// A pass found a backlog; the message says what the link's choice did with it.
+    Backlog,
 }
 
 /// One entry of the event log.

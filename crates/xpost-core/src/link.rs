@@ -123,6 +123,11 @@ pub struct Link {
     /// When it last became active: source posts published before this instant are
     /// not cross-posted unless a backfill asks for them.
     pub active_since: Option<Timestamp>,
+    /// Since when the user has paused it: nothing is polled or posted until it is
+    /// resumed. A pause is not a state of its own, so `state` still says whether
+    /// the link is connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<Timestamp>,
 }
 
 impl Link {
@@ -136,7 +141,13 @@ impl Link {
             reauth_side: None,
             created_at: now,
             active_since: None,
+            paused_since: None,
         }
+    }
+
+    /// Whether the user paused it.
+    pub fn is_paused(&self) -> bool {
+        self.paused_since.is_some()
     }
 
     /// The account on `side`, if connected.

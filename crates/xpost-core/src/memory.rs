@@ -92,7 +92,11 @@ impl MemoryStore {
 
 fn oldest_first(posts: &mut [PostRecord]) {
     posts.sort_by(|a, b| {
-        (a.post.timestamp, a.source_id.as_str()).cmp(&(b.post.timestamp, b.source_id.as_str()))
+        (a.post.timestamp, a.listing_order, a.source_id.as_str()).cmp(&(
+            b.post.timestamp,
+            b.listing_order,
+            b.source_id.as_str(),
+        ))
     });
 }
 

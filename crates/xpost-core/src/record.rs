@@ -21,6 +21,9 @@ use crate::ids::{LinkId, SourceId, TargetId, TargetMediaId};
 use crate::post::SourcePost;
 use crate::reply::ReplySettings;
 
+/// Positions one listing can tell apart in [`PostRecord::listing_order`].
+const LISTING_SLOTS: usize = 1 << 20;
+
 /// Where one post stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,6 +212,12 @@ pub struct PostRecord {
     /// A person approved it after review.
     #[serde(default)]
     pub approved: bool,
+    /// Where it came in Instagram's own order among posts published in the same
+    /// second (which Instagram lists in publication order, whatever their ids):
+    /// the second of the pass that found it, then its place in that listing,
+    /// oldest first. Stores order posts by publication time, then by this.
+    #[serde(default)]
+    pub listing_order: i64,
     /// The store's version of this record, for compare-and-swap updates.
     #[serde(default)]
     pub version: u64,
@@ -231,8 +240,17 @@ impl PostRecord {
             error: None,
             backfill: false,
             approved: false,
+            listing_order: 0,
             version: 0,
         }
+    }
+
+    /// The order key of the post found at `position` (0: the oldest) of a listing
+    /// made at `now`: later passes sort after earlier ones, and within one pass
+    /// the listing decides.
+    pub fn listing_order_at(now: Timestamp, position: usize) -> i64 {
+        let position = i64::try_from(position.min(LISTING_SLOTS - 1)).unwrap_or(0);
+        now.as_second().saturating_mul(LISTING_SLOTS as i64) + position
     }
 
     /// The target ids of the parts posted so far, in order.

@@ -247,6 +247,14 @@ pub trait Source: Send + Sync {
     /// # Errors
     /// [`RemoteError`].
     async fn profile(&self) -> Result<Profile, RemoteError>;
+
+    /// The stories live now (under 24 hours old), newest first; a source without
+    /// stories answers none. A story cannot be listed once it expires, so a link
+    /// that shares stories lists them well within that window.
+    ///
+    /// # Errors
+    /// [`RemoteError`].
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError>;
 }
 
 /// Where posts are published.

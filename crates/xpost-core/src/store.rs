@@ -104,6 +104,10 @@ pub struct SourceCursor {
     /// The publication time of that post.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_at: Option<Timestamp>,
+    /// When the source was last listed successfully (kept to within a few
+    /// minutes): how the engine tells that a pass comes after a gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polled_at: Option<Timestamp>,
 }
 
 /// Which posts to list.
@@ -286,7 +290,8 @@ pub trait Store: Send + Sync {
     async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError>;
 
     /// Posts of `link` that are not final and are due at `now` (no due time, or
-    /// one not after `now`), oldest source post first, at most `limit`.
+    /// one not after `now`), oldest source post first (publication time, then
+    /// [`PostRecord::listing_order`]), at most `limit`.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
@@ -297,7 +302,8 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<PostRecord>, StoreError>;
 
-    /// Posts matching `query`, oldest source post first.
+    /// Posts matching `query`, oldest source post first (publication time, then
+    /// [`PostRecord::listing_order`]).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].

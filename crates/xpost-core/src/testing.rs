@@ -442,6 +442,56 @@ pub async fn due_posts_are_the_unfinished_ones_in_source_order(store: &dyn Store
     );
 }
 
+/// Posts published in the same second come back in the order of their
+/// `listing_order` (Instagram's order), not of their ids, in every listing and
+/// after updates; a pause round-trips with the link.
+pub async fn same_second_posts_keep_the_listing_order(store: &dyn Store) {
+    let main = link_id("main");
+    let mut link = active_link("main");
+    link.paused_since = Some(at(3));
+    store.put_link(&link).await.unwrap();
+    assert_eq!(store.link(&main).await.unwrap(), Some(link.clone()));
+    link.paused_since = None;
+    store.put_link(&link).await.unwrap();
+    assert!(!store.link(&main).await.unwrap().unwrap().is_paused());
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    // Ids that sort the other way round from the listing.
+    let posts: Vec<PostRecord> = [("9", 2), ("30", 0), ("200", 1), ("1", 3)]
+        .iter()
+        .map(|(id, order)| {
+            let mut r = PostRecord::discovered(main.clone(), sample_post(id, 10), at(11));
+            r.listing_order = *order;
+            r
+        })
+        .collect();
+    store.insert_posts(&lease, &posts, at(11)).await.unwrap();
+    let expected = ["30", "200", "9", "1"];
+    let due = store.due_posts(&main, at(12), 0).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    let mut first = due[0].clone();
+    first.listing_order = 5;
+    store.update_post(&lease, &first, at(12)).await.unwrap();
+    let listed = store
+        .posts(&PostQuery {
+            link: Some(main.clone()),
+            ..PostQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["200", "9", "1", "30"],
+        "the updated order is the one used"
+    );
+    assert_eq!(listed[3].listing_order, 5);
+}
+
 /// The cursor is per link and fenced.
 pub async fn cursors_round_trip(store: &dyn Store) {
     let link = link_id("main");
@@ -455,6 +505,7 @@ pub async fn cursors_round_trip(store: &dyn Store) {
     let cursor = SourceCursor {
         newest_id: Some(SourceId::new("1799").unwrap()),
         newest_at: Some(at(9)),
+        polled_at: Some(at(1)),
     };
     store.set_cursor(&lease, &cursor, at(1)).await.unwrap();
     assert_eq!(store.cursor(&link).await.unwrap(), Some(cursor));
@@ -591,7 +642,8 @@ macro_rules! store_conformance_tests {
             due_posts_are_the_unfinished_ones_in_source_order,
             cursors_round_trip,
             events_are_listed_newest_first,
-            logged_updates_write_the_record_and_its_events_together
+            logged_updates_write_the_record_and_its_events_together,
+            same_second_posts_keep_the_listing_order
         );
     };
     (@each $make:expr; $($case:ident),+) => {

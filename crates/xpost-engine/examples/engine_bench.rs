@@ -281,6 +281,9 @@ impl Source for MeteredSource {
     async fn profile(&self) -> Result<Profile, RemoteError> {
         self.1.other_remote.time(self.0.profile()).await
     }
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        self.1.list.time(self.0.stories()).await
+    }
 }
 
 /// A target timed per call.
@@ -622,6 +625,9 @@ impl Source for IdleSource {
         Err(RemoteError::Unavailable {
             message: "idle source has no profile".into(),
         })
+    }
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        Ok(Vec::new())
     }
 }
 

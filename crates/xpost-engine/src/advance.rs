@@ -7,12 +7,14 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use xpost_core::ProductType;
 use xpost_core::Shortener;
 use xpost_core::{
     Event, EventKind, Failure, FailureClass, Link, LinkId, Notice, OutgoingPost, PartProgress,
     Plan, PlannedPart, PostQuery, PostRecord, PostState, RemoteError, RetryKind, Side, SkipReason,
     Source, Target, TargetId,
 };
+use xpost_policy::backlog::STORY_LIFE;
 use xpost_policy::render::link_for;
 use xpost_policy::settings::ShortenerKind;
 use xpost_policy::{Context, Verdict, decide};
@@ -208,6 +210,9 @@ impl PostWork {
         if record.state == PostState::NeedsReview && !record.approved {
             return Ok(Step::Stop(record, Flow::Continue));
         }
+        if let Some(expired) = self.expired_story(&record) {
+            return self.story_expired(guard, record, expired).await;
+        }
         let mut ctx = self.context().await?;
         ctx.first_seen = Some(record.discovered_at);
         ctx.backfill = record.backfill;
@@ -312,6 +317,53 @@ impl PostWork {
             // A verdict added later: leave the post for a newer engine.
             _ => Ok(Step::Stop(record, Flow::Continue)),
         }
+    }
+
+    /// When `record` is a story that expired before anything of it went out.
+    fn expired_story(&self, record: &PostRecord) -> Option<Timestamp> {
+        if record.post.product_type != ProductType::Story {
+            return None;
+        }
+        let expired = record.post.timestamp.checked_add(STORY_LIFE).ok()?;
+        (self.inner.clock.now() >= expired).then_some(expired)
+    }
+
+    /// Records a known story that expired before it was posted: skipped with
+    /// the reason, logged as a missed story, and notified.
+    async fn story_expired(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        expired: Timestamp,
+    ) -> Result<Step, EngineError> {
+        let reason = format!(
+            "the story expired at {expired} before it could be posted (it was seen at {})",
+            record.discovered_at
+        );
+        record.state = PostState::Skipped;
+        record.due_at = None;
+        record.skip = Some(SkipReason {
+            rule: "content.stories".into(),
+            reason: reason.clone(),
+        });
+        self.note(&record, EventKind::StoryMissed, reason.clone());
+        let record = self.write(guard, &record).await?;
+        notify(
+            &*self.inner.notifier,
+            Notice {
+                at: self.inner.clock.now(),
+                link: self.link_id().clone(),
+                source_id: Some(record.source_id.clone()),
+                class: FailureClass::Transient,
+                message: format!("story {} of link {}: {reason}", record.source_id, self.link.id),
+                hint: Some(
+                    "stories go out soon after they are seen unless a rule holds them; check the link's schedule and review queue"
+                        .into(),
+                ),
+            },
+        )
+        .await;
+        Ok(Step::Stop(record, Flow::Continue))
     }
 
     /// The post's link through the link's shortener, when it has one. A shortener

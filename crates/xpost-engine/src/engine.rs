@@ -12,6 +12,7 @@ use xpost_core::{
     PostRecord, PostState, RemoteError, Side, Source, SourceCursor, SourceId, Store, StoreError,
 };
 use xpost_policy::PolicyConfig;
+use xpost_policy::backlog::STORY_LIFE;
 
 use crate::advance::{Flow, PostWork};
 use crate::builder::EngineBuilder;
@@ -67,6 +68,8 @@ pub enum PassOutcome {
     /// A platform could not be reached (network, server errors); nothing was
     /// done, the next pass tries again.
     Unreachable,
+    /// The user paused the link; nothing was done.
+    Paused,
     /// The lease was lost during the pass (another worker took over).
     LeaseLost,
 }
@@ -117,11 +120,37 @@ pub struct SyncOptions {
 struct Listing {
     fresh: Vec<PostRecord>,
     newest: Option<(Timestamp, SourceId)>,
+    /// The cursor as it was before this poll.
+    cursor: SourceCursor,
+    /// Whether the stories were listed too.
+    stories: bool,
+    /// Whether a backfill was asked for.
+    backfill: bool,
+    /// When this poll succeeded.
+    at: Timestamp,
 }
+
+/// How stale the recorded time of the last successful poll may grow before a
+/// pass that finds nothing still writes it.
+const POLL_STAMP_EVERY: SignedDuration = SignedDuration::from_mins(10);
 
 impl Listing {
     fn moves_cursor(&self) -> bool {
-        self.newest.is_some()
+        self.newest.is_some() || self.stamps_poll()
+    }
+
+    /// Whether the time of this poll is to be recorded.
+    fn stamps_poll(&self) -> bool {
+        self.cursor
+            .polled_at
+            .is_none_or(|last| last.duration_until(self.at) > POLL_STAMP_EVERY)
+    }
+
+    /// How long since the last successful poll, when one is recorded.
+    fn gap(&self) -> Option<SignedDuration> {
+        self.cursor
+            .polled_at
+            .map(|last| last.duration_until(self.at))
     }
 }
 
@@ -240,6 +269,10 @@ impl Engine {
             report.outcome = PassOutcome::Inactive;
             return Ok(report);
         }
+        if link.is_paused() {
+            report.outcome = PassOutcome::Paused;
+            return Ok(report);
+        }
         let now = inner.clock.now();
         if let Some(until) = self.blocked_until(id, Side::Source, now) {
             report.outcome = PassOutcome::RateLimited;
@@ -263,7 +296,7 @@ impl Engine {
             && !found.moves_cursor()
             && inner.store.due_posts(id, now, 1).await?.is_empty()
         {
-            report.next_due = self.next_due(id).await?;
+            report.next_due = self.next_due(&link).await?;
             return Ok(report);
         }
         let ttl = signed(inner.limits.lease_ttl);
@@ -322,6 +355,10 @@ impl Engine {
                 report.outcome = PassOutcome::Inactive;
                 break;
             }
+            if current.as_ref().is_some_and(Link::is_paused) {
+                report.outcome = PassOutcome::Paused;
+                break;
+            }
             let before = record.state;
             let span = tracing::info_span!("post", link = %link.id, post = %record.source_id);
             let (after, flow) = work.advance(guard, record).instrument(span).await?;
@@ -349,12 +386,13 @@ impl Engine {
             }
         }
         if report.next_due.is_none() {
-            report.next_due = self.next_due(&link.id).await?;
+            report.next_due = self.next_due(link).await?;
         }
         Ok(report)
     }
 
-    /// Source posts not known yet, oldest first, as new records. Reads only.
+    /// Source posts not known yet, oldest first in Instagram's order, as new
+    /// records (stories too when the link shares them). Reads only.
     async fn list_new(
         &self,
         link: &Link,
@@ -362,8 +400,10 @@ impl Engine {
         options: SyncOptions,
     ) -> Result<Listing, EngineError> {
         let inner = &*self.inner;
+        let settings = inner.policy.link(&link.id);
         let cursor = inner.store.cursor(&link.id).await?.unwrap_or_default();
-        let mut found = match &cursor.newest_id {
+        // Newest first, as Instagram lists them.
+        let mut listed = match &cursor.newest_id {
             Some(newest) => {
                 source
                     .new_posts(Some(newest), None, inner.limits.poll_batch)
@@ -375,10 +415,9 @@ impl Engine {
                     .await?
             }
         };
-        found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
         // The cursor follows what was listed, known or not, so that a crash between
         // recording posts and moving the cursor does not leave it behind for good.
-        let newest = found
+        let newest = oldest_first(listed.clone())
             .last()
             .map(|p| (p.timestamp, SourceId::from(&p.id)))
             .filter(|(at, _)| cursor.newest_at.is_none_or(|seen| *at > seen));
@@ -387,32 +426,51 @@ impl Engine {
             let before_link = |p: &xpost_core::SourcePost| {
                 link.active_since.is_none_or(|since| p.timestamp < since)
             };
-            let mut older: Vec<_> = source
+            let older: Vec<_> = source
                 .new_posts(None, None, n.max(1) + inner.limits.poll_batch)
                 .await?
                 .into_iter()
-                .filter(|p| before_link(p) && !found.iter().any(|f| f.id == p.id))
+                .filter(|p| before_link(p) && !listed.iter().any(|f| f.id == p.id))
+                .take(n)
                 .collect();
-            older.sort_by(|a, b| (b.timestamp, b.id.as_str()).cmp(&(a.timestamp, a.id.as_str())));
-            older.truncate(n);
-            found.extend(older);
-            found.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
+            listed.extend(older);
+        }
+        let stories = settings.content.stories;
+        if stories {
+            // Stories from before the link are not the link's to share.
+            listed.extend(
+                source
+                    .stories()
+                    .await?
+                    .into_iter()
+                    .filter(|p| link.active_since.is_none_or(|since| p.timestamp >= since)),
+            );
         }
         let now = inner.clock.now();
         let mut fresh = Vec::new();
-        for post in found {
+        for post in oldest_first(listed) {
             let id = SourceId::from(&post.id);
-            if inner.store.post(&link.id, &id).await?.is_some() {
+            if inner.store.post(&link.id, &id).await?.is_some()
+                || fresh.iter().any(|r: &PostRecord| r.source_id == id)
+            {
                 continue;
             }
             let mut record = PostRecord::discovered(link.id.clone(), post, now);
+            record.listing_order = PostRecord::listing_order_at(now, fresh.len());
             record.backfill = options.backfill.is_some()
                 && link
                     .active_since
                     .is_none_or(|since| record.post.timestamp < since);
             fresh.push(record);
         }
-        Ok(Listing { fresh, newest })
+        Ok(Listing {
+            fresh,
+            newest,
+            cursor,
+            stories,
+            backfill: options.backfill.is_some(),
+            at: now,
+        })
     }
 
     /// Records new posts and moves the cursor past them, under the lease.
@@ -424,14 +482,14 @@ impl Engine {
     ) -> Result<usize, EngineError> {
         let inner = &*self.inner;
         let now = inner.clock.now();
+        let settings = inner.policy.link(&link.id);
         let mut inserted = 0;
+        let mut listing = listing;
+        if listing.stories {
+            self.missed_stories(link, &listing).await?;
+        }
         if !listing.fresh.is_empty() {
-            let lease = guard.current().await?.clone();
-            inserted = inner
-                .store
-                .insert_posts(&lease, &listing.fresh, now)
-                .await?;
-            let events: Vec<Event> = listing
+            let mut events: Vec<Event> = listing
                 .fresh
                 .iter()
                 .map(|r| {
@@ -444,31 +502,163 @@ impl Engine {
                     .for_post(r.source_id.clone())
                 })
                 .collect();
+            let feed = listing
+                .fresh
+                .iter()
+                .filter(|r| r.post.product_type != xpost_core::ProductType::Story)
+                .count();
+            let gap = listing.gap();
+            if settings.backlog.is_backlog(feed, gap, listing.backfill) {
+                let why = if listing.backfill {
+                    "by a backfill".to_owned()
+                } else if gap.is_some_and(|g| g > settings.backlog.after_gap) {
+                    format!(
+                        "{:#} after the last successful poll",
+                        gap.unwrap_or_default()
+                            .round(jiff::Unit::Second)
+                            .unwrap_or_default()
+                    )
+                } else {
+                    "in one poll".to_owned()
+                };
+                events.extend(crate::backlog::apply(
+                    &link.id,
+                    &settings.backlog,
+                    &mut listing.fresh,
+                    &why,
+                    now,
+                ));
+            }
+            let lease = guard.current().await?.clone();
+            inserted = inner
+                .store
+                .insert_posts(&lease, &listing.fresh, now)
+                .await?;
             inner.store.append_events(&events).await?;
         }
-        if let Some((newest_at, newest_id)) = listing.newest {
+        if listing.moves_cursor() {
             let lease = guard.current().await?.clone();
+            let (newest_id, newest_at) = match listing.newest {
+                Some((at, id)) => (Some(id), Some(at)),
+                None => (listing.cursor.newest_id.clone(), listing.cursor.newest_at),
+            };
             let next = SourceCursor {
-                newest_id: Some(newest_id),
-                newest_at: Some(newest_at),
+                newest_id,
+                newest_at,
+                polled_at: Some(listing.at),
             };
             inner.store.set_cursor(&lease, &next, now).await?;
         }
         Ok(inserted)
     }
 
-    /// The earliest due time of the link's waiting posts.
-    async fn next_due(&self, link: &LinkId) -> Result<Option<Timestamp>, EngineError> {
+    /// Records, and notifies, the stories that expired unseen because no poll
+    /// succeeded for more than a story's life before this one: those published
+    /// between the last successful poll and 24 hours ago. Nothing is claimed
+    /// when no earlier poll is recorded.
+    async fn missed_stories(&self, link: &Link, listing: &Listing) -> Result<(), EngineError> {
+        let Some(last) = listing.cursor.polled_at else {
+            return Ok(());
+        };
+        let Ok(horizon) = listing.at.checked_sub(STORY_LIFE) else {
+            return Ok(());
+        };
+        if last >= horizon {
+            return Ok(());
+        }
+        let (class, cause) = self.gap_cause(&link.id, last).await?;
+        let gap = last
+            .duration_until(listing.at)
+            .round(jiff::Unit::Minute)
+            .unwrap_or_default();
+        let message = format!(
+            "stories published between {last} and {horizon} may have expired unseen: no poll succeeded for {gap:#} ({cause}), longer than a story lives"
+        );
+        let hint = "keep the link polled at least once a day while it shares stories (stories.poll_within)";
+        let event = Event::new(
+            listing.at,
+            link.id.clone(),
+            EventKind::StoryMissed,
+            message.clone(),
+        )
+        .failure(class, Some(hint.into()));
+        self.inner.store.append_events(&[event]).await?;
+        self.notify(Notice {
+            at: listing.at,
+            link: link.id.clone(),
+            source_id: None,
+            class,
+            message: format!("link {}: {message}", link.id),
+            hint: Some(hint.into()),
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Why no poll succeeded since `since`, from the link's log: a pause, a
+    /// re-link awaited, a platform that could not be reached, or no pass at all.
+    async fn gap_cause(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<(FailureClass, &'static str), EngineError> {
+        let events = self
+            .inner
+            .store
+            .events(&xpost_core::EventQuery {
+                link: Some(link.clone()),
+                kinds: vec![
+                    EventKind::Paused,
+                    EventKind::NeedsReauth,
+                    EventKind::Retrying,
+                ],
+                limit: 20,
+                ..xpost_core::EventQuery::default()
+            })
+            .await?;
+        let during: Vec<EventKind> = events
+            .iter()
+            .filter(|e| e.at >= since && (e.kind != EventKind::Retrying || e.source_id.is_none()))
+            .map(|e| e.kind)
+            .collect();
+        Ok(if during.contains(&EventKind::Paused) {
+            (FailureClass::Config, "the link was paused")
+        } else if during.contains(&EventKind::NeedsReauth) {
+            (FailureClass::Reauth, "the link waited for a re-link")
+        } else if during.contains(&EventKind::Retrying) {
+            (FailureClass::Transient, "Instagram could not be reached")
+        } else {
+            (FailureClass::Transient, "no pass ran")
+        })
+    }
+
+    /// The earliest due time of the link's waiting posts, and no later than
+    /// the next look at its stories when it shares them.
+    async fn next_due(&self, link: &Link) -> Result<Option<Timestamp>, EngineError> {
         let posts = self
             .inner
             .store
             .posts(&xpost_core::PostQuery {
-                link: Some(link.clone()),
+                link: Some(link.id.clone()),
                 states: vec![PostState::Scheduled, PostState::Ready, PostState::Sending],
                 limit: 0,
             })
             .await?;
-        Ok(posts.iter().filter_map(|p| p.due_at).min())
+        let waiting = posts.iter().filter_map(|p| p.due_at).min();
+        let settings = self.inner.policy.link(&link.id);
+        if !settings.content.stories {
+            return Ok(waiting);
+        }
+        let stories = self
+            .inner
+            .clock
+            .now()
+            .checked_add(settings.stories.poll_within)
+            .ok();
+        Ok(match (waiting, stories) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
     }
 
     /// Records a failure that concerns the whole link, not one post.
@@ -570,6 +760,34 @@ impl Engine {
         notify(&*self.inner.notifier, notice).await;
     }
 
+    /// Pauses a link: see [`crate::pause::pause`].
+    ///
+    /// # Errors
+    /// [`EngineError::UnknownLink`] or [`EngineError::Store`].
+    pub async fn pause(&self, id: &LinkId) -> Result<(), EngineError> {
+        crate::pause::pause(&*self.inner.store, id, self.inner.clock.now()).await
+    }
+
+    /// Resumes a paused link: see [`crate::pause::resume`].
+    ///
+    /// # Errors
+    /// [`EngineError::UnknownLink`] or [`EngineError::Store`].
+    pub async fn resume(&self, id: &LinkId) -> Result<(), EngineError> {
+        crate::pause::resume(&*self.inner.store, id, self.inner.clock.now()).await
+    }
+
+    /// The posts held for review (of one link, or of all), oldest first, each
+    /// with the text of every tweet it would make.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`].
+    pub async fn review_queue(
+        &self,
+        link: Option<&LinkId>,
+    ) -> Result<Vec<crate::review::Held>, EngineError> {
+        crate::review::queue(&*self.inner.store, link).await
+    }
+
     /// Approves a post held for review: it is decided again, as approved, in
     /// the link's next pass.
     ///
@@ -627,6 +845,15 @@ impl Engine {
         inner.store.append_events(&events).await?;
         Ok(())
     }
+}
+
+/// `listed` (newest first, as Instagram lists) oldest first: by publication
+/// time, and for posts of the same second in the reverse of the listing, which
+/// is Instagram's own order whatever the ids say.
+fn oldest_first(mut listed: Vec<xpost_core::SourcePost>) -> Vec<xpost_core::SourcePost> {
+    listed.reverse();
+    listed.sort_by_key(|p| p.timestamp);
+    listed
 }
 
 /// Delivers a notice; a notifier that fails is logged, never fatal to a pass.

@@ -31,6 +31,7 @@
 
 pub mod adapters;
 mod advance;
+mod backlog;
 mod builder;
 mod connector;
 mod engine;
@@ -38,6 +39,7 @@ mod error;
 mod limits;
 pub mod media;
 pub mod notify;
+pub mod pause;
 mod quiet;
 pub mod review;
 mod scheduler;

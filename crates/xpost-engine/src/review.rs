@@ -3,10 +3,57 @@
 
 use jiff::Timestamp;
 use xpost_core::{
-    Event, EventKind, LinkId, PostQuery, PostRecord, PostState, SkipReason, SourceId, Store,
+    Event, EventKind, EventQuery, LinkId, PostQuery, PostRecord, PostState, SkipReason, SourceId,
+    Store,
 };
 
 use crate::error::EngineError;
+
+/// One post held for review, with the tweets it would make.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Held {
+    /// The post's record (its source post, why it is held, when it was seen).
+    pub record: PostRecord,
+    /// Why policy held it, as the log says it.
+    pub reason: Option<String>,
+    /// The text of each tweet, in order, exactly as it would be posted.
+    pub tweets: Vec<String>,
+}
+
+/// The posts waiting for review, oldest first, each with the text of the
+/// tweets it would make and why it is held.
+///
+/// # Errors
+/// [`EngineError::Store`].
+pub async fn queue(store: &dyn Store, link: Option<&LinkId>) -> Result<Vec<Held>, EngineError> {
+    let mut out = Vec::new();
+    for record in pending(store, link).await? {
+        let reason = store
+            .events(&EventQuery {
+                link: Some(record.link.clone()),
+                source_id: Some(record.source_id.clone()),
+                kinds: vec![EventKind::HeldForReview],
+                limit: 1,
+                ..EventQuery::default()
+            })
+            .await?
+            .into_iter()
+            .next()
+            .map(|e| e.message);
+        let tweets = record
+            .plan
+            .as_ref()
+            .map(|plan| plan.parts.iter().map(|p| p.text.clone()).collect())
+            .unwrap_or_default();
+        out.push(Held {
+            record,
+            reason,
+            tweets,
+        });
+    }
+    Ok(out)
+}
 
 /// The posts waiting for review, oldest first, with the tweets they would make.
 ///
@@ -27,15 +74,22 @@ pub async fn pending(
 }
 
 /// Approves a held post: the link's next pass decides it again as approved.
+/// Approving a post already approved changes nothing: it is still posted once.
 ///
 /// # Errors
-/// [`EngineError::NotInReview`] when the post is not waiting for review.
+/// [`EngineError::NotInReview`] when the post is not waiting for review and
+/// was never approved (a rejected post stays rejected).
 pub async fn approve(
     store: &dyn Store,
     link: &LinkId,
     source_id: &SourceId,
     now: Timestamp,
 ) -> Result<(), EngineError> {
+    if let Some(record) = store.post(link, source_id).await? {
+        if record.approved {
+            return Ok(());
+        }
+    }
     let mut record = held(store, link, source_id).await?;
     record.approved = true;
     record.due_at = None;

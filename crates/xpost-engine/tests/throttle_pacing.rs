@@ -73,6 +73,10 @@ impl Source for Fake {
     async fn profile(&self) -> Result<Profile, RemoteError> {
         self.answer().map(|()| Profile::default())
     }
+
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        self.answer().map(|()| Vec::new())
+    }
 }
 
 #[async_trait]

@@ -233,11 +233,12 @@ fn refuse(
             "stories are not cross-posted (content.stories = false)".into(),
         );
     }
-    if post.close_friends && !privacy.close_friends {
+    // Absolute: no setting, approval or backfill shares close-friends content.
+    if post.close_friends {
         return skip(
             trace,
             Rule::CloseFriends,
-            "close-friends content is never shared (privacy.close_friends = false)".into(),
+            "close-friends content is never shared".into(),
         );
     }
     let (enabled, kind) = match (post.product_type, post.media_type) {

@@ -36,6 +36,10 @@ pub struct LinkSettings {
     pub cost: CostSettings,
     /// When posts go out.
     pub schedule: ScheduleSettings,
+    /// What a backlog (after an outage, a pause, a re-link, a backfill) becomes.
+    pub backlog: crate::backlog::BacklogSettings,
+    /// How often a link that shares stories looks at them.
+    pub stories: crate::backlog::StorySettings,
 }
 
 /// Which kinds of Instagram posts are cross-posted.
@@ -200,7 +204,8 @@ impl Default for FilterSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrivacySettings {
-    /// Share posts marked close-friends-only. Default `false`.
+    /// Share posts marked close-friends-only: always `false`, since close-friends
+    /// content is never shared; `true` is refused by [`LinkSettings::validate`].
     pub close_friends: bool,
     /// Strip location and all EXIF/XMP metadata from images before upload.
     /// Default `true`. The policy carries it; the media pipeline applies it.
@@ -625,9 +630,23 @@ impl LinkSettings {
     /// inside the link, e.g. `schedule.quiet_hours`).
     pub fn validate(&self) -> Result<(), PolicyError> {
         self.validate_filters()?;
+        self.validate_privacy()?;
+        self.backlog.validate()?;
+        self.stories.validate()?;
         self.validate_cost()?;
         self.validate_schedule()?;
         self.validate_text()
+    }
+
+    /// Close-friends content is never shared: the key exists only to say so.
+    fn validate_privacy(&self) -> Result<(), PolicyError> {
+        if self.privacy.close_friends {
+            return Err(PolicyError::invalid(
+                "privacy.close_friends",
+                "close-friends content is never shared; remove this key or set it to false",
+            ));
+        }
+        Ok(())
     }
 
     fn validate_filters(&self) -> Result<(), PolicyError> {

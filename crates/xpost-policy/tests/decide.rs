@@ -58,13 +58,23 @@ fn stories_are_off_by_default_and_can_be_enabled() {
 }
 
 #[test]
-fn close_friends_content_is_never_shared_unless_enabled() {
+fn close_friends_content_is_never_shared() {
     let mut p = post("just us");
     p.close_friends = true;
     assert_eq!(run(&p, &LinkSettings::default()).rule, Rule::CloseFriends);
+    // Not even as an approved story or a backfill, nor with the key turned on.
+    p.product_type = xpost_core::ProductType::Story;
     let mut s = LinkSettings::default();
+    s.content.stories = true;
     s.privacy.close_friends = true;
-    assert_eq!(run(&p, &s).verdict, Verdict::PostNow);
+    assert!(s.validate().is_err(), "the key cannot turn sharing on");
+    let ctx = Context {
+        approved: true,
+        backfill: true,
+        ..Context::default()
+    };
+    let d = decide(&p, &s, &ctx, p.timestamp);
+    assert_eq!((d.verdict, d.rule), (Verdict::Skip, Rule::CloseFriends));
 }
 
 #[test]

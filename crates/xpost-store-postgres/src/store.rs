@@ -101,7 +101,8 @@ async fn replace_post<C: GenericClient>(
     let body = to_json("post record", &next)?;
     let changed = client
         .execute(
-            "UPDATE posts SET state = $1, final = $2, due_at = $3, published_at = $4, version = $5, body = $6
+            "UPDATE posts SET state = $1, final = $2, due_at = $3, published_at = $4, version = $5, body = $6,
+                 listing_order = $10
              WHERE link_id = $7 AND source_id = $8 AND version = $9",
             &[
                 &name("post state", &next.state)?,
@@ -113,6 +114,7 @@ async fn replace_post<C: GenericClient>(
                 &next.link.as_str(),
                 &next.source_id.as_str(),
                 &signed(record.version)?,
+                &next.listing_order,
             ],
         )
         .await
@@ -358,8 +360,8 @@ impl Store for PostgresStore {
             check_lease(&tx, lease, now).await?;
             let stmt = tx
                 .prepare(
-                    "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+                    "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body, listing_order)
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
                      ON CONFLICT (link_id, source_id) DO NOTHING",
                 )
                 .await
@@ -380,6 +382,7 @@ impl Store for PostgresStore {
                             &record.due_at.map(micros),
                             &micros(record.post.timestamp),
                             &to_json("post record", &record)?,
+                            &record.listing_order,
                         ],
                     )
                     .await
@@ -447,7 +450,7 @@ impl Store for PostgresStore {
             .query(
                 "SELECT body, version FROM posts
                  WHERE link_id = $1 AND NOT final AND (due_at IS NULL OR due_at <= $2)
-                 ORDER BY published_at, source_id LIMIT $3",
+                 ORDER BY published_at, listing_order, source_id LIMIT $3",
                 &[&link.as_str(), &micros(now), &limit(limit_to)],
             )
             .await
@@ -467,7 +470,7 @@ impl Store for PostgresStore {
                 "SELECT body, version FROM posts
                  WHERE ($1::TEXT IS NULL OR link_id = $1)
                    AND ($2 OR state = ANY($3))
-                 ORDER BY published_at, source_id LIMIT $4",
+                 ORDER BY published_at, listing_order, source_id LIMIT $4",
                 &[
                     &query.link.as_ref().map(LinkId::as_str),
                     &states.is_empty(),

@@ -68,7 +68,8 @@ fn replace_post(tx: &Transaction<'_>, record: &PostRecord) -> Result<PostRecord,
     let body = to_json("post record", &next)?;
     let changed = tx
         .execute(
-            "UPDATE posts SET state = ?1, final = ?2, due_at = ?3, published_at = ?4, version = ?5, body = ?6
+            "UPDATE posts SET state = ?1, final = ?2, due_at = ?3, published_at = ?4, version = ?5, body = ?6,
+                 listing_order = ?10
              WHERE link_id = ?7 AND source_id = ?8 AND version = ?9",
             params![
                 name("post state", &next.state)?,
@@ -80,6 +81,7 @@ fn replace_post(tx: &Transaction<'_>, record: &PostRecord) -> Result<PostRecord,
                 next.link.as_str(),
                 next.source_id.as_str(),
                 generation(record.version)?,
+                next.listing_order,
             ],
         )
         .map_err(unavailable("update a post"))?;
@@ -340,8 +342,8 @@ impl Store for SqliteStore {
             {
                 let mut stmt = tx
                     .prepare_cached(
-                        "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)
+                        "INSERT INTO posts (link_id, source_id, state, final, due_at, published_at, version, body, listing_order)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)
                          ON CONFLICT (link_id, source_id) DO NOTHING",
                     )
                     .map_err(unavailable("record posts"))?;
@@ -358,6 +360,7 @@ impl Store for SqliteStore {
                             record.due_at.map(micros),
                             micros(record.post.timestamp),
                             to_json("post record", &record)?,
+                            record.listing_order,
                         ])
                         .map_err(unavailable("record a post"))?;
                 }
@@ -441,7 +444,7 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "SELECT body, version FROM posts
                      WHERE link_id = ?1 AND final = 0 AND (due_at IS NULL OR due_at <= ?2)
-                     ORDER BY published_at, source_id LIMIT ?3",
+                     ORDER BY published_at, listing_order, source_id LIMIT ?3",
                 )
                 .map_err(unavailable("list due posts"))?;
             let rows = stmt
@@ -474,12 +477,12 @@ impl Store for SqliteStore {
             "SELECT body, version FROM posts
              WHERE link_id = ?1
                AND (?2 OR state IN (SELECT value FROM json_each(?3)))
-             ORDER BY published_at, source_id LIMIT ?4"
+             ORDER BY published_at, listing_order, source_id LIMIT ?4"
         } else {
             "SELECT body, version FROM posts
              WHERE ?1 IS NULL
                AND (?2 OR state IN (SELECT value FROM json_each(?3)))
-             ORDER BY published_at, source_id LIMIT ?4"
+             ORDER BY published_at, listing_order, source_id LIMIT ?4"
         };
         self.call(move |conn, _| {
             let mut stmt = conn

@@ -8,6 +8,7 @@ pub mod link;
 pub mod links;
 pub mod log;
 pub mod parse;
+pub mod pause;
 pub mod policy;
 pub mod preview;
 pub mod report;

@@ -1,7 +1,7 @@
 //! `xpost status`: every link and every post, with state and cause.
 
 use serde::Serialize;
-use xpost_core::{Link, LinkState, PostQuery, PostRecord, PostState, Store};
+use xpost_core::{EventKind, EventQuery, Link, LinkState, PostQuery, PostRecord, PostState, Store};
 
 use crate::error::CliError;
 use crate::output::{cell, json, table};
@@ -27,7 +27,31 @@ pub struct LinkStatus {
     pub state: &'static str,
     /// What the state means for this link, in words.
     pub detail: String,
+    /// Whether the user paused it (`xpost pause`); `state` still says whether
+    /// it is connected.
+    pub paused: bool,
+    /// Since when it is paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<jiff::Timestamp>,
+    /// Stories that expired before they could be cross-posted, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missed_stories: Vec<MissedStory>,
 }
+
+/// A story, or a span of stories, that expired before it could be cross-posted.
+#[derive(Debug, Serialize)]
+pub struct MissedStory {
+    /// When it was found out.
+    pub at: jiff::Timestamp,
+    /// The story's id, when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// What was missed and why.
+    pub reason: String,
+}
+
+/// How many missed stories status shows per link.
+const MISSED_SHOWN: usize = 10;
 
 /// One post as `status --json` reports it.
 #[derive(Debug, Serialize)]
@@ -105,21 +129,38 @@ pub fn post_error(record: &PostRecord) -> Option<String> {
 /// # Errors
 /// [`CliError`] when the store fails.
 pub async fn collect(store: &dyn Store) -> Result<Status, CliError> {
-    let links = store
-        .links()
-        .await?
-        .iter()
-        .map(|link| {
-            let (state, detail) = link_state(link);
-            LinkStatus {
-                id: link.id.to_string(),
-                source_user_id: link.source.as_ref().map(|a| a.user_id.to_string()),
-                target_user_id: link.target.as_ref().map(|a| a.user_id.to_string()),
-                state,
-                detail,
-            }
-        })
-        .collect();
+    let mut links = Vec::new();
+    for link in store.links().await? {
+        let (state, mut detail) = link_state(&link);
+        if let Some(since) = link.paused_since {
+            detail = format!("paused since {since} (xpost resume {}); {detail}", link.id);
+        }
+        let missed_stories = store
+            .events(&EventQuery {
+                link: Some(link.id.clone()),
+                kinds: vec![EventKind::StoryMissed],
+                limit: MISSED_SHOWN,
+                ..EventQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|e| MissedStory {
+                at: e.at,
+                source_id: e.source_id.map(|s| s.to_string()),
+                reason: e.message,
+            })
+            .collect();
+        links.push(LinkStatus {
+            id: link.id.to_string(),
+            source_user_id: link.source.as_ref().map(|a| a.user_id.to_string()),
+            target_user_id: link.target.as_ref().map(|a| a.user_id.to_string()),
+            state,
+            detail,
+            paused: link.is_paused(),
+            paused_since: link.paused_since,
+            missed_stories,
+        });
+    }
     let posts = store
         .posts(&PostQuery::default())
         .await?
@@ -163,6 +204,14 @@ pub async fn run(store: &dyn Store, args: &StatusArgs) -> Result<(), CliError> {
         ]);
     }
     println!("{links}");
+    for l in &status.links {
+        for missed in &l.missed_stories {
+            println!(
+                "missed story on link {} ({}): {}",
+                l.id, missed.at, missed.reason
+            );
+        }
+    }
     let count = |state: &str| status.posts.iter().filter(|p| p.state == state).count();
     println!(
         "posts: {} posted, {} pending, {} skipped, {} failed, {} waiting for a re-link",

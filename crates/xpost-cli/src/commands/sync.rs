@@ -40,6 +40,7 @@ pub fn outcome_text(outcome: PassOutcome) -> &'static str {
         PassOutcome::RateLimited => "rate limited: resumes after the reset",
         PassOutcome::LeaseLost => "taken over by another worker",
         PassOutcome::Unreachable => "platform unreachable: nothing done (see xpost log --failed)",
+        PassOutcome::Paused => "paused: nothing done (xpost resume LINK)",
         _ => "stopped",
     }
 }

@@ -19,6 +19,9 @@ use super::errors::{from_ig, ig_not_found};
 /// on the post and on each carousel child.
 const SOURCE_FIELDS: &str = "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,timestamp,username,alt_text,children{id,media_type,media_url,thumbnail_url,alt_text}";
 
+/// The most live stories read in one listing.
+const MAX_STORIES: usize = 500;
+
 /// Instagram as a [`Source`], for one account's token.
 #[derive(Debug, Clone)]
 pub struct InstagramSource {
@@ -202,6 +205,25 @@ impl Source for InstagramSource {
         self.download(item.kind, &url)
             .await
             .map_err(|error| self.remote(&error))
+    }
+
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        let mut items = pin!(self.user.stories_stream(None));
+        let mut out: Vec<SourcePost> = Vec::new();
+        // Bounded: an account has at most a few hundred live stories a day.
+        while out.len() < MAX_STORIES {
+            let media = match items.next().await {
+                None => break,
+                Some(Ok(media)) => media,
+                Some(Err(error)) => return Err(self.remote(&error)),
+            };
+            if let Some(mut post) = source_post(media) {
+                // The stories edge lists stories only, whatever a field says.
+                post.product_type = ProductType::Story;
+                out.push(post);
+            }
+        }
+        Ok(out)
     }
 
     async fn profile(&self) -> Result<Profile, RemoteError> {

@@ -90,6 +90,10 @@ impl<S: Source + ?Sized> Source for Throttled<S> {
     async fn profile(&self) -> Result<Profile, RemoteError> {
         self.paced(Call::Other, Source::profile(&self.inner)).await
     }
+
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        self.paced(Call::Other, self.inner.stories()).await
+    }
 }
 
 #[async_trait]

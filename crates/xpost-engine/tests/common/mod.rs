@@ -181,6 +181,10 @@ impl Source for FakePlatform {
             ..Profile::default()
         })
     }
+
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        Ok(Vec::new())
+    }
 }
 
 #[async_trait]
