@@ -122,8 +122,10 @@ struct Listing {
     newest: Option<(Timestamp, SourceId)>,
     /// The cursor as it was before this poll.
     cursor: SourceCursor,
-    /// Whether the stories were listed too.
+    /// Whether the stories were to be listed too.
     stories: bool,
+    /// Why Instagram refused to list them, when it did.
+    stories_refused: Option<RemoteError>,
     /// Whether a backfill was asked for.
     backfill: bool,
     /// When this poll succeeded.
@@ -141,9 +143,13 @@ impl Listing {
 
     /// Whether the time of this poll is to be recorded.
     fn stamps_poll(&self) -> bool {
-        self.cursor
-            .polled_at
-            .is_none_or(|last| last.duration_until(self.at) > POLL_STAMP_EVERY)
+        // A poll that could not see the stories does not count as one: the
+        // stories published meanwhile are not known to be seen.
+        self.stories_refused.is_none()
+            && self
+                .cursor
+                .polled_at
+                .is_none_or(|last| last.duration_until(self.at) > POLL_STAMP_EVERY)
     }
 
     /// How long since the last successful poll, when one is recorded.
@@ -436,15 +442,22 @@ impl Engine {
             listed.extend(older);
         }
         let stories = settings.content.stories;
+        let mut stories_refused = None;
         if stories {
-            // Stories from before the link are not the link's to share.
-            listed.extend(
-                source
-                    .stories()
-                    .await?
-                    .into_iter()
-                    .filter(|p| link.active_since.is_none_or(|since| p.timestamp >= since)),
-            );
+            match source.stories().await {
+                // Stories from before the link are not the link's to share.
+                Ok(live) => listed.extend(
+                    live.into_iter()
+                        .filter(|p| link.active_since.is_none_or(|since| p.timestamp >= since)),
+                ),
+                // The account cannot list stories (a permission, a refusal): the
+                // feed goes on, and the refusal is logged in the pass.
+                Err(e @ (RemoteError::MissingScope { .. } | RemoteError::Rejected { .. })) => {
+                    tracing::warn!(link = %link.id, error = %e, "stories not listed; the feed goes on");
+                    stories_refused = Some(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         let now = inner.clock.now();
         let mut fresh = Vec::new();
@@ -468,6 +481,7 @@ impl Engine {
             newest,
             cursor,
             stories,
+            stories_refused,
             backfill: options.backfill.is_some(),
             at: now,
         })
@@ -485,7 +499,19 @@ impl Engine {
         let settings = inner.policy.link(&link.id);
         let mut inserted = 0;
         let mut listing = listing;
-        if listing.stories {
+        if let Some(refused) = &listing.stories_refused {
+            let event = Event::new(
+                now,
+                link.id.clone(),
+                EventKind::Retrying,
+                format!("Instagram refused to list the stories: {refused}"),
+            )
+            .failure(
+                refused.class(),
+                Some("check the Instagram account's permissions (xpost doctor), or set content.stories = false".into()),
+            );
+            inner.store.append_events(&[event]).await?;
+        } else if listing.stories {
             self.missed_stories(link, &listing).await?;
         }
         if !listing.fresh.is_empty() {

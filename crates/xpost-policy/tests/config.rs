@@ -247,3 +247,24 @@ fn every_toml_example_in_the_configuration_guide_loads() {
         }
     }
 }
+
+#[test]
+fn backlog_and_stories_settings_load_and_bad_values_name_their_key() {
+    let d = example().defaults().clone();
+    assert_eq!(d.backlog.mode, xpost_policy::backlog::BacklogMode::Spread);
+    assert_eq!(d.backlog.spread, SignedDuration::from_hours(6));
+    assert_eq!(d.stories.poll_within, SignedDuration::from_hours(1));
+    let fresh = LinkSettings::default();
+    assert_eq!(fresh.backlog.mode, xpost_policy::backlog::BacklogMode::All);
+
+    let (_, key, message) = load_err("[defaults.backlog]\nmode = \"newest\"\nnewest = 0\n");
+    assert!(key.ends_with("backlog.newest"), "{key}: {message}");
+    let (_, key, _) = load_err("[defaults.stories]\npoll_within = \"25h\"\n");
+    assert!(key.ends_with("stories.poll_within"), "{key}");
+    let (_, key, message) = load_err("[defaults.privacy]\nclose_friends = true\n");
+    assert!(key.ends_with("privacy.close_friends"), "{key}");
+    assert!(message.contains("never shared"), "{message}");
+    assert!(
+        PolicyConfig::from_toml_str("[defaults.backlog]\nmode = \"flood\"\n", "test.toml").is_err()
+    );
+}
