@@ -242,3 +242,65 @@ pub async fn run(store: &dyn Store, args: &StatusArgs) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+    use xpost_core::{Account, AccountId, Event, LinkId, MemoryStore, Platform, Side};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_paused_link_keeps_its_state_and_shows_its_missed_stories() {
+        block_on(async {
+            let store = MemoryStore::new();
+            let id = LinkId::new("default").unwrap_or_else(|e| panic!("{e}"));
+            let at = Timestamp::from_second(1_750_000_000).unwrap_or_else(|e| panic!("{e}"));
+            let mut link = Link::new(id.clone(), at);
+            for (side, platform, user) in [
+                (Side::Source, Platform::Instagram, "1784"),
+                (Side::Target, Platform::X, "42"),
+            ] {
+                let account = Account {
+                    platform,
+                    user_id: AccountId::new(user).unwrap_or_else(|e| panic!("{e}")),
+                    username: "someone".into(),
+                };
+                link.connect(side, account, at);
+            }
+            link.paused_since = Some(at);
+            store
+                .put_link(&link)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let missed = Event::new(
+                at,
+                id.clone(),
+                EventKind::StoryMissed,
+                "stories published between A and B may have expired unseen",
+            );
+            store
+                .append_events(&[missed])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let status = collect(&store).await.unwrap_or_else(|e| panic!("{e}"));
+            let json = serde_json::to_value(&status).unwrap_or_else(|e| panic!("{e}"));
+            let l = &json["links"][0];
+            assert_eq!(l["state"], "active");
+            assert_eq!(l["paused"], true);
+            assert!(l["paused_since"].is_string());
+            assert_eq!(l["missed_stories"].as_array().map(Vec::len), Some(1));
+            assert!(
+                l["missed_stories"][0]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("expired unseen"))
+            );
+        });
+    }
+}
