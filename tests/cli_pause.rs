@@ -62,7 +62,7 @@ async fn a_paused_link_posts_nothing_until_resumed() {
 
     let unknown = xpost(&emu, &dir, &["pause", "nosuchlink"]);
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no link named nosuchlink"));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no link named \"nosuchlink\""));
 
     assert!(xpost(&emu, &dir, &["pause"]).status.success());
     let status = ok_json(&xpost(&emu, &dir, &["status", "--json"]));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapters_support;
+#[macro_use]
 mod sync_scenarios;
 
 use std::sync::Arc;
@@ -29,19 +30,7 @@ macro_rules! on_sqlite {
     };
 }
 
-on_sqlite!(
-    story_is_posted_within_its_window,
-    story_missed_while_paused_is_reported,
-    known_story_that_expired_is_recorded,
-    close_friends_content_is_never_shared,
-    backlog_of_50_skipped,
-    backlog_of_50_newest_5,
-    backlog_of_50_spread,
-    backlog_spread_never_beats_x_pacing,
-    backlog_of_50_all_by_default,
-    same_second_posts_go_out_in_instagram_order,
-    review_approve_twice_and_reject,
-);
+each_scenario!(on_sqlite);
 
 #[tokio::test]
 async fn review_approve_then_kill() {

@@ -7,6 +7,7 @@
 mod adapters_support;
 mod support;
 #[path = "../../xpost-engine/tests/sync_scenarios/mod.rs"]
+#[macro_use]
 mod sync_scenarios;
 
 use std::sync::Arc;
@@ -42,19 +43,7 @@ macro_rules! on_postgres {
     };
 }
 
-on_postgres!(
-    story_is_posted_within_its_window,
-    story_missed_while_paused_is_reported,
-    known_story_that_expired_is_recorded,
-    close_friends_content_is_never_shared,
-    backlog_of_50_skipped,
-    backlog_of_50_newest_5,
-    backlog_of_50_spread,
-    backlog_spread_never_beats_x_pacing,
-    backlog_of_50_all_by_default,
-    same_second_posts_go_out_in_instagram_order,
-    review_approve_twice_and_reject,
-);
+each_scenario!(on_postgres);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_approve_then_kill() {

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use xpost_core::{Link, Side, Store};
+use xpost_core::{Link, LinkId, Side, Store};
 
 use crate::commands::status::link_state;
 use crate::error::CliError;
@@ -163,4 +163,27 @@ pub async fn run(store: &dyn Store, args: &LinksArgs) -> Result<(), CliError> {
     }
     println!("{out}");
     Ok(())
+}
+
+/// The link named `name`, or an error naming the known ones.
+pub(crate) async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
+    let id = LinkId::new(name).ok();
+    if let Some(id) = id {
+        if store.link(&id).await?.is_some() {
+            return Ok(id);
+        }
+    }
+    let known: Vec<String> = store
+        .links()
+        .await?
+        .iter()
+        .map(|l| l.id.to_string())
+        .collect();
+    Err(CliError::Input(if known.is_empty() {
+        format!(
+            "no link named {name:?}: there are no links yet (connect one with xpost link instagram)"
+        )
+    } else {
+        format!("no link named {name:?}; known links: {}", known.join(", "))
+    }))
 }

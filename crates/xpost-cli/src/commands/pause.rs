@@ -2,9 +2,10 @@
 //! again. A pause keeps the link connected; status shows it as `paused`.
 
 use jiff::Timestamp;
-use xpost_core::{LinkId, Store};
+use xpost_core::Store;
 use xpost_engine::pause;
 
+use crate::commands::links::known_link;
 use crate::error::CliError;
 
 /// Options of `xpost pause` and `xpost resume`.
@@ -15,34 +16,12 @@ pub struct PauseArgs {
     pub link: String,
 }
 
-/// The link named, which must exist.
-async fn known(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
-    let id = LinkId::new(name).map_err(|e| CliError::Input(e.to_string()))?;
-    if store.link(&id).await?.is_some() {
-        return Ok(id);
-    }
-    let known: Vec<String> = store
-        .links()
-        .await?
-        .iter()
-        .map(|l| l.id.to_string())
-        .collect();
-    Err(CliError::Input(format!(
-        "no link named {id}; known links: {}",
-        if known.is_empty() {
-            "none".to_owned()
-        } else {
-            known.join(", ")
-        }
-    )))
-}
-
 /// Runs `xpost pause`.
 ///
 /// # Errors
 /// [`CliError`] for an unknown link or a store failure.
 pub async fn pause(store: &dyn Store, args: &PauseArgs) -> Result<(), CliError> {
-    let id = known(store, &args.link).await?;
+    let id = known_link(store, &args.link).await?;
     pause::pause(store, &id, Timestamp::now()).await?;
     println!("paused link {id}: nothing is polled or posted until: xpost resume {id}");
     Ok(())
@@ -53,7 +32,7 @@ pub async fn pause(store: &dyn Store, args: &PauseArgs) -> Result<(), CliError> 
 /// # Errors
 /// [`CliError`] for an unknown link or a store failure.
 pub async fn resume(store: &dyn Store, args: &PauseArgs) -> Result<(), CliError> {
-    let id = known(store, &args.link).await?;
+    let id = known_link(store, &args.link).await?;
     pause::resume(store, &id, Timestamp::now()).await?;
     println!(
         "resumed link {id}: its next pass polls again (what it finds is handled as its [backlog] settings say)"

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use xpost_core::{LinkId, SourceId, Store};
 use xpost_engine::review;
 
+use crate::commands::links::known_link;
 use crate::error::CliError;
 use crate::output::{cell, json, table};
 
@@ -61,29 +62,10 @@ pub async fn run(store: &dyn Store, args: &ReviewArgs) -> Result<(), CliError> {
             link,
             json: as_json,
         } => {
-            let link = link
-                .as_deref()
-                .map(LinkId::new)
-                .transpose()
-                .map_err(|e| CliError::Input(e.to_string()))?;
-            if let Some(id) = &link
-                && store.link(id).await?.is_none()
-            {
-                let known: Vec<String> = store
-                    .links()
-                    .await?
-                    .iter()
-                    .map(|l| l.id.to_string())
-                    .collect();
-                return Err(CliError::Input(format!(
-                    "no link named {id}; known links: {}",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
-            }
+            let link = match link {
+                Some(name) => Some(known_link(store, name).await?),
+                None => None,
+            };
             let held = review::pending(store, link.as_ref()).await?;
             if *as_json {
                 for record in &held {

@@ -9,6 +9,7 @@ use xpost_core::{Event, EventKind, LinkId, PostQuery, Store, Target};
 use xpost_engine::Limits;
 use xpost_engine::adapters::{AdapterConfig, x_target};
 
+use crate::commands::links::known_link;
 use crate::context::{adapter_config, engine};
 use crate::error::CliError;
 use crate::global::GlobalArgs;
@@ -36,29 +37,6 @@ pub struct PurgeReport {
     pub posts: usize,
     /// Posts deleted on X (a thread counts each part).
     pub parts: usize,
-}
-
-/// The link named `name`, or an error naming the known ones.
-async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
-    let id = LinkId::new(name).ok();
-    if let Some(id) = id {
-        if store.link(&id).await?.is_some() {
-            return Ok(id);
-        }
-    }
-    let known: Vec<String> = store
-        .links()
-        .await?
-        .iter()
-        .map(|l| l.id.to_string())
-        .collect();
-    Err(CliError::Input(if known.is_empty() {
-        format!(
-            "no link named {name:?}: there are no links yet (connect one with xpost link instagram)"
-        )
-    } else {
-        format!("no link named {name:?}; known links: {}", known.join(", "))
-    }))
 }
 
 /// How many posts and parts of `link` are on X.

@@ -16,6 +16,26 @@ use xpost_engine::{Connector, Engine, EngineError, PassOutcome, SyncOptions};
 
 use crate::adapters_support::{config, link, link_instagram, link_x, start};
 
+/// Calls `$run!` with the name of every scenario that takes a fresh store, so
+/// that each store's test file runs them all.
+macro_rules! each_scenario {
+    ($run:ident) => {
+        $run!(
+            story_is_posted_within_its_window,
+            story_missed_while_paused_is_reported,
+            known_story_that_expired_is_recorded,
+            close_friends_content_is_never_shared,
+            backlog_of_50_skipped,
+            backlog_of_50_newest_5,
+            backlog_of_50_spread,
+            backlog_spread_never_beats_x_pacing,
+            backlog_of_50_all_by_default,
+            same_second_posts_go_out_in_instagram_order,
+            review_approve_twice_and_reject,
+        );
+    };
+}
+
 /// An emulator, a link `default` between two of its accounts, and the store.
 pub struct World {
     pub emu: RunningEmulator,
