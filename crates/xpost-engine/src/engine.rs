@@ -120,6 +120,8 @@ pub struct SyncOptions {
 struct Listing {
     fresh: Vec<PostRecord>,
     newest: Option<(Timestamp, SourceId)>,
+    /// Whether even the widest listing was full: older new posts were left out.
+    truncated: bool,
     /// The cursor as it was before this poll.
     cursor: SourceCursor,
     /// Whether the stories were to be listed too.
@@ -131,6 +133,10 @@ struct Listing {
     /// When this poll succeeded.
     at: Timestamp,
 }
+
+/// The most new posts one pass lists; a backlog beyond it loses its oldest posts,
+/// and the pass says so.
+const MAX_LISTING: usize = 1000;
 
 /// How stale the recorded time of the last successful poll may grow before a
 /// pass that finds nothing still writes it.
@@ -409,17 +415,22 @@ impl Engine {
         let settings = inner.policy.link(&link.id);
         let cursor = inner.store.cursor(&link.id).await?.unwrap_or_default();
         // Newest first, as Instagram lists them.
-        let mut listed = match &cursor.newest_id {
-            Some(newest) => {
-                source
-                    .new_posts(Some(newest), None, inner.limits.poll_batch)
-                    .await?
+        // A listing that fills its limit may have left older new posts behind
+        // (after an outage or a pause): it is made again, wider, so that the
+        // cursor never moves past posts nobody looked at.
+        let mut limit = inner.limits.poll_batch.max(1);
+        let (mut listed, truncated) = loop {
+            let listed = match &cursor.newest_id {
+                Some(newest) => source.new_posts(Some(newest), None, limit).await?,
+                None => source.new_posts(None, link.active_since, limit).await?,
+            };
+            if listed.len() < limit {
+                break (listed, false);
             }
-            None => {
-                source
-                    .new_posts(None, link.active_since, inner.limits.poll_batch)
-                    .await?
+            if limit >= MAX_LISTING {
+                break (listed, true);
             }
+            limit = limit.saturating_mul(4).min(MAX_LISTING);
         };
         // The cursor follows what was listed, known or not, so that a crash between
         // recording posts and moving the cursor does not leave it behind for good.
@@ -479,6 +490,7 @@ impl Engine {
         Ok(Listing {
             fresh,
             newest,
+            truncated,
             cursor,
             stories,
             stories_refused,
@@ -513,6 +525,16 @@ impl Engine {
             inner.store.append_events(&[event]).await?;
         } else if listing.stories {
             self.missed_stories(link, &listing).await?;
+        }
+        if listing.truncated {
+            let event = Event::new(
+                now,
+                link.id.clone(),
+                EventKind::Backlog,
+                format!("more than {MAX_LISTING} new posts: the older ones were not listed and are not cross-posted"),
+            )
+            .failure(FailureClass::Config, Some("use xpost sync --once --backfill N for posts a backlog left out".into()));
+            inner.store.append_events(&[event]).await?;
         }
         if !listing.fresh.is_empty() {
             let mut events: Vec<Event> = listing

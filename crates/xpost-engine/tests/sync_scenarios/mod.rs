@@ -30,6 +30,7 @@ macro_rules! each_scenario {
             backlog_of_50_spread,
             backlog_spread_never_beats_x_pacing,
             backlog_of_50_all_by_default,
+            backlog_larger_than_one_poll_is_listed_in_full,
             same_second_posts_go_out_in_instagram_order,
             review_approve_twice_and_reject,
         );
@@ -431,7 +432,13 @@ fn backlog_on_x(w: &World) -> Vec<String> {
     w.tweets()
         .into_iter()
         .filter(|t| t.text.starts_with("Backlog "))
-        .map(|t| t.text[..10].to_owned())
+        .map(|t| {
+            t.text
+                .split(" of the outage")
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
         .collect()
 }
 
@@ -561,6 +568,38 @@ pub async fn backlog_of_50_all_by_default(store: Arc<dyn Store>) {
     let expected: Vec<String> = (0..50).map(|i| format!("Backlog {i:02}")).collect();
     assert_eq!(backlog_on_x(&w), expected);
     assert_eq!(w.events(EventKind::Backlog).await.len(), 1);
+}
+
+/// A backlog larger than one poll's batch (120 posts, batches of 50) is listed
+/// in full, so `newest` really keeps the newest and nothing older is lost.
+pub async fn backlog_larger_than_one_poll_is_listed_in_full(store: Arc<dyn Store>) {
+    let w = world(store).await;
+    let engine = w.engine("[defaults.backlog]\nmode = \"newest\"\nnewest = 3\n");
+    sync_all(&engine).await;
+    engine.pause(&link()).await.unwrap();
+    let ids = publish_backlog(&w, 120);
+    w.advance(3600);
+    engine.resume(&link()).await.unwrap();
+    sync_all(&engine).await;
+    assert_eq!(
+        backlog_on_x(&w),
+        ["Backlog 117", "Backlog 118", "Backlog 119"]
+    );
+    let skipped = w
+        .store
+        .posts(&PostQuery {
+            link: Some(link()),
+            states: vec![PostState::Skipped],
+            limit: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(skipped.len(), 117);
+    assert_eq!(
+        skipped[0].source_id.as_str(),
+        ids[0],
+        "the oldest was seen too"
+    );
 }
 
 /// Posts published in the same second go out in Instagram's order (the
