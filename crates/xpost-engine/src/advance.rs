@@ -23,6 +23,14 @@ use crate::engine::{Inner, LeaseGuard, notify};
 use crate::error::EngineError;
 use crate::upload::upload_item;
 
+/// When `post` expires on Instagram, if it is a story.
+fn story_expiry(post: &xpost_core::SourcePost) -> Option<Timestamp> {
+    if post.product_type != ProductType::Story {
+        return None;
+    }
+    post.timestamp.checked_add(STORY_LIFE).ok()
+}
+
 /// What the pass does after a post.
 #[derive(Debug)]
 pub(crate) enum Flow {
@@ -207,11 +215,13 @@ impl PostWork {
         guard: &mut LeaseGuard<'_>,
         mut record: PostRecord,
     ) -> Result<Step, EngineError> {
-        if record.state == PostState::NeedsReview && !record.approved {
-            return Ok(Step::Stop(record, Flow::Continue));
-        }
+        // Before the review hold: a held story that expired is reported, not left
+        // waiting for a reviewer who can no longer help.
         if let Some(expired) = self.expired_story(&record) {
             return self.story_expired(guard, record, expired).await;
+        }
+        if record.state == PostState::NeedsReview && !record.approved {
+            return Ok(Step::Stop(record, Flow::Continue));
         }
         let mut ctx = self.context().await?;
         ctx.first_seen = Some(record.discovered_at);
@@ -268,8 +278,9 @@ impl PostWork {
             }
             Verdict::NeedsReview => {
                 record.state = PostState::NeedsReview;
-                // Not due until someone approves it.
-                record.due_at = Some(Timestamp::MAX);
+                // Not due until someone approves it; a story is looked at again
+                // when it expires, to report it if nobody decided in time.
+                record.due_at = Some(story_expiry(&record.post).unwrap_or(Timestamp::MAX));
                 record.plan = plan;
                 self.note(&record, EventKind::HeldForReview, decision.reason.clone());
                 let record = self.write(guard, &record).await?;
@@ -321,10 +332,7 @@ impl PostWork {
 
     /// When `record` is a story that expired before anything of it went out.
     fn expired_story(&self, record: &PostRecord) -> Option<Timestamp> {
-        if record.post.product_type != ProductType::Story {
-            return None;
-        }
-        let expired = record.post.timestamp.checked_add(STORY_LIFE).ok()?;
+        let expired = story_expiry(&record.post)?;
         (self.inner.clock.now() >= expired).then_some(expired)
     }
 

@@ -24,6 +24,7 @@ macro_rules! each_scenario {
             story_is_posted_within_its_window,
             story_missed_while_paused_is_reported,
             known_story_that_expired_is_recorded,
+            held_story_is_reported_when_it_expires,
             close_friends_content_is_never_shared,
             backlog_of_50_skipped,
             backlog_of_50_newest_5,
@@ -328,6 +329,44 @@ pub async fn known_story_that_expired_is_recorded(store: Arc<dyn Store>) {
                     && n.message.contains("expired")
             )
     );
+}
+
+/// A story held for review and left there is reported as missed when it
+/// expires, without a reviewer, by a link polled every hour (so no gap): it
+/// leaves the review queue and can no longer be approved.
+pub async fn held_story_is_reported_when_it_expires(store: Arc<dyn Store>) {
+    let w = world(store).await;
+    let settings = format!("{STORIES}[defaults.privacy]\nblocked_words = [\"draft\"]\n");
+    let engine = w.engine(&settings);
+    let story = w.publish("STORY", "Story draft");
+    w.advance(60);
+    sync_all(&engine).await;
+    let held = w.record(&story).await;
+    assert_eq!(held.state, PostState::NeedsReview);
+    assert_eq!(
+        held.due_at,
+        Some(held.post.timestamp + SignedDuration::from_hours(24)),
+        "looked at again when it expires"
+    );
+    for _ in 0..25 {
+        w.advance(3600);
+        sync_all(&engine).await;
+    }
+    assert_eq!(w.record(&story).await.state, PostState::Skipped);
+    assert!(engine.review_queue(None).await.unwrap().is_empty());
+    assert!(
+        engine
+            .approve(&link(), &SourceId::new(&story).unwrap())
+            .await
+            .is_err()
+    );
+    let missed = w.events(EventKind::StoryMissed).await;
+    assert_eq!(missed.len(), 1, "only the story itself: {missed:?}");
+    assert_eq!(
+        missed[0].source_id.as_ref().map(SourceId::as_str),
+        Some(story.as_str())
+    );
+    assert_eq!(w.on_x("Story draft"), 0);
 }
 
 /// A source that knows which posts are close-friends-only (the Instagram API
