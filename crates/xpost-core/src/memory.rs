@@ -133,6 +133,21 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut inner = self.lock();
+        let link = inner
+            .links
+            .get_mut(id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("link {id}"),
+            })?;
+        Ok(std::mem::replace(&mut link.paused_since, paused_since))
+    }
+
     async fn credentials(
         &self,
         link: &LinkId,

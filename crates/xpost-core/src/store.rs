@@ -168,6 +168,18 @@ pub trait Store: Send + Sync {
         reauth_side: Option<Side>,
     ) -> Result<(), StoreError>;
 
+    /// Pauses a link from `paused_since`, or resumes it with `None`, in one step
+    /// that leaves its state and everything else as they are; answers when it
+    /// was paused before (`None`: it was running).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown link.
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError>;
+
     /// The credentials of one side, with their version.
     ///
     /// # Errors

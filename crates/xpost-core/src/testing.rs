@@ -492,6 +492,43 @@ pub async fn same_second_posts_keep_the_listing_order(store: &dyn Store) {
     assert_eq!(listed[3].listing_order, 5);
 }
 
+/// A pause is set and cleared in one step that keeps the link's state (even
+/// one changed since the link was read), and answers the pause it replaced.
+pub async fn pausing_keeps_the_link_state(store: &dyn Store) {
+    let main = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    assert_eq!(
+        store.set_link_paused(&main, Some(at(5))).await.unwrap(),
+        None
+    );
+    store
+        .set_link_state(&main, LinkState::NeedsReauth, Some(Side::Target))
+        .await
+        .unwrap();
+    let paused = store.link(&main).await.unwrap().unwrap();
+    assert_eq!(
+        paused.paused_since,
+        Some(at(5)),
+        "a state change keeps the pause"
+    );
+    assert_eq!(
+        store.set_link_paused(&main, None).await.unwrap(),
+        Some(at(5))
+    );
+    let resumed = store.link(&main).await.unwrap().unwrap();
+    assert_eq!(
+        resumed.state,
+        LinkState::NeedsReauth,
+        "the pause keeps the state"
+    );
+    assert_eq!(resumed.reauth_side, Some(Side::Target));
+    assert!(!resumed.is_paused());
+    assert!(matches!(
+        store.set_link_paused(&link_id("nope"), Some(at(6))).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
 /// The cursor is per link and fenced.
 pub async fn cursors_round_trip(store: &dyn Store) {
     let link = link_id("main");
@@ -643,7 +680,8 @@ macro_rules! store_conformance_tests {
             cursors_round_trip,
             events_are_listed_newest_first,
             logged_updates_write_the_record_and_its_events_together,
-            same_second_posts_keep_the_listing_order
+            same_second_posts_keep_the_listing_order,
+            pausing_keeps_the_link_state
         );
     };
     (@each $make:expr; $($case:ident),+) => {
@@ -724,6 +762,14 @@ impl Store for DyingStore {
     ) -> Result<(), StoreError> {
         self.spend()?;
         self.inner.set_link_state(id, state, side).await
+    }
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.spend()?;
+        self.inner.set_link_paused(id, paused_since).await
     }
     async fn credentials(
         &self,

@@ -153,6 +153,13 @@ impl Store for MeteredStore {
     ) -> Result<(), StoreError> {
         write!(self, self.inner.set_link_state(id, state, side))
     }
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        write!(self, self.inner.set_link_paused(id, paused_since))
+    }
     async fn credentials(
         &self,
         link: &LinkId,

@@ -8,7 +8,7 @@
 //! a pause longer than a day are reported as missed.
 
 use jiff::Timestamp;
-use xpost_core::{Event, EventKind, LinkId, Store};
+use xpost_core::{Event, EventKind, LinkId, Store, StoreError};
 
 use crate::error::EngineError;
 
@@ -18,15 +18,14 @@ use crate::error::EngineError;
 /// # Errors
 /// [`EngineError::UnknownLink`] or [`EngineError::Store`].
 pub async fn pause(store: &dyn Store, id: &LinkId, now: Timestamp) -> Result<(), EngineError> {
-    let mut link = store
+    let link = store
         .link(id)
         .await?
         .ok_or_else(|| EngineError::UnknownLink(id.clone()))?;
-    if link.is_paused() {
+    // Already paused: the first pause's time stands.
+    if link.is_paused() || paused(store, id, Some(now)).await?.is_some() {
         return Ok(());
     }
-    link.paused_since = Some(now);
-    store.put_link(&link).await?;
     let event = Event::new(now, id.clone(), EventKind::Paused, "paused by the user");
     store.append_events(&[event]).await?;
     Ok(())
@@ -38,14 +37,9 @@ pub async fn pause(store: &dyn Store, id: &LinkId, now: Timestamp) -> Result<(),
 /// # Errors
 /// [`EngineError::UnknownLink`] or [`EngineError::Store`].
 pub async fn resume(store: &dyn Store, id: &LinkId, now: Timestamp) -> Result<(), EngineError> {
-    let mut link = store
-        .link(id)
-        .await?
-        .ok_or_else(|| EngineError::UnknownLink(id.clone()))?;
-    let Some(since) = link.paused_since.take() else {
+    let Some(since) = paused(store, id, None).await? else {
         return Ok(());
     };
-    store.put_link(&link).await?;
     let paused_for = since
         .duration_until(now)
         .round(jiff::Unit::Second)
@@ -58,4 +52,17 @@ pub async fn resume(store: &dyn Store, id: &LinkId, now: Timestamp) -> Result<()
     );
     store.append_events(&[event]).await?;
     Ok(())
+}
+
+/// Sets the pause in one store step (a concurrent change of the link's state
+/// is kept); answers when it was paused before.
+async fn paused(
+    store: &dyn Store,
+    id: &LinkId,
+    since: Option<Timestamp>,
+) -> Result<Option<Timestamp>, EngineError> {
+    match store.set_link_paused(id, since).await {
+        Err(StoreError::NotFound { .. }) => Err(EngineError::UnknownLink(id.clone())),
+        other => Ok(other?),
+    }
 }

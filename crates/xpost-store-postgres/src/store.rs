@@ -223,6 +223,45 @@ impl Store for PostgresStore {
         finish(tx, result, "commit a link update").await
     }
 
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            let row = tx
+                .query_opt(
+                    "SELECT body FROM links WHERE id = $1 FOR UPDATE",
+                    &[&id.as_str()],
+                )
+                .await
+                .map_err(unavailable("read a link"))?;
+            let mut link: Link = match row {
+                Some(r) => {
+                    let body: String = r.try_get(0).map_err(unavailable("read a link"))?;
+                    from_json("link", &body)?
+                }
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: format!("link {id}"),
+                    });
+                }
+            };
+            let before = std::mem::replace(&mut link.paused_since, paused_since);
+            tx.execute(
+                "UPDATE links SET body = $1 WHERE id = $2",
+                &[&to_json("link", &link)?, &id.as_str()],
+            )
+            .await
+            .map_err(unavailable("update a link"))?;
+            Ok(before)
+        }
+        .await;
+        finish(tx, result, "commit a link update").await
+    }
+
     async fn credentials(
         &self,
         link: &LinkId,

@@ -190,6 +190,42 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let id = id.clone();
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            let body: Option<String> = tx
+                .query_row(
+                    "SELECT body FROM links WHERE id = ?1",
+                    [id.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read a link"))?;
+            let mut link: Link = match body {
+                Some(b) => from_json("link", &b)?,
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: format!("link {id}"),
+                    });
+                }
+            };
+            let before = std::mem::replace(&mut link.paused_since, paused_since);
+            tx.execute(
+                "UPDATE links SET body = ?1 WHERE id = ?2",
+                params![to_json("link", &link)?, id.as_str()],
+            )
+            .map_err(unavailable("update a link"))?;
+            tx.commit().map_err(unavailable("commit a link update"))?;
+            Ok(before)
+        })
+        .await
+    }
+
     async fn credentials(
         &self,
         link: &LinkId,

@@ -136,6 +136,13 @@ impl Store for TempStore {
     ) -> Result<(), StoreError> {
         self.pg.set_link_state(id, state, reauth_side).await
     }
+    async fn set_link_paused(
+        &self,
+        id: &LinkId,
+        paused_since: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.pg.set_link_paused(id, paused_since).await
+    }
     async fn credentials(
         &self,
         link: &LinkId,
