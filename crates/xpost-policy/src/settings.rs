@@ -36,6 +36,8 @@ pub struct LinkSettings {
     pub cost: CostSettings,
     /// When posts go out.
     pub schedule: ScheduleSettings,
+    /// What deletions and caption edits on Instagram do on X.
+    pub sync: crate::sync::SyncSettings,
 }
 
 /// Which kinds of Instagram posts are cross-posted.
@@ -627,6 +629,7 @@ impl LinkSettings {
         self.validate_filters()?;
         self.validate_cost()?;
         self.validate_schedule()?;
+        self.sync.validate()?;
         self.validate_text()
     }
 
