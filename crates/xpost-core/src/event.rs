@@ -47,6 +47,12 @@ pub enum EventKind {
     TokenRefreshed,
     /// Cross-posted content was deleted from the target.
     Deleted,
+    /// The source post's caption changed after it was seen.
+    SourceEdited,
+    /// The source post is gone (or missing from the listing, waiting for its grace period).
+    SourceDeleted,
+    /// A reply with the corrected text was posted under the target's post.
+    Corrected,
 }
 
 /// One entry of the event log.

@@ -21,6 +21,8 @@ use crate::engine::{Inner, LeaseGuard, notify};
 use crate::error::EngineError;
 use crate::upload::upload_item;
 
+mod sync;
+
 /// What the pass does after a post.
 #[derive(Debug)]
 pub(crate) enum Flow {
@@ -84,7 +86,9 @@ impl PostWork {
     ) -> Result<(PostRecord, Flow), EngineError> {
         // Bounded: each round moves the post to a later state or stops.
         for _ in 0..64 {
+            let syncing = record.sync.as_ref().is_some_and(|w| !w.is_done());
             let step = match record.state {
+                _ if syncing => self.sync_step(guard, record).await?,
                 PostState::Discovered | PostState::Scheduled | PostState::NeedsReview => {
                     self.decide(guard, record).await?
                 }
@@ -382,13 +386,23 @@ impl PostWork {
         let Some(intent_at) = record.parts.get(part).and_then(|p| p.intent_at) else {
             return Ok(None);
         };
+        self.find_sent(&intended, intent_at).await
+    }
+
+    /// Looks for `intended`, whose intent was recorded at `intent_at`, among
+    /// the target's own recent posts.
+    async fn find_sent(
+        &self,
+        intended: &OutgoingPost,
+        intent_at: Timestamp,
+    ) -> Result<Option<TargetId>, RemoteError> {
         let margin = SignedDuration::try_from(self.inner.limits.reconcile_margin)
             .unwrap_or(SignedDuration::ZERO);
         let since = intent_at.checked_sub(margin).unwrap_or(intent_at);
         let recent = self.target.own_recent(since).await?;
         Ok(recent
             .iter()
-            .find(|p| self.target.matches(p, &intended))
+            .find(|p| self.target.matches(p, intended))
             .map(|p| p.id.clone()))
     }
 

@@ -259,8 +259,16 @@ impl Engine {
             }
             Err(other) => return Err(other),
         };
+        let changes = match crate::watch::find(inner, &link, &*source).await {
+            Ok(changes) => changes,
+            Err(EngineError::Remote(e)) => {
+                return self.link_failure(&link, Side::Source, e, report).await;
+            }
+            Err(other) => return Err(other),
+        };
         if found.fresh.is_empty()
             && !found.moves_cursor()
+            && changes.is_empty()
             && inner.store.due_posts(id, now, 1).await?.is_empty()
         {
             report.next_due = self.next_due(id).await?;
@@ -277,7 +285,9 @@ impl Engine {
             ttl,
             lease,
         };
-        let result = self.pass(&link, source, found, &mut guard, report).await;
+        let result = self
+            .pass(&link, source, found, changes, &mut guard, report)
+            .await;
         let release = inner.store.release_lease(&guard.lease).await;
         match result {
             Err(EngineError::Store(StoreError::LeaseLost { .. })) => {
@@ -295,11 +305,13 @@ impl Engine {
         link: &Link,
         source: Arc<dyn Source>,
         found: Listing,
+        changes: Vec<crate::watch::Change>,
         guard: &mut LeaseGuard<'_>,
         mut report: PassReport,
     ) -> Result<PassReport, EngineError> {
         let inner = &*self.inner;
         report.discovered = self.record_new(link, found, guard).await?;
+        crate::watch::record(inner, link, guard, changes).await?;
         let now = inner.clock.now();
         if let Some(until) = self.blocked_until(&link.id, Side::Target, now) {
             report.outcome = PassOutcome::RateLimited;

@@ -44,6 +44,7 @@ mod scheduler;
 pub mod throttle;
 pub mod tokens;
 mod upload;
+mod watch;
 
 pub use builder::EngineBuilder;
 pub use connector::Connector;
