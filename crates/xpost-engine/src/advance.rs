@@ -600,51 +600,67 @@ impl PostWork {
                     .await
             }
             RetryKind::Backoff | RetryKind::After(_) => {
-                record.attempts += 1;
-                if record.attempts >= self.inner.limits.max_attempts {
+                let Some(flow) = self.schedule_retry(&mut record, &error, "attempt") else {
                     let message = format!("gave up after {} attempts: {error}", record.attempts);
                     return self.fail(guard, record, class, message, None).await;
-                }
-                let wait = match error.retry_kind(now) {
-                    RetryKind::After(d) => d,
-                    _ => self
-                        .inner
-                        .limits
-                        .backoff(record.attempts, rand::random::<f64>()),
                 };
-                let until = now
-                    .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO))
-                    .unwrap_or(now);
-                record.due_at = Some(until);
-                record.error = Some(Failure {
-                    class,
-                    message: error.to_string(),
-                    hint: None,
-                    at: now,
-                });
-                let event = Event::new(
-                    now,
-                    self.link_id().clone(),
-                    EventKind::Retrying,
-                    format!(
-                        "attempt {} failed, next at {until}: {error}",
-                        record.attempts
-                    ),
-                )
-                .for_post(record.source_id.clone())
-                .failure(class, None);
-                self.note_event(event);
                 let record = self.write(guard, &record).await?;
-                let flow = if class == FailureClass::RateLimited {
-                    Flow::StopRateLimited(Some(until))
-                } else {
-                    Flow::Continue
-                };
                 Ok(Step::Stop(record, flow))
             }
             // A retry kind added later: retry in the next pass.
             _ => Ok(Step::Stop(record, Flow::Continue)),
         }
+    }
+
+    /// Counts a failed attempt of a retryable `error` and sets when the next
+    /// one is due, noting it in the log as `what` (the write is the caller's);
+    /// `None` when the attempt bound is spent.
+    fn schedule_retry(
+        &mut self,
+        record: &mut PostRecord,
+        error: &RemoteError,
+        what: &str,
+    ) -> Option<Flow> {
+        let now = self.inner.clock.now();
+        let class = error.class();
+        record.attempts += 1;
+        if record.attempts >= self.inner.limits.max_attempts {
+            return None;
+        }
+        let wait = match error.retry_kind(now) {
+            RetryKind::After(d) => d,
+            _ => self
+                .inner
+                .limits
+                .backoff(record.attempts, rand::random::<f64>()),
+        };
+        let until = now
+            .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO))
+            .unwrap_or(now);
+        record.due_at = Some(until);
+        record.error = Some(Failure {
+            class,
+            message: error.to_string(),
+            hint: None,
+            at: now,
+        });
+        let event = Event::new(
+            now,
+            self.link_id().clone(),
+            EventKind::Retrying,
+            format!(
+                "{what} {} failed, next at {until}: {error}",
+                record.attempts
+            ),
+        )
+        .for_post(record.source_id.clone())
+        .failure(class, None);
+        self.note_event(event);
+        Some(if class == FailureClass::RateLimited {
+            Flow::StopRateLimited(Some(until))
+        } else {
+            Flow::Continue
+        })
     }
 
     /// Fails a post for good, with its cause, and tells the user once.

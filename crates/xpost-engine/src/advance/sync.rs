@@ -13,7 +13,7 @@
 
 use xpost_core::{
     EventKind, Failure, FailureClass, Notice, OutgoingPost, PartProgress, PostRecord, PostState,
-    RemoteError, RetryKind, Side, SkipReason, SyncAction,
+    RemoteError, RetryKind, Side, SkipReason, SyncAction, TargetId,
 };
 
 use super::{Flow, PostWork, Step};
@@ -199,16 +199,7 @@ impl PostWork {
         // An earlier attempt may have reached the target: look before sending again.
         if let Some(intent_at) = intent {
             match self.find_sent(&outgoing, intent_at).await {
-                Ok(Some(id)) => {
-                    set_correction_id(&mut record, k, id.clone());
-                    self.note(
-                        &record,
-                        EventKind::Reconciled,
-                        format!("correction part {} was already on X as {id}", k + 1),
-                    );
-                    let record = self.write(guard, &record).await?;
-                    return Ok(Step::Next(record));
-                }
+                Ok(Some(id)) => return self.found_correction(guard, record, k, id).await,
                 Ok(None) => {}
                 Err(error) => return self.sync_failure(guard, record, error).await,
             }
@@ -248,16 +239,7 @@ impl PostWork {
             }
             Err(RemoteError::Duplicate { message }) => {
                 match self.find_sent(&outgoing, self.inner.clock.now()).await {
-                    Ok(Some(id)) => {
-                        set_correction_id(&mut record, k, id.clone());
-                        self.note(
-                            &record,
-                            EventKind::Reconciled,
-                            format!("correction part {} was already on X as {id}", k + 1),
-                        );
-                        let record = self.write(guard, &record).await?;
-                        Ok(Step::Next(record))
-                    }
+                    Ok(Some(id)) => self.found_correction(guard, record, k, id).await,
                     Ok(None) => {
                         self.give_up(
                             guard,
@@ -272,6 +254,24 @@ impl PostWork {
             }
             Err(error) => self.sync_failure(guard, record, error).await,
         }
+    }
+
+    /// Correction part `k` was found on the target already: recorded, not sent.
+    async fn found_correction(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        k: usize,
+        id: TargetId,
+    ) -> Result<Step, EngineError> {
+        set_correction_id(&mut record, k, id.clone());
+        self.note(
+            &record,
+            EventKind::Reconciled,
+            format!("correction part {} was already on X as {id}", k + 1),
+        );
+        let record = self.write(guard, &record).await?;
+        Ok(Step::Next(record))
     }
 
     /// Every correction part is out: recorded as the post's latest corrections.
@@ -320,48 +320,11 @@ impl PostWork {
             RetryKind::Reauth => Ok(Step::Stop(record, Flow::StopReauth(Side::Target, error))),
             RetryKind::Never => self.give_up(guard, record, class, error.to_string()).await,
             RetryKind::Backoff | RetryKind::After(_) => {
-                record.attempts += 1;
-                if record.attempts >= self.inner.limits.max_attempts {
+                let Some(flow) = self.schedule_retry(&mut record, &error, "sync attempt") else {
                     let message = format!("gave up after {} attempts: {error}", record.attempts);
                     return self.give_up(guard, record, class, message).await;
-                }
-                let wait = match error.retry_kind(now) {
-                    RetryKind::After(d) => d,
-                    _ => self
-                        .inner
-                        .limits
-                        .backoff(record.attempts, rand::random::<f64>()),
                 };
-                let until = now
-                    .checked_add(
-                        jiff::SignedDuration::try_from(wait).unwrap_or(jiff::SignedDuration::ZERO),
-                    )
-                    .unwrap_or(now);
-                record.due_at = Some(until);
-                record.error = Some(Failure {
-                    class,
-                    message: error.to_string(),
-                    hint: None,
-                    at: now,
-                });
-                let event = xpost_core::Event::new(
-                    now,
-                    self.link_id().clone(),
-                    EventKind::Retrying,
-                    format!(
-                        "sync attempt {} failed, next at {until}: {error}",
-                        record.attempts
-                    ),
-                )
-                .for_post(record.source_id.clone())
-                .failure(class, None);
-                self.note_event(event);
                 let record = self.write(guard, &record).await?;
-                let flow = if class == FailureClass::RateLimited {
-                    Flow::StopRateLimited(Some(until))
-                } else {
-                    Flow::Continue
-                };
                 Ok(Step::Stop(record, flow))
             }
             // A retry kind added later: try again in the next pass.
@@ -433,7 +396,7 @@ impl PostWork {
 }
 
 /// Records the target id of correction part `k`.
-fn set_correction_id(record: &mut PostRecord, k: usize, id: xpost_core::TargetId) {
+fn set_correction_id(record: &mut PostRecord, k: usize, id: TargetId) {
     if let Some(part) = record
         .sync
         .as_mut()
