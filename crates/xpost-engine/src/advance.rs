@@ -672,8 +672,24 @@ impl PostWork {
         message: String,
         hint: Option<String>,
     ) -> Result<Step, EngineError> {
-        let now = self.inner.clock.now();
         record.state = PostState::Failed;
+        let notice = format!("post {} was not cross-posted: {message}", record.source_id);
+        self.give_up_with(guard, record, class, message, hint, notice)
+            .await
+    }
+
+    /// Records a failure nothing more will be tried for (the record's state is
+    /// the caller's), logs it, and tells the user once with `notice`.
+    async fn give_up_with(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        class: FailureClass,
+        message: String,
+        hint: Option<String>,
+        notice: String,
+    ) -> Result<Step, EngineError> {
+        let now = self.inner.clock.now();
         record.due_at = None;
         record.error = Some(Failure {
             class,
@@ -681,14 +697,9 @@ impl PostWork {
             hint: hint.clone(),
             at: now,
         });
-        let event = Event::new(
-            now,
-            self.link_id().clone(),
-            EventKind::Failed,
-            message.clone(),
-        )
-        .for_post(record.source_id.clone())
-        .failure(class, hint.clone());
+        let event = Event::new(now, self.link_id().clone(), EventKind::Failed, message)
+            .for_post(record.source_id.clone())
+            .failure(class, hint.clone());
         self.note_event(event);
         let record = self.write(guard, &record).await?;
         notify(
@@ -698,7 +709,7 @@ impl PostWork {
                 link: self.link_id().clone(),
                 source_id: Some(record.source_id.clone()),
                 class,
-                message: format!("post {} was not cross-posted: {message}", record.source_id),
+                message: notice,
                 hint,
             },
         )

@@ -12,12 +12,12 @@
 //!   and sent by the very path (and guarantees) of every new post.
 
 use xpost_core::{
-    EventKind, Failure, FailureClass, Notice, OutgoingPost, PartProgress, PostRecord, PostState,
-    RemoteError, RetryKind, Side, SkipReason, SyncAction, TargetId,
+    EventKind, FailureClass, OutgoingPost, PartProgress, PostRecord, PostState, RemoteError,
+    RetryKind, Side, SkipReason, SyncAction, TargetId,
 };
 
 use super::{Flow, PostWork, Step};
-use crate::engine::{LeaseGuard, notify};
+use crate::engine::LeaseGuard;
 use crate::error::EngineError;
 
 impl PostWork {
@@ -359,39 +359,12 @@ impl PostWork {
                 "the post on X keeps its earlier text; edit or delete it on X by hand".to_owned(),
             ),
         };
-        record.due_at = None;
-        record.error = Some(Failure {
-            class,
-            message: message.clone(),
-            hint: Some(hint.clone()),
-            at: now,
-        });
         if let Some(work) = record.sync.as_mut() {
             work.done_at = Some(now);
         }
-        let event = xpost_core::Event::new(
-            now,
-            self.link_id().clone(),
-            EventKind::Failed,
-            message.clone(),
-        )
-        .for_post(record.source_id.clone())
-        .failure(class, Some(hint.clone()));
-        self.note_event(event);
-        let record = self.write(guard, &record).await?;
-        notify(
-            &*self.inner.notifier,
-            Notice {
-                at: now,
-                link: self.link_id().clone(),
-                source_id: Some(record.source_id.clone()),
-                class,
-                message: format!("post {}: {message}", record.source_id),
-                hint: Some(hint),
-            },
-        )
-        .await;
-        Ok(Step::Stop(record, Flow::Continue))
+        let notice = format!("post {}: {message}", record.source_id);
+        self.give_up_with(guard, record, class, message, Some(hint), notice)
+            .await
     }
 }
 

@@ -260,6 +260,32 @@ pub async fn transient_errors_never_delete(backend: &dyn Backend) {
     assert_eq!(w.record(&id).await.state, PostState::Skipped);
 }
 
+/// X failing while the posts are deleted: the work waits with back-off and
+/// is finished by a later pass, nothing deleted twice or left behind.
+pub async fn a_failing_delete_on_x_is_retried_later(backend: &dyn Backend) {
+    let w = world(backend).await;
+    let id = publish(&w.emu, &w.ig_user, "IMAGE", "Deleted while X is down");
+    w.sync(DELETIONS).await;
+    w.emu.admin().delete_instagram_media(&id).unwrap();
+    w.fault("x", "/2/tweets", 503, 50);
+    w.sync(DELETIONS).await;
+    assert_eq!(w.live().len(), 1);
+    let record = w.record(&id).await;
+    assert!(!record.is_settled(), "the deletion is under way");
+    assert!(record.due_at.is_some(), "and waits for its back-off");
+    assert_eq!(record.attempts, 1);
+    assert!(!w.events(&id, EventKind::Retrying).await.is_empty());
+
+    w.emu.admin().reset_faults();
+    w.emu.admin().advance_clock(3600).unwrap();
+    w.sync(DELETIONS).await;
+    assert!(w.live().is_empty());
+    let record = w.record(&id).await;
+    assert_eq!(record.state, PostState::Skipped);
+    assert!(record.error.is_none());
+    assert_eq!(w.events(&id, EventKind::Deleted).await.len(), 1);
+}
+
 /// Without `[sync]`, an edited caption changes nothing on X.
 pub async fn edits_are_ignored_by_default(backend: &dyn Backend) {
     let w = world(backend).await;
@@ -439,6 +465,7 @@ macro_rules! sync_scenarios {
             deletion_is_off_by_default,
             deletion_retracts_every_part_of_a_thread,
             transient_errors_never_delete,
+            a_failing_delete_on_x_is_retried_later,
             edits_are_ignored_by_default,
             delete_and_repost_puts_the_new_version_in_place,
             reply_with_correction_answers_the_last_post,
