@@ -21,8 +21,8 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use xpost_core::{
-    Event, EventKind, Link, PostRecord, PostState, RetryKind, Source, SourceId, SourcePost,
-    StoreError, SyncAction, SyncWork,
+    Event, EventKind, Link, PostRecord, PostState, ProductType, RetryKind, Source, SourceId,
+    SourcePost, StoreError, SyncAction, SyncWork,
 };
 use xpost_policy::{EditMode, LinkSettings};
 
@@ -44,8 +44,12 @@ pub(crate) enum Change {
 
 /// Whether a record is one that a change can act on now. Posts on their way
 /// out (an intent recorded, or waiting for a re-link) and posts with sync work
-/// under way are looked at again once that is over.
+/// under way are looked at again once that is over. Stories are never: the
+/// media listing does not show them, and one that expires is not deleted.
 fn actionable(record: &PostRecord) -> bool {
+    if record.post.product_type == ProductType::Story {
+        return false;
+    }
     let sending = record.parts.iter().any(|p| p.intent_at.is_some())
         && !matches!(record.state, PostState::Posted | PostState::Failed);
     record.source_deleted_at.is_none()
@@ -328,4 +332,74 @@ fn edited(
     record.attempts = 0;
     record.due_at = None;
     record.error = None;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use xpost_core::{LinkId, PartProgress, SyncAction, TargetId};
+
+    use super::*;
+
+    fn record(product: &str) -> PostRecord {
+        let post: SourcePost = serde_json::from_str(&format!(
+            r#"{{"id": "1", "media_type": "image", "product_type": "{product}", "timestamp": "2025-06-01T18:30:00Z"}}"#
+        ))
+        .unwrap();
+        let mut r = PostRecord::discovered(LinkId::new("l").unwrap(), post, Timestamp::UNIX_EPOCH);
+        r.state = PostState::Posted;
+        r.parts = vec![PartProgress {
+            intent_at: Some(Timestamp::UNIX_EPOCH),
+            target_id: Some(TargetId::new("9").unwrap()),
+            ..PartProgress::default()
+        }];
+        r
+    }
+
+    #[test]
+    fn only_settled_feed_posts_are_acted_on() {
+        assert!(actionable(&record("feed")));
+        assert!(
+            !actionable(&record("story")),
+            "an expired story is not deleted"
+        );
+        let mut sending = record("feed");
+        sending.state = PostState::Sending;
+        assert!(!actionable(&sending), "a post on its way out waits");
+        let mut busy = record("feed");
+        busy.sync = Some(SyncWork::new(
+            SyncAction::Correct,
+            Vec::new(),
+            Timestamp::UNIX_EPOCH,
+        ));
+        assert!(!actionable(&busy), "one action at a time");
+        let mut gone = record("feed");
+        gone.source_deleted_at = Some(Timestamp::UNIX_EPOCH);
+        assert!(
+            !actionable(&gone),
+            "a deleted post is never looked at again"
+        );
+    }
+
+    #[test]
+    fn a_deleted_post_retracts_its_parts_and_corrections() {
+        let mut r = record("feed");
+        r.corrections = vec![TargetId::new("10").unwrap()];
+        let mut events = Vec::new();
+        let event = |kind, message: String| {
+            Event::new(
+                Timestamp::UNIX_EPOCH,
+                LinkId::new("l").unwrap(),
+                kind,
+                message,
+            )
+        };
+        deleted(&mut r, Timestamp::UNIX_EPOCH, "gone", &mut events, &event);
+        let work = r.sync.unwrap();
+        assert_eq!(work.action, SyncAction::Retract);
+        let ids: Vec<&str> = work.retract.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["9", "10"]);
+        assert_eq!(events[0].kind, EventKind::SourceDeleted);
+    }
 }
