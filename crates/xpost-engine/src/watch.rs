@@ -189,7 +189,14 @@ pub(crate) async fn record(
         let Some(mut record) = inner.store.post(&link.id, &id).await? else {
             continue;
         };
-        if !actionable(&record) {
+        // Another worker may have recorded the same change since it was found.
+        let known = match &change {
+            Change::Seen(_) => record.missing_since.is_none(),
+            Change::Missing(_) => record.missing_since.is_some(),
+            Change::Deleted(..) => false,
+            Change::Edited(post) => post.caption_text() == record.post.caption_text(),
+        };
+        if known || !actionable(&record) {
             continue;
         }
         let now = inner.clock.now();
