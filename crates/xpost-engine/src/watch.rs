@@ -24,7 +24,7 @@ use xpost_core::{
     Event, EventKind, Link, PostRecord, PostState, ProductType, RetryKind, Source, SourceId,
     SourcePost, StoreError, SyncAction, SyncWork,
 };
-use xpost_policy::{EditMode, LinkSettings};
+use xpost_policy::{Context, EditMode, LinkSettings, Verdict};
 
 use crate::engine::{Inner, LeaseGuard};
 use crate::error::EngineError;
@@ -315,6 +315,26 @@ fn edited(
             SyncWork::new(SyncAction::Repost, targets, now)
         }
         EditMode::ReplyWithCorrection => {
+            // A reply goes out at once, without the review or the filters a
+            // new post goes through: a caption they would stop gets none.
+            // Age rules do not apply to correcting a post already out.
+            let ctx = Context {
+                first_seen: Some(record.discovered_at),
+                backfill: true,
+                ..Context::default()
+            };
+            let decision = xpost_policy::decide(&record.post, settings, &ctx, now);
+            if matches!(decision.verdict, Verdict::Skip | Verdict::NeedsReview) {
+                events.push(event(
+                    EventKind::SourceEdited,
+                    format!(
+                        "caption edited, but {} holds the new caption ({}); no correction is posted",
+                        decision.rule.key(),
+                        decision.reason
+                    ),
+                ));
+                return;
+            }
             let mut work = SyncWork::new(SyncAction::Correct, Vec::new(), now);
             work.correction = fresh
                 .into_iter()

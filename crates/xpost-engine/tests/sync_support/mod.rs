@@ -360,6 +360,18 @@ pub async fn reply_with_correction_answers_the_last_post(backend: &dyn Backend) 
     assert_eq!(w.events(&id, EventKind::Corrected).await.len(), 4);
     w.sync(&settings).await;
     assert_eq!(w.live().len(), parts.len() + 2);
+
+    // A caption that opts out gets no correction.
+    w.edit(&id, "Not this one after all #noxpost");
+    w.sync(&settings).await;
+    assert_eq!(w.live().len(), parts.len() + 2);
+    assert!(
+        w.events(&id, EventKind::SourceEdited)
+            .await
+            .iter()
+            .any(|e| e.message.contains("filters.opt_out_tag")),
+        "the event names the rule"
+    );
 }
 
 /// Runs `edit_step` on an engine whose store dies after `budget` writes,
