@@ -101,6 +101,15 @@ impl SyncSettings {
                 "must be at least one minute, so that a post missing from one page of the listing is not taken for deleted",
             ));
         }
+        if self.deletion_grace >= self.edit_window {
+            return Err(PolicyError::invalid(
+                "sync.deletion_grace",
+                format!(
+                    "must be shorter than sync.edit_window ({:#}): a post leaves the window before its grace period ends",
+                    self.edit_window
+                ),
+            ));
+        }
         Ok(())
     }
 }

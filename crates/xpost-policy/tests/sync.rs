@@ -61,6 +61,10 @@ fn impossible_windows_are_refused() {
     assert!(message.contains("30 days"), "{message}");
     let (_, key, _) = located("[links.a.sync]\ndeletion_grace = \"0s\"\n");
     assert!(key.ends_with("sync.deletion_grace"), "{key}");
+    let (_, key, message) =
+        located("[defaults.sync]\nedit_window = \"2h\"\ndeletion_grace = \"3h\"\n");
+    assert!(key.ends_with("sync.deletion_grace"), "{key}");
+    assert!(message.contains("edit_window"), "{message}");
     let (_, key, _) = located("[defaults.sync]\ndeletions = \"yes\"\n");
     assert!(key.ends_with("sync.deletions"), "{key}");
 }
