@@ -75,6 +75,11 @@ async fn a_deleted_post_and_an_edited_caption_reach_x_and_show_in_status_and_log
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 post(s) brought in step"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let tweets: Value = http()
         .get(format!("{}/admin/x/tweets", emu.base))

@@ -86,6 +86,9 @@ pub struct PassReport {
     pub skipped: usize,
     /// Posts that failed for good in this pass.
     pub failed: usize,
+    /// Posts whose deletion or edit sync finished in this pass (deleted on X,
+    /// reposted, or answered with a correction).
+    pub synced: usize,
     /// When the link next has something to do, if known (a scheduled post, a
     /// retry, a rate-limit reset).
     pub next_due: Option<Timestamp>,
@@ -100,6 +103,7 @@ impl PassReport {
             posted: 0,
             skipped: 0,
             failed: 0,
+            synced: 0,
             next_due: None,
         }
     }
@@ -335,8 +339,12 @@ impl Engine {
                 break;
             }
             let before = record.state;
+            let syncing = record.sync.as_ref().is_some_and(|w| !w.is_done());
             let span = tracing::info_span!("post", link = %link.id, post = %record.source_id);
             let (after, flow) = work.advance(guard, record).instrument(span).await?;
+            if syncing && after.sync.as_ref().is_some_and(|w| w.is_done()) {
+                report.synced += 1;
+            }
             if before != after.state {
                 match after.state {
                     PostState::Posted => report.posted += 1,

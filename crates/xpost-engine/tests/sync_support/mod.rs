@@ -186,6 +186,7 @@ pub async fn deletion_retracts_every_part_of_a_thread(backend: &dyn Backend) {
     w.emu.admin().delete_instagram_media(&id).unwrap();
     let report = w.sync(&settings).await;
     assert_eq!(report.outcome, PassOutcome::Completed, "{report:?}");
+    assert_eq!(report.synced, 1, "{report:?}");
     let live: BTreeSet<String> = w.live().into_iter().map(|t| t.id).collect();
     for part in &posted {
         assert!(!live.contains(part), "part {part} still on X");
