@@ -56,6 +56,12 @@ pub enum EventKind {
     StoryMissed,
     /// A pass found a backlog; the message says what the link's choice did with it.
     Backlog,
+    /// The source post's caption changed after it was seen.
+    SourceEdited,
+    /// The source post is gone (or missing from the listing, waiting for its grace period).
+    SourceDeleted,
+    /// A reply with the corrected text was posted under the target's post.
+    Corrected,
 }
 
 /// One entry of the event log.

@@ -61,6 +61,7 @@ pub mod rows;
 mod seal;
 mod shorten;
 mod store;
+mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -87,3 +88,4 @@ pub use retry::RetryKind;
 pub use seal::{SealError, SealingKey};
 pub use shorten::{NoShortener, ShortenError, Shortener};
 pub use store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
+pub use sync::{Retraction, SyncAction, SyncWork};

@@ -289,7 +289,7 @@ impl Store for MemoryStore {
             .posts
             .values()
             .filter(|r| &r.link == link)
-            .filter(|r| !r.state.is_final() && r.due_at.is_none_or(|at| at <= now))
+            .filter(|r| !r.is_settled() && r.due_at.is_none_or(|at| at <= now))
             .cloned()
             .collect();
         oldest_first(&mut due);
@@ -312,6 +312,22 @@ impl Store for MemoryStore {
         if query.limit > 0 {
             found.truncate(query.limit);
         }
+        Ok(found)
+    }
+
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        let inner = self.lock();
+        let mut found: Vec<PostRecord> = inner
+            .posts
+            .values()
+            .filter(|r| &r.link == link && r.post.timestamp >= since)
+            .cloned()
+            .collect();
+        oldest_first(&mut found);
         Ok(found)
     }
 

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{LinkId, SourceId, TargetId, TargetMediaId};
 use crate::post::SourcePost;
 use crate::reply::ReplySettings;
+use crate::sync::SyncWork;
 
 /// Positions one listing can tell apart in [`PostRecord::listing_order`].
 const LISTING_SLOTS: usize = 1 << 20;
@@ -218,6 +219,22 @@ pub struct PostRecord {
     /// oldest first. Stores order posts by publication time, then by this.
     #[serde(default)]
     pub listing_order: i64,
+    /// The latest action that keeps the target in step with an edited or
+    /// deleted source post; unfinished work keeps the record due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncWork>,
+    /// When the source post was found deleted: the post is never posted again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_deleted_at: Option<Timestamp>,
+    /// Since when a listing that covered the post's time has not shown it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_since: Option<Timestamp>,
+    /// Posts on the target that sync deleted (older versions, retracted parts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<TargetId>,
+    /// Correction replies posted on the target, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<TargetId>,
     /// The store's version of this record, for compare-and-swap updates.
     #[serde(default)]
     pub version: u64,
@@ -241,6 +258,11 @@ impl PostRecord {
             backfill: false,
             approved: false,
             listing_order: 0,
+            sync: None,
+            source_deleted_at: None,
+            missing_since: None,
+            retired: Vec::new(),
+            corrections: Vec::new(),
             version: 0,
         }
     }
@@ -261,6 +283,21 @@ impl PostRecord {
             .collect()
     }
 
+    /// Whether nothing more will happen to the post: its state is final and
+    /// no sync work is under way. Stores keep unsettled posts due.
+    pub fn is_settled(&self) -> bool {
+        self.state.is_final() && self.sync.as_ref().is_none_or(SyncWork::is_done)
+    }
+
+    /// The post on the target that a reply to the whole post answers: the
+    /// last correction, else the last part.
+    pub fn last_target_id(&self) -> Option<TargetId> {
+        self.corrections
+            .last()
+            .cloned()
+            .or_else(|| self.target_ids().last().cloned())
+    }
+
     /// The first part that is not on the target yet.
     pub fn next_part(&self) -> Option<usize> {
         let planned = self.plan.as_ref().map_or(0, |plan| plan.parts.len());
@@ -278,5 +315,28 @@ mod tests {
         assert_eq!(PostState::NeedsReview.status(), "pending");
         assert_eq!(PostState::NeedsReauth.status(), "needs_reauth");
         assert!(PostState::Skipped.is_final() && !PostState::Scheduled.is_final());
+    }
+
+    #[test]
+    fn unfinished_sync_work_keeps_a_posted_record_unsettled() {
+        let post: SourcePost = serde_json::from_str(
+            r#"{"id": "1", "media_type": "image", "product_type": "feed", "timestamp": "2025-06-01T18:30:00Z"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let link = LinkId::new("l").unwrap_or_else(|e| panic!("{e}"));
+        let mut record = PostRecord::discovered(link, post, Timestamp::UNIX_EPOCH);
+        record.state = PostState::Posted;
+        assert!(record.is_settled());
+        record.sync = Some(SyncWork::new(
+            crate::SyncAction::Retract,
+            Vec::new(),
+            Timestamp::UNIX_EPOCH,
+        ));
+        assert!(!record.is_settled());
+        let json = serde_json::to_string(&record).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            serde_json::from_str::<PostRecord>(&json).unwrap_or_else(|e| panic!("{e}")),
+            record
+        );
     }
 }

@@ -301,7 +301,8 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Conflict`] or [`StoreError::NotFound`].
     async fn update_post_unleased(&self, record: &PostRecord) -> Result<PostRecord, StoreError>;
 
-    /// Posts of `link` that are not final and are due at `now` (no due time, or
+    /// Posts of `link` that are not settled ([`PostRecord::is_settled`]: a final
+    /// state and no sync work under way) and are due at `now` (no due time, or
     /// one not after `now`), oldest source post first (publication time, then
     /// [`PostRecord::listing_order`]), at most `limit`.
     ///
@@ -320,6 +321,28 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn posts(&self, query: &PostQuery) -> Result<Vec<PostRecord>, StoreError>;
+
+    /// Posts of `link` whose source post was published at or after `since`,
+    /// oldest first: what a listing of the recent window is compared with.
+    /// The default reads every post of the link; stores override it with an
+    /// indexed query.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        let mut posts = self
+            .posts(&PostQuery {
+                link: Some(link.clone()),
+                ..PostQuery::default()
+            })
+            .await?;
+        posts.retain(|r| r.post.timestamp >= since);
+        Ok(posts)
+    }
 
     /// Appends events to the log, giving each its sequence number.
     ///

@@ -24,11 +24,13 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, Secret, Versioned};
 use crate::event::{Event, EventKind};
+use crate::ids::TargetId;
 use crate::ids::{AccountId, IgMediaId, LinkId, SourceId};
 use crate::link::{Account, Link, LinkState, Platform, Side};
 use crate::post::{MediaType, ProductType, SourcePost};
-use crate::record::{FailureClass, PostRecord, PostState};
+use crate::record::{FailureClass, PartProgress, PlannedPart, PostRecord, PostState};
 use crate::store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
+use crate::sync::{SyncAction, SyncWork};
 
 fn at(second: i64) -> Timestamp {
     Timestamp::from_second(1_750_000_000 + second).unwrap()
@@ -663,6 +665,100 @@ pub async fn logged_updates_write_the_record_and_its_events_together(store: &dyn
     assert_eq!(store.events(&EventQuery::default()).await.unwrap().len(), 1);
 }
 
+/// A posted record with sync work under way is due until the work is done,
+/// and every sync field reads back as written.
+pub async fn unfinished_sync_work_keeps_a_post_due(store: &dyn Store) {
+    let main = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let record = PostRecord::discovered(main.clone(), sample_post("1", 10), at(1));
+    store.insert_posts(&lease, &[record], at(1)).await.unwrap();
+    let id = SourceId::new("1").unwrap();
+    let mut r = store.post(&main, &id).await.unwrap().unwrap();
+    r.state = PostState::Posted;
+    let mut r = store.update_post(&lease, &r, at(2)).await.unwrap();
+    assert!(store.due_posts(&main, at(3), 0).await.unwrap().is_empty());
+
+    let old = TargetId::new("500").unwrap();
+    let mut work = SyncWork::new(SyncAction::Repost, vec![old.clone()], at(3));
+    work.retract[0].intent_at = Some(at(4));
+    work.correction = vec![PlannedPart {
+        text: "the corrected caption".into(),
+        media: Vec::new(),
+    }];
+    work.correction_parts = vec![PartProgress {
+        intent_at: Some(at(5)),
+        ..PartProgress::default()
+    }];
+    r.sync = Some(work);
+    r.missing_since = Some(at(3));
+    r.source_deleted_at = Some(at(4));
+    r.retired = vec![TargetId::new("400").unwrap()];
+    r.corrections = vec![TargetId::new("600").unwrap()];
+    let mut r = store.update_post(&lease, &r, at(5)).await.unwrap();
+    let due = store.due_posts(&main, at(6), 0).await.unwrap();
+    assert_eq!(due.len(), 1, "posted, but its sync work is under way");
+    assert_eq!(due[0], r, "every sync field reads back");
+
+    if let Some(work) = r.sync.as_mut() {
+        work.done_at = Some(at(7));
+    }
+    let r = store.update_post(&lease, &r, at(7)).await.unwrap();
+    assert!(r.is_settled());
+    assert!(store.due_posts(&main, at(8), 0).await.unwrap().is_empty());
+    let read = store.post(&main, &id).await.unwrap().unwrap();
+    assert_eq!(read.sync.map(|w| w.done_at), Some(Some(at(7))));
+}
+
+/// Posts published at or after a time, per link, oldest first.
+pub async fn recent_posts_are_listed_by_publication_time(store: &dyn Store) {
+    let main = link_id("main");
+    let other = link_id("other");
+    store.put_link(&active_link("main")).await.unwrap();
+    store.put_link(&active_link("other")).await.unwrap();
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let other_lease = store
+        .try_lease(&other, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let posts: Vec<PostRecord> = [("3", 30), ("1", 10), ("2", 20)]
+        .iter()
+        .map(|(id, t)| PostRecord::discovered(main.clone(), sample_post(id, *t), at(1)))
+        .collect();
+    store.insert_posts(&lease, &posts, at(1)).await.unwrap();
+    store
+        .insert_posts(
+            &other_lease,
+            &[PostRecord::discovered(
+                other.clone(),
+                sample_post("9", 25),
+                at(1),
+            )],
+            at(1),
+        )
+        .await
+        .unwrap();
+    let recent = store.posts_published_since(&main, at(20)).await.unwrap();
+    let ids: Vec<&str> = recent.iter().map(|r| r.source_id.as_str()).collect();
+    assert_eq!(ids, ["2", "3"], "from the bound on, this link only");
+    assert!(
+        store
+            .posts_published_since(&main, at(31))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// Generates one `#[tokio::test]` per conformance check for a store.
 ///
 /// `$make` is an async expression answering `Option<S>` for a fresh, empty
@@ -681,7 +777,9 @@ macro_rules! store_conformance_tests {
             events_are_listed_newest_first,
             logged_updates_write_the_record_and_its_events_together,
             same_second_posts_keep_the_listing_order,
-            pausing_keeps_the_link_state
+            pausing_keeps_the_link_state,
+            unfinished_sync_work_keeps_a_post_due,
+            recent_posts_are_listed_by_publication_time
         );
     };
     (@each $make:expr; $($case:ident),+) => {
@@ -850,6 +948,13 @@ impl Store for DyingStore {
     }
     async fn posts(&self, q: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
         self.inner.posts(q).await
+    }
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        self.inner.posts_published_since(link, since).await
     }
     async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
         self.spend()?;

@@ -416,6 +416,22 @@ impl Admin {
         Ok(())
     }
 
+    /// Edits an Instagram post's caption, as the app's "Edit" does; an empty
+    /// caption removes it.
+    ///
+    /// # Errors
+    /// [`EmulatorError::NotFound`] for an unknown or deleted id, or a carousel child.
+    pub fn set_instagram_caption(&self, id: &str, caption: &str) -> Result<(), EmulatorError> {
+        let mut world = self.shared.world();
+        let m = world
+            .ig_media
+            .get_mut(id)
+            .filter(|m| !m.is_child && !m.deleted)
+            .ok_or_else(|| not_found("media", id))?;
+        m.caption = Some(caption.to_owned()).filter(|c| !c.is_empty());
+        Ok(())
+    }
+
     /// Sets what an X post's `public_metrics` report.
     ///
     /// # Errors
@@ -619,7 +635,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route(
             "/admin/instagram/media/{id}",
-            delete(ig_delete).patch(ig_engagement),
+            delete(ig_delete).patch(ig_media_patch),
         )
         .route("/admin/revoke", post(revoke))
         .route("/admin/x/tweets", get(x_tweets))
@@ -746,16 +762,35 @@ async fn ig_delete(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Resp
     answer(admin(&s).delete_instagram_media(&id).map(|()| json!({})))
 }
 
-async fn ig_engagement(
+/// `PATCH /admin/instagram/media/{id}`: engagement counts, a caption, or both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgMediaPatch {
+    #[serde(default)]
+    like_count: Option<u64>,
+    #[serde(default)]
+    comments_count: Option<u64>,
+    #[serde(default)]
+    caption: Option<String>,
+}
+
+async fn ig_media_patch(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-    JsonBody(req): JsonBody<IgEngagement>,
+    JsonBody(req): JsonBody<IgMediaPatch>,
 ) -> Response {
-    answer(
-        admin(&s)
-            .set_instagram_engagement(&id, req)
-            .map(|()| json!({})),
-    )
+    let admin = admin(&s);
+    let engagement = IgEngagement {
+        like_count: req.like_count,
+        comments_count: req.comments_count,
+    };
+    let result = admin
+        .set_instagram_engagement(&id, engagement)
+        .and_then(|()| match &req.caption {
+            Some(caption) => admin.set_instagram_caption(&id, caption),
+            None => Ok(()),
+        });
+    answer(result.map(|()| json!({})))
 }
 
 async fn x_metrics(

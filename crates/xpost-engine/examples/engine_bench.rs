@@ -234,6 +234,13 @@ impl Store for MeteredStore {
     async fn posts(&self, q: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
         read!(self, self.inner.posts(q))
     }
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        read!(self, self.inner.posts_published_since(link, since))
+    }
     async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
         write!(self, self.inner.append_events(events))
     }

@@ -30,6 +30,7 @@ fn story_expiry(post: &xpost_core::SourcePost) -> Option<Timestamp> {
     }
     post.timestamp.checked_add(STORY_LIFE).ok()
 }
+mod sync;
 
 /// What the pass does after a post.
 #[derive(Debug)]
@@ -94,7 +95,9 @@ impl PostWork {
     ) -> Result<(PostRecord, Flow), EngineError> {
         // Bounded: each round moves the post to a later state or stops.
         for _ in 0..64 {
+            let syncing = record.sync.as_ref().is_some_and(|w| !w.is_done());
             let step = match record.state {
+                _ if syncing => self.sync_step(guard, record).await?,
                 PostState::Discovered | PostState::Scheduled | PostState::NeedsReview => {
                     self.decide(guard, record).await?
                 }
@@ -442,13 +445,23 @@ impl PostWork {
         let Some(intent_at) = record.parts.get(part).and_then(|p| p.intent_at) else {
             return Ok(None);
         };
+        self.find_sent(&intended, intent_at).await
+    }
+
+    /// Looks for `intended`, whose intent was recorded at `intent_at`, among
+    /// the target's own recent posts.
+    async fn find_sent(
+        &self,
+        intended: &OutgoingPost,
+        intent_at: Timestamp,
+    ) -> Result<Option<TargetId>, RemoteError> {
         let margin = SignedDuration::try_from(self.inner.limits.reconcile_margin)
             .unwrap_or(SignedDuration::ZERO);
         let since = intent_at.checked_sub(margin).unwrap_or(intent_at);
         let recent = self.target.own_recent(since).await?;
         Ok(recent
             .iter()
-            .find(|p| self.target.matches(p, &intended))
+            .find(|p| self.target.matches(p, intended))
             .map(|p| p.id.clone()))
     }
 
@@ -646,51 +659,67 @@ impl PostWork {
                     .await
             }
             RetryKind::Backoff | RetryKind::After(_) => {
-                record.attempts += 1;
-                if record.attempts >= self.inner.limits.max_attempts {
+                let Some(flow) = self.schedule_retry(&mut record, &error, "attempt") else {
                     let message = format!("gave up after {} attempts: {error}", record.attempts);
                     return self.fail(guard, record, class, message, None).await;
-                }
-                let wait = match error.retry_kind(now) {
-                    RetryKind::After(d) => d,
-                    _ => self
-                        .inner
-                        .limits
-                        .backoff(record.attempts, rand::random::<f64>()),
                 };
-                let until = now
-                    .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO))
-                    .unwrap_or(now);
-                record.due_at = Some(until);
-                record.error = Some(Failure {
-                    class,
-                    message: error.to_string(),
-                    hint: None,
-                    at: now,
-                });
-                let event = Event::new(
-                    now,
-                    self.link_id().clone(),
-                    EventKind::Retrying,
-                    format!(
-                        "attempt {} failed, next at {until}: {error}",
-                        record.attempts
-                    ),
-                )
-                .for_post(record.source_id.clone())
-                .failure(class, None);
-                self.note_event(event);
                 let record = self.write(guard, &record).await?;
-                let flow = if class == FailureClass::RateLimited {
-                    Flow::StopRateLimited(Some(until))
-                } else {
-                    Flow::Continue
-                };
                 Ok(Step::Stop(record, flow))
             }
             // A retry kind added later: retry in the next pass.
             _ => Ok(Step::Stop(record, Flow::Continue)),
         }
+    }
+
+    /// Counts a failed attempt of a retryable `error` and sets when the next
+    /// one is due, noting it in the log as `what` (the write is the caller's);
+    /// `None` when the attempt bound is spent.
+    fn schedule_retry(
+        &mut self,
+        record: &mut PostRecord,
+        error: &RemoteError,
+        what: &str,
+    ) -> Option<Flow> {
+        let now = self.inner.clock.now();
+        let class = error.class();
+        record.attempts += 1;
+        if record.attempts >= self.inner.limits.max_attempts {
+            return None;
+        }
+        let wait = match error.retry_kind(now) {
+            RetryKind::After(d) => d,
+            _ => self
+                .inner
+                .limits
+                .backoff(record.attempts, rand::random::<f64>()),
+        };
+        let until = now
+            .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO))
+            .unwrap_or(now);
+        record.due_at = Some(until);
+        record.error = Some(Failure {
+            class,
+            message: error.to_string(),
+            hint: None,
+            at: now,
+        });
+        let event = Event::new(
+            now,
+            self.link_id().clone(),
+            EventKind::Retrying,
+            format!(
+                "{what} {} failed, next at {until}: {error}",
+                record.attempts
+            ),
+        )
+        .for_post(record.source_id.clone())
+        .failure(class, None);
+        self.note_event(event);
+        Some(if class == FailureClass::RateLimited {
+            Flow::StopRateLimited(Some(until))
+        } else {
+            Flow::Continue
+        })
     }
 
     /// Fails a post for good, with its cause, and tells the user once.
@@ -702,8 +731,24 @@ impl PostWork {
         message: String,
         hint: Option<String>,
     ) -> Result<Step, EngineError> {
-        let now = self.inner.clock.now();
         record.state = PostState::Failed;
+        let notice = format!("post {} was not cross-posted: {message}", record.source_id);
+        self.give_up_with(guard, record, class, message, hint, notice)
+            .await
+    }
+
+    /// Records a failure nothing more will be tried for (the record's state is
+    /// the caller's), logs it, and tells the user once with `notice`.
+    async fn give_up_with(
+        &mut self,
+        guard: &mut LeaseGuard<'_>,
+        mut record: PostRecord,
+        class: FailureClass,
+        message: String,
+        hint: Option<String>,
+        notice: String,
+    ) -> Result<Step, EngineError> {
+        let now = self.inner.clock.now();
         record.due_at = None;
         record.error = Some(Failure {
             class,
@@ -711,14 +756,9 @@ impl PostWork {
             hint: hint.clone(),
             at: now,
         });
-        let event = Event::new(
-            now,
-            self.link_id().clone(),
-            EventKind::Failed,
-            message.clone(),
-        )
-        .for_post(record.source_id.clone())
-        .failure(class, hint.clone());
+        let event = Event::new(now, self.link_id().clone(), EventKind::Failed, message)
+            .for_post(record.source_id.clone())
+            .failure(class, hint.clone());
         self.note_event(event);
         let record = self.write(guard, &record).await?;
         notify(
@@ -728,7 +768,7 @@ impl PostWork {
                 link: self.link_id().clone(),
                 source_id: Some(record.source_id.clone()),
                 class,
-                message: format!("post {} was not cross-posted: {message}", record.source_id),
+                message: notice,
                 hint,
             },
         )

@@ -89,6 +89,9 @@ pub struct PassReport {
     pub skipped: usize,
     /// Posts that failed for good in this pass.
     pub failed: usize,
+    /// Posts whose deletion or edit sync finished in this pass (deleted on X,
+    /// reposted, or answered with a correction).
+    pub synced: usize,
     /// When the link next has something to do, if known (a scheduled post, a
     /// retry, a rate-limit reset).
     pub next_due: Option<Timestamp>,
@@ -103,6 +106,7 @@ impl PassReport {
             posted: 0,
             skipped: 0,
             failed: 0,
+            synced: 0,
             next_due: None,
         }
     }
@@ -304,8 +308,16 @@ impl Engine {
             }
             Err(other) => return Err(other),
         };
+        let changes = match crate::watch::find(inner, &link, &*source).await {
+            Ok(changes) => changes,
+            Err(EngineError::Remote(e)) => {
+                return self.link_failure(&link, Side::Source, e, report).await;
+            }
+            Err(other) => return Err(other),
+        };
         if found.fresh.is_empty()
             && !found.moves_cursor()
+            && changes.is_empty()
             && inner.store.due_posts(id, now, 1).await?.is_empty()
         {
             report.next_due = self.next_due(&link).await?;
@@ -322,7 +334,9 @@ impl Engine {
             ttl,
             lease,
         };
-        let result = self.pass(&link, source, found, &mut guard, report).await;
+        let result = self
+            .pass(&link, source, found, changes, &mut guard, report)
+            .await;
         let release = inner.store.release_lease(&guard.lease).await;
         match result {
             Err(EngineError::Store(StoreError::LeaseLost { .. })) => {
@@ -340,11 +354,13 @@ impl Engine {
         link: &Link,
         source: Arc<dyn Source>,
         found: Listing,
+        changes: Vec<crate::watch::Change>,
         guard: &mut LeaseGuard<'_>,
         mut report: PassReport,
     ) -> Result<PassReport, EngineError> {
         let inner = &*self.inner;
         report.discovered = self.record_new(link, found, guard).await?;
+        crate::watch::record(inner, link, guard, changes).await?;
         let now = inner.clock.now();
         if let Some(until) = self.blocked_until(&link.id, Side::Target, now) {
             report.outcome = PassOutcome::RateLimited;
@@ -372,8 +388,12 @@ impl Engine {
                 break;
             }
             let before = record.state;
+            let syncing = record.sync.as_ref().is_some_and(|w| !w.is_done());
             let span = tracing::info_span!("post", link = %link.id, post = %record.source_id);
             let (after, flow) = work.advance(guard, record).instrument(span).await?;
+            if syncing && after.sync.as_ref().is_some_and(|w| w.is_done()) {
+                report.synced += 1;
+            }
             if before != after.state {
                 match after.state {
                     PostState::Posted => report.posted += 1,

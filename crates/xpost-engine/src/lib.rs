@@ -14,6 +14,13 @@
 //! a worker that paused and lost its lease cannot record a stale result over
 //! the new owner's.
 //!
+//! **Keeping in step** after a post went out follows the same rules. When a
+//! link's `[sync]` settings ask for it, each poll compares the listing of the
+//! recent window with the records of that time (one request per page, none per
+//! post); a deleted or edited original becomes sync work on its record, whose
+//! deletions, reposts and correction replies are each recorded before they are
+//! made and reconciled after a crash like any part.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use xpost_core::MemoryStore;
@@ -46,6 +53,7 @@ mod scheduler;
 pub mod throttle;
 pub mod tokens;
 mod upload;
+mod watch;
 
 pub use builder::EngineBuilder;
 pub use connector::Connector;

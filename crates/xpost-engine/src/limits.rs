@@ -30,6 +30,13 @@ pub struct Limits {
     pub poll_interval: Duration,
     /// Links worked at once by `run` and `sync_once` (default 4).
     pub concurrency: usize,
+    /// Most posts of the recent window listed per poll for edit and deletion
+    /// sync (default 200); a window holding more is only compared as far as
+    /// the listing reached.
+    pub sync_listing: usize,
+    /// Most single-post lookups per poll for posts missing from that listing
+    /// (default 10); the others are looked up in later polls.
+    pub sync_lookups: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +52,8 @@ impl Default for Limits {
             media_reuse: Duration::from_secs(12 * 3600),
             poll_interval: Duration::from_secs(60),
             concurrency: 4,
+            sync_listing: 200,
+            sync_lookups: 10,
         }
     }
 }

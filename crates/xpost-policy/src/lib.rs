@@ -56,6 +56,7 @@ pub mod render;
 mod rule;
 mod schedule;
 pub mod settings;
+pub mod sync;
 mod trace;
 mod window;
 
@@ -66,5 +67,6 @@ pub use explain::{Explanation, explain};
 pub use render::{RenderNote, Rendered, RenderedPost, render};
 pub use rule::Rule;
 pub use settings::LinkSettings;
+pub use sync::{EditMode, SyncSettings};
 pub use trace::{Outcome, TraceStep};
 pub use window::Window;

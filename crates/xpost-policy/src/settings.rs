@@ -40,6 +40,8 @@ pub struct LinkSettings {
     pub backlog: crate::backlog::BacklogSettings,
     /// How often a link that shares stories looks at them.
     pub stories: crate::backlog::StorySettings,
+    /// What deletions and caption edits on Instagram do on X.
+    pub sync: crate::sync::SyncSettings,
 }
 
 /// Which kinds of Instagram posts are cross-posted.
@@ -635,6 +637,7 @@ impl LinkSettings {
         self.stories.validate()?;
         self.validate_cost()?;
         self.validate_schedule()?;
+        self.sync.validate()?;
         self.validate_text()
     }
 

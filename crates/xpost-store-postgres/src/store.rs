@@ -106,7 +106,7 @@ async fn replace_post<C: GenericClient>(
              WHERE link_id = $7 AND source_id = $8 AND version = $9",
             &[
                 &name("post state", &next.state)?,
-                &next.state.is_final(),
+                &next.is_settled(),
                 &next.due_at.map(micros),
                 &micros(next.post.timestamp),
                 &signed(next.version)?,
@@ -417,7 +417,7 @@ impl Store for PostgresStore {
                             &record.link.as_str(),
                             &record.source_id.as_str(),
                             &name("post state", &record.state)?,
-                            &record.state.is_final(),
+                            &record.is_settled(),
                             &record.due_at.map(micros),
                             &micros(record.post.timestamp),
                             &to_json("post record", &record)?,
@@ -519,6 +519,24 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(unavailable("list posts"))?;
+        rows.iter().map(to_record).collect()
+    }
+
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT body, version FROM posts
+                 WHERE link_id = $1 AND published_at >= $2
+                 ORDER BY published_at, source_id",
+                &[&link.as_str(), &micros(since)],
+            )
+            .await
+            .map_err(unavailable("list recent posts"))?;
         rows.iter().map(to_record).collect()
     }
 

@@ -9,6 +9,7 @@ use crate::unavailable;
 /// The migrations in order; the schema version is the number of the last applied.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/001_initial.sql")),
+    (2, include_str!("../migrations/002_sync_edits.sql")),
     (4, include_str!("../migrations/004_stories_backlog.sql")),
 ];
 

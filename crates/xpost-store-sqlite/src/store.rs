@@ -73,7 +73,7 @@ fn replace_post(tx: &Transaction<'_>, record: &PostRecord) -> Result<PostRecord,
              WHERE link_id = ?7 AND source_id = ?8 AND version = ?9",
             params![
                 name("post state", &next.state)?,
-                next.state.is_final(),
+                next.is_settled(),
                 next.due_at.map(micros),
                 micros(next.post.timestamp),
                 generation(next.version)?,
@@ -392,7 +392,7 @@ impl Store for SqliteStore {
                             record.link.as_str(),
                             record.source_id.as_str(),
                             name("post state", &record.state)?,
-                            record.state.is_final(),
+                            record.is_settled(),
                             record.due_at.map(micros),
                             micros(record.post.timestamp),
                             to_json("post record", &record)?,
@@ -531,6 +531,29 @@ impl Store for SqliteStore {
                 )
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
                 .map_err(unavailable("list posts"))?;
+            rows.into_iter().map(to_record).collect()
+        })
+        .await
+    }
+
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        let link = link.clone();
+        self.call(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body, version FROM posts
+                     WHERE link_id = ?1 AND published_at >= ?2
+                     ORDER BY published_at, source_id",
+                )
+                .map_err(unavailable("list recent posts"))?;
+            let rows = stmt
+                .query_map(params![link.as_str(), micros(since)], post_row)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(unavailable("list recent posts"))?;
             rows.into_iter().map(to_record).collect()
         })
         .await

@@ -66,6 +66,44 @@ pub struct PostStatus {
     pub target_ids: Vec<String>,
     /// For skipped posts the rule that skipped them, for failures the cause.
     pub error: Option<String>,
+    /// What deletion or edit sync did to the post on X, once it did anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncStatus>,
+}
+
+/// Deletion and edit sync of one post, as `status --json` reports it.
+#[derive(Debug, Serialize)]
+pub struct SyncStatus {
+    /// The latest action: `retract` (deleted on Instagram), `repost` or `correct`.
+    pub action: &'static str,
+    /// `under_way` or `done`.
+    pub progress: &'static str,
+    /// Whether the Instagram post is gone (then it is never posted again).
+    pub deleted_on_source: bool,
+    /// The X posts sync deleted (older versions, retracted parts).
+    pub deleted_ids: Vec<String>,
+    /// The correction replies on X, oldest first.
+    pub correction_ids: Vec<String>,
+    /// Why the latest action is retrying or could not be done, if it is or could not.
+    pub error: Option<String>,
+}
+
+/// What `sync` says for a post; `None` when sync never touched it.
+pub fn sync_status(record: &PostRecord) -> Option<SyncStatus> {
+    let work = record.sync.as_ref()?;
+    let ids = |ids: &[xpost_core::TargetId]| ids.iter().map(ToString::to_string).collect();
+    Some(SyncStatus {
+        action: work.action.as_str(),
+        progress: if work.is_done() { "done" } else { "under_way" },
+        deleted_on_source: record.source_deleted_at.is_some(),
+        deleted_ids: ids(&record.retired),
+        correction_ids: ids(&record.corrections),
+        error: record
+            .error
+            .as_ref()
+            .filter(|e| e.at >= work.detected_at)
+            .map(|e| e.message.clone()),
+    })
 }
 
 /// The whole `status --json` answer.
@@ -175,6 +213,7 @@ pub async fn collect(store: &dyn Store) -> Result<Status, CliError> {
                 .map(ToString::to_string)
                 .collect(),
             error: post_error(record),
+            sync: sync_status(record),
         })
         .collect();
     Ok(Status { links, posts })
@@ -245,9 +284,14 @@ pub async fn run(store: &dyn Store, args: &StatusArgs) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use jiff::Timestamp;
-    use xpost_core::{Account, AccountId, Event, LinkId, MemoryStore, Platform, Side};
+    use xpost_core::{
+        Account, AccountId, Event, LinkId, MemoryStore, Platform, Side, SkipReason, SyncAction,
+        SyncWork, TargetId,
+    };
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -302,5 +346,62 @@ mod tests {
                     .is_some_and(|r| r.contains("expired unseen"))
             );
         });
+    }
+
+    fn record() -> PostRecord {
+        let post = serde_json::from_str(
+            r#"{"id": "1", "media_type": "image", "product_type": "feed", "timestamp": "2025-06-01T18:30:00Z"}"#,
+        )
+        .unwrap();
+        PostRecord::discovered(LinkId::new("main").unwrap(), post, Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn a_post_sync_never_touched_has_no_sync_entry() {
+        let r = record();
+        assert!(sync_status(&r).is_none());
+        let status = PostStatus {
+            link_id: "main".into(),
+            source_id: "1".into(),
+            state: r.state.status(),
+            target_ids: Vec::new(),
+            error: None,
+            sync: sync_status(&r),
+        };
+        let json = serde_json::to_value(&status).unwrap();
+        assert!(json.get("sync").is_none(), "{json}");
+    }
+
+    #[test]
+    fn a_post_deleted_on_both_sides_is_skipped_with_its_rule_and_deleted_ids() {
+        let mut r = record();
+        r.state = PostState::Skipped;
+        r.skip = Some(SkipReason {
+            rule: "sync.deletions".into(),
+            reason: "deleted on Instagram; its 2 post(s) on X were deleted".into(),
+        });
+        r.source_deleted_at = Some(Timestamp::UNIX_EPOCH);
+        r.retired = vec![TargetId::new("7").unwrap(), TargetId::new("8").unwrap()];
+        let mut work = SyncWork::new(
+            SyncAction::Retract,
+            r.retired.clone(),
+            Timestamp::UNIX_EPOCH,
+        );
+        work.done_at = Some(Timestamp::UNIX_EPOCH);
+        r.sync = Some(work);
+        assert_eq!(r.state.status(), "skipped");
+        assert!(
+            post_error(&r)
+                .unwrap()
+                .starts_with("sync.deletions: deleted on Instagram")
+        );
+        let sync = serde_json::to_value(sync_status(&r).unwrap()).unwrap();
+        assert_eq!(
+            sync,
+            serde_json::json!({
+                "action": "retract", "progress": "done", "deleted_on_source": true,
+                "deleted_ids": ["7", "8"], "correction_ids": [], "error": null
+            })
+        );
     }
 }

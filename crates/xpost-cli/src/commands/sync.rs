@@ -66,6 +66,12 @@ pub fn print_reports(reports: &[PassReport]) {
         ]);
     }
     println!("{out}");
+    let synced: usize = reports.iter().map(|r| r.synced).sum();
+    if synced > 0 {
+        println!(
+            "{synced} post(s) brought in step with an edit or a deletion on Instagram (xpost log shows how)"
+        );
+    }
     if reports.iter().any(|r| r.failed > 0) {
         println!("Some posts failed; the causes are in: xpost log --failed");
     }

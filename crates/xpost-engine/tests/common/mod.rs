@@ -41,6 +41,11 @@ pub struct PlatformState {
     pub publish_faults: VecDeque<Fault>,
     pub upload_faults: VecDeque<Fault>,
     pub list_faults: VecDeque<Fault>,
+    /// Faults of single-post lookups.
+    pub lookup_faults: VecDeque<Fault>,
+    /// Source post ids the listing leaves out (a paging race, an archived
+    /// post) while a lookup still finds them.
+    pub unlisted: Vec<String>,
     pub next_id: u64,
     /// After the next successful publish, this link is disconnected in this store
     /// (an unlink in another process, mid-pass).
@@ -137,13 +142,17 @@ impl Source for FakePlatform {
             .iter()
             .take_while(|p| newest_seen.is_none_or(|seen| p.id.as_str() != seen.as_str()))
             .filter(|p| since.is_none_or(|s| p.timestamp >= s))
+            .filter(|p| !state.unlisted.iter().any(|id| id == p.id.as_str()))
             .take(limit)
             .cloned()
             .collect())
     }
 
     async fn post(&self, id: &SourceId) -> Result<Option<SourcePost>, RemoteError> {
-        let state = self.state.lock().unwrap();
+        let mut state = self.state.lock().unwrap();
+        if let Some(Fault::Fail(e)) = state.lookup_faults.pop_front() {
+            return Err(e);
+        }
         Ok(state
             .source
             .iter()

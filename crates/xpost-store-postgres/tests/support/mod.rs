@@ -218,6 +218,13 @@ impl Store for TempStore {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<PostRecord>, StoreError> {
         self.pg.posts(query).await
     }
+    async fn posts_published_since(
+        &self,
+        link: &LinkId,
+        since: Timestamp,
+    ) -> Result<Vec<PostRecord>, StoreError> {
+        self.pg.posts_published_since(link, since).await
+    }
     async fn append_events(&self, events: &[Event]) -> Result<(), StoreError> {
         self.pg.append_events(events).await
     }
