@@ -46,11 +46,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analytics;
 pub mod config;
 mod decide;
 mod error;
 mod explain;
 mod note;
+pub mod profile_sync;
 pub mod render;
 mod rule;
 mod schedule;

@@ -36,6 +36,10 @@ pub struct LinkSettings {
     pub cost: CostSettings,
     /// When posts go out.
     pub schedule: ScheduleSettings,
+    /// Which profile fields follow the Instagram profile.
+    pub profile_sync: crate::profile_sync::ProfileSyncSettings,
+    /// Engagement sampling of cross-posted posts.
+    pub analytics: crate::analytics::AnalyticsSettings,
 }
 
 /// Which kinds of Instagram posts are cross-posted.
@@ -627,6 +631,8 @@ impl LinkSettings {
         self.validate_filters()?;
         self.validate_cost()?;
         self.validate_schedule()?;
+        self.profile_sync.validate()?;
+        self.analytics.validate()?;
         self.validate_text()
     }
 
