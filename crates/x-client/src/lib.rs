@@ -115,7 +115,7 @@ pub use error::{ApiErrorItem, Error, Problem, RetryKind};
 pub use ids::{MediaId, MediaKey, XPostId, XUserId};
 pub use media::{MediaKind, MediaSpec, MediaUpload, UploadedMedia};
 pub use oauth::{AuthorizeRequest, OAuthApp, OAuthClient};
-pub use oauth1::OAuth1Credentials;
+pub use oauth1::{OAuth1Consumer, OAuth1Credentials};
 pub use pending::PendingAuthorization;
 pub use posts::{CreatedPost, NewPost, Page, PostFields, PostLookup, ReplySettings, TimelineQuery};
 pub use profile::ProfileUpdate;

@@ -38,6 +38,48 @@ impl fmt::Debug for OAuth1Credentials {
     }
 }
 
+/// An app's OAuth 1.0a consumer key pair (the "API key" and "API key secret").
+#[derive(Clone)]
+pub struct OAuth1Consumer {
+    /// The app's API key.
+    pub key: String,
+    /// The app's API key secret.
+    pub secret: OAuth1Secret,
+}
+
+impl OAuth1Consumer {
+    /// The consumer `key` with its `secret`.
+    pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            secret: OAuth1Secret::new(secret.into()),
+        }
+    }
+
+    /// This consumer with a user's access token pair: what signs that user's calls.
+    pub fn with_token(
+        &self,
+        token: impl Into<String>,
+        token_secret: impl Into<String>,
+    ) -> OAuth1Credentials {
+        OAuth1Credentials {
+            consumer_key: self.key.clone(),
+            consumer_secret: self.secret.clone(),
+            token: token.into(),
+            token_secret: OAuth1Secret::new(token_secret.into()),
+        }
+    }
+}
+
+impl fmt::Debug for OAuth1Consumer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth1Consumer")
+            .field("key", &self.key)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
 /// Percent-encodes as RFC 3986 and OAuth 1.0a require: everything but
 /// `A-Z a-z 0-9 - . _ ~`, with upper-case hex.
 pub fn percent_encode(input: &str) -> String {

@@ -84,7 +84,8 @@ pub use record::{
     Failure, FailureClass, PartProgress, Plan, PlannedPart, PostRecord, PostState, SkipReason,
 };
 pub use remote::{
-    MediaBody, MediaUpload, OutgoingPost, Profile, PublishedPost, RemoteError, Source, Target,
+    MediaBody, MediaUpload, OutgoingPost, Profile, ProfileApplied, ProfileChange, PublishedPost,
+    RemoteError, Source, Target,
 };
 pub use reply::ReplySettings;
 pub use retry::RetryKind;

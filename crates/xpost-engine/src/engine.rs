@@ -127,9 +127,9 @@ impl Listing {
 
 /// A lease that renews itself when half spent.
 pub(crate) struct LeaseGuard<'a> {
-    store: &'a dyn Store,
-    clock: &'a dyn Clock,
-    ttl: SignedDuration,
+    pub(crate) store: &'a dyn Store,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ttl: SignedDuration,
     pub(crate) lease: Lease,
 }
 
@@ -145,7 +145,7 @@ impl LeaseGuard<'_> {
     }
 }
 
-fn signed(d: Duration) -> SignedDuration {
+pub(crate) fn signed(d: Duration) -> SignedDuration {
     SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
 }
 
@@ -153,6 +153,10 @@ impl Engine {
     /// Starts building an engine.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub(crate) fn from_inner(inner: Inner) -> Self {
@@ -225,6 +229,22 @@ impl Engine {
     }
 
     async fn sync_link_inner(
+        &self,
+        id: &LinkId,
+        options: SyncOptions,
+    ) -> Result<PassReport, EngineError> {
+        let report = self.poll_and_post(id, options).await?;
+        if report.outcome == PassOutcome::Completed {
+            if let Some(link) = self.inner.store.link(id).await? {
+                if link.state == LinkState::Active {
+                    self.periodic(&link).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn poll_and_post(
         &self,
         id: &LinkId,
         options: SyncOptions,
@@ -550,7 +570,12 @@ impl Engine {
         *entry = (*entry).max(until);
     }
 
-    fn blocked_until(&self, link: &LinkId, side: Side, now: Timestamp) -> Option<Timestamp> {
+    pub(crate) fn blocked_until(
+        &self,
+        link: &LinkId,
+        side: Side,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
         let mut blocked = self
             .inner
             .blocked

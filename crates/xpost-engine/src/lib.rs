@@ -31,6 +31,7 @@
 
 pub mod adapters;
 mod advance;
+mod analytics;
 mod builder;
 mod connector;
 mod engine;
@@ -38,6 +39,8 @@ mod error;
 mod limits;
 pub mod media;
 pub mod notify;
+mod periodic;
+mod profile;
 mod quiet;
 pub mod review;
 mod scheduler;
