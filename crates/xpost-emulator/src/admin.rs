@@ -491,6 +491,11 @@ impl Admin {
             return Err(not_found("account", user_id));
         }
         let mut n = 0;
+        if platform == Platform::X {
+            let before = world.oauth1_tokens.len();
+            world.oauth1_tokens.retain(|_, t| t.user_id != user_id);
+            n += before - world.oauth1_tokens.len();
+        }
         for t in world.tokens.values_mut() {
             if t.platform == platform && t.user_id == user_id && t.revoked.is_none() {
                 t.revoked = Some(Revocation::PasswordChanged);

@@ -367,6 +367,10 @@ pub struct World {
     pub token_order: VecDeque<String>,
     /// Next X token family.
     pub next_family: u64,
+    /// OAuth 1.0a request tokens by value.
+    pub oauth1_requests: HashMap<String, crate::x::OAuth1RequestToken>,
+    /// OAuth 1.0a access tokens by value.
+    pub oauth1_tokens: HashMap<String, crate::x::OAuth1AccessToken>,
 }
 
 impl World {
@@ -397,6 +401,8 @@ impl World {
             tokens: HashMap::new(),
             token_order: VecDeque::new(),
             next_family: 1,
+            oauth1_requests: HashMap::new(),
+            oauth1_tokens: HashMap::new(),
         }
     }
 

@@ -49,3 +49,8 @@ async fn read_cap_stops_sampling_across_restarts() {
     });
     profile_support::read_cap_stops_sampling_across_restarts(store, reopen).await;
 }
+
+#[tokio::test]
+async fn v1_fallback_with_oauth1() {
+    profile_support::v1_fallback_with_oauth1(sqlite().await.0).await;
+}

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::adapters_support::{config, link, link_instagram, link_x, publish, start};
+use crate::adapters_support::{REDIRECT, config, link, link_instagram, link_x, publish, start};
 use xpost_core::{
     Account, AccountId, Event, EventKind, EventQuery, Link, MetricQuery, Platform, SourceId, Store,
 };
@@ -425,4 +425,120 @@ fn day_and_month(s: &Setup) -> (String, String) {
         format!("x:day:{day}"),
         format!("x:month:{:04}-{:02}", day.year(), day.month()),
     )
+}
+
+/// The emulator app's OAuth 1.0a consumer (its client id and secret).
+fn consumer() -> x_client::OAuth1Consumer {
+    x_client::OAuth1Consumer::new("xpost-emulator", "xpost-emulator-secret")
+}
+
+/// Links an OAuth 1.0a token for the link through the three-legged flow, as
+/// `xpost link x-oauth1` does.
+pub async fn link_oauth1(s: &Setup, store: &dyn Store) {
+    let flow = x_client::OAuth1Flow::new(
+        consumer(),
+        &s.config.x_config().unwrap(),
+        reqwest::Client::new(),
+        Arc::new(s.config.clock.clone()),
+    );
+    let request = flow.request_token(REDIRECT).await.unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = no_redirects
+        .get(flow.authorize_url(&request).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status().as_u16(), 302);
+    let callback = url::Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
+    let verifier = request.verifier_from_callback(&callback).unwrap();
+    let access = flow.access_token(&request, &verifier).await.unwrap();
+    assert_eq!(
+        access.user_id.as_ref().map(|id| id.as_str().to_owned()),
+        Some(s.x_user.clone())
+    );
+    store
+        .put_oauth1_token(
+            &link(),
+            &xpost_core::OAuth1Token {
+                token: xpost_core::Secret::new(access.token.expose_secret()),
+                token_secret: xpost_core::Secret::new(access.secret.expose_secret()),
+                user_id: access.user_id.map(|id| id.as_str().to_owned()),
+                screen_name: access.screen_name,
+                obtained_at: s.config.clock.now(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// X refuses the v2 profile routes: with an OAuth 1.0a token linked, the
+/// changes go through the signed v1.1 endpoints; a forged signature is refused.
+pub async fn v1_fallback_with_oauth1(store: Arc<dyn Store>) {
+    let mut s = setup(store.clone()).await;
+    s.config.x_consumer = Some(consumer());
+    link_oauth1(&s, &*store).await;
+    let admin = s.emu.admin();
+    admin
+        .update_x_account(
+            &s.x_user,
+            serde_json::from_value(serde_json::json!({"v2_profile_refused": true})).unwrap(),
+        )
+        .unwrap();
+    admin
+        .update_instagram_profile(
+            &s.ig_user,
+            IgProfileChange {
+                name: Some("Alice via v1".into()),
+                biography: Some("Hello from @alice.ig".into()),
+                ..IgProfileChange::default()
+            },
+        )
+        .unwrap();
+    let engine = s.engine(
+        store.clone(),
+        "[defaults.profile_sync]\nname = true\nbio = true\npicture = true\nevery_minutes = 1\n",
+    );
+    s.sync(&engine).await;
+    assert!(
+        s.events(&*store, EventKind::ProfileSyncFailed)
+            .await
+            .is_empty()
+    );
+    let synced = s.events(&*store, EventKind::ProfileSynced).await;
+    assert_eq!(synced.len(), 3, "{synced:?}");
+    assert!(
+        synced.iter().all(|e| e.message.contains("via v1.1")),
+        "{synced:?}"
+    );
+    s.advance(6);
+    let x = admin.x_account(&s.x_user).unwrap();
+    assert_eq!(x.name, "Alice via v1");
+    assert_eq!(x.description, "Hello from @\u{2060}alice.ig");
+    assert!(x.profile_image_sha256.is_some());
+
+    // A request signed with another consumer secret changes nothing.
+    let token = store.oauth1_token(&link()).await.unwrap().unwrap();
+    let forged = x_client::OAuth1Consumer::new("xpost-emulator", "not-the-secret")
+        .with_token(token.token.expose(), token.token_secret.expose());
+    let client = x_client::XClient::builder()
+        .config(s.config.x_config().unwrap())
+        .http_client(reqwest::Client::new())
+        .oauth1(forged)
+        .build()
+        .unwrap();
+    let refused = client
+        .update_profile_v1(&x_client::ProfileUpdate {
+            name: Some("Mallory".into()),
+            ..x_client::ProfileUpdate::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Could not authenticate"),
+        "{refused}"
+    );
+    assert_eq!(admin.x_account(&s.x_user).unwrap().name, "Alice via v1");
 }
