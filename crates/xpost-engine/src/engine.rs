@@ -643,6 +643,9 @@ impl Engine {
             }
             inner.store.delete_credentials(id, side).await?;
         }
+        // OAuth 1.0a tokens cannot be revoked by the app (the user does it in X's
+        // settings); deleting ours makes them unusable from here.
+        inner.store.delete_oauth1_token(id).await?;
         events.push(Event::new(
             now,
             id.clone(),
