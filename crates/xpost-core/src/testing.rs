@@ -806,7 +806,7 @@ pub async fn spent_reads_add_up_per_period(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .spend_reads(&lease, &[month.clone()], 2, at(1))
+        .spend_reads(&lease, std::slice::from_ref(&month), 2, at(1))
         .await
         .unwrap();
     assert_eq!(store.reads_spent(&main, &day).await.unwrap(), 3);
@@ -821,7 +821,7 @@ pub async fn spent_reads_add_up_per_period(store: &dyn Store) {
         .await
         .unwrap()
         .unwrap();
-    let stale = store.spend_reads(&lease, &[day.clone()], 1, late).await;
+    let stale = store.spend_reads(&lease, std::slice::from_ref(&day), 1, late).await;
     assert!(
         matches!(stale, Err(StoreError::LeaseLost { .. })),
         "{stale:?}"
