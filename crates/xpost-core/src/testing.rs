@@ -821,7 +821,9 @@ pub async fn spent_reads_add_up_per_period(store: &dyn Store) {
         .await
         .unwrap()
         .unwrap();
-    let stale = store.spend_reads(&lease, std::slice::from_ref(&day), 1, late).await;
+    let stale = store
+        .spend_reads(&lease, std::slice::from_ref(&day), 1, late)
+        .await;
     assert!(
         matches!(stale, Err(StoreError::LeaseLost { .. })),
         "{stale:?}"

@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn tasks_are_due_once_their_interval_passed() {
-        let t = |s| Timestamp::from_second(1_700_000_000 + s).unwrap();
+        let t = |s: i64| Timestamp::from_second(1_700_000_000 + s).unwrap();
         assert!(due(None, 60, t(0)));
         assert!(!due(Some(t(0)), 60, t(3599)));
         assert!(due(Some(t(0)), 60, t(3600)));

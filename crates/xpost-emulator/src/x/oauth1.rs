@@ -107,7 +107,7 @@ fn verify(
     if oauth.get("oauth_consumer_key") != Some(&shared.config.client_id)
         || oauth.get("oauth_signature_method").map(String::as_str) != Some("HMAC-SHA1")
         || oauth.get("oauth_nonce").is_none_or(String::is_empty)
-        || oauth.get("oauth_timestamp").is_none()
+        || !oauth.contains_key("oauth_timestamp")
     {
         return None;
     }
