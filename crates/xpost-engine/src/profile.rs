@@ -196,8 +196,9 @@ pub(crate) async fn sync(
 pub(crate) fn failure_event(link: &Link, error: &RemoteError, now: jiff::Timestamp) -> Event {
     let hint = match error {
         RemoteError::Rejected { .. } | RemoteError::MissingScope { .. } => Some(
-            "X may only take profile changes through v1.1 for this app: link OAuth 1.0a with \
-             `xpost link x-oauth1`, or turn the field off in [profile_sync]"
+            "X may take profile changes only through v1.1 for this app: set XPOST_X_API_KEY and \
+             XPOST_X_API_SECRET and link OAuth 1.0a with `xpost link x-oauth1`, or turn the \
+             field off in [profile_sync]"
                 .to_owned(),
         ),
         _ => None,
