@@ -52,6 +52,15 @@ pub fn uncount(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
+/// Maps an error reading a stored value back (an id, say) to
+/// [`StoreError::Corrupt`] naming `what`.
+pub fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StoreError {
+    move |e| StoreError::Corrupt {
+        what: what.into(),
+        message: e.to_string(),
+    }
+}
+
 /// A value as its JSON column.
 pub fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {

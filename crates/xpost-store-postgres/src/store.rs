@@ -12,17 +12,9 @@ use xpost_core::{
 
 use crate::{PostgresStore, unavailable};
 use xpost_core::rows::{
-    count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
+    corrupt, count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
     seal_credentials, seal_oauth1, to_json, uncount,
 };
-
-/// A stored value that does not read back as its type.
-fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StoreError {
-    move |e| StoreError::Corrupt {
-        what: what.into(),
-        message: e.to_string(),
-    }
-}
 
 /// Checks the lease and holds its row (`FOR SHARE`) until the transaction ends,
 /// so no other worker can take the lease between the check and the write.

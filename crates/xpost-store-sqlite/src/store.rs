@@ -11,17 +11,9 @@ use xpost_core::{
 
 use crate::{SqliteStore, unavailable};
 use xpost_core::rows::{
-    count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
+    corrupt, count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
     seal_credentials, seal_oauth1, to_json, uncount,
 };
-
-/// A stored value that does not read back as its type.
-fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StoreError {
-    move |e| StoreError::Corrupt {
-        what: what.into(),
-        message: e.to_string(),
-    }
-}
 
 /// Starts a write transaction that takes SQLite's write lock at once, so that
 /// the lease check and the write that follows see one state.

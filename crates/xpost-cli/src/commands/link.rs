@@ -265,8 +265,30 @@ pub async fn connect(
         Flow::Instagram { state, .. } => state.clone(),
         Flow::X { request, .. } => request.state().to_owned(),
     };
+    let callback = browse(listener.wait(&state), url, browser, platform, link, timeout).await?;
+    finish(
+        &config,
+        store,
+        platform,
+        link,
+        flow,
+        &redirect_uri,
+        callback,
+    )
+    .await
+}
+
+/// Hands `url` to the browser as `browser` says and waits (up to `timeout`)
+/// for `waiting`, the listener's wait for the redirect.
+pub(crate) async fn browse(
+    waiting: impl Future<Output = Result<Callback, CliError>>,
+    url: url::Url,
+    browser: Browser,
+    platform: LinkPlatform,
+    link: &LinkId,
+    timeout: Duration,
+) -> Result<Callback, CliError> {
     let wait = async {
-        let waiting = listener.wait(&state);
         tokio::pin!(waiting);
         match browser {
             Browser::Drive => {
@@ -286,7 +308,7 @@ pub async fn connect(
             }
         }
     };
-    let callback = tokio::time::timeout(timeout, wait)
+    tokio::time::timeout(timeout, wait)
         .await
         .map_err(|_| {
             CliError::Input(format!(
@@ -295,20 +317,10 @@ pub async fn connect(
                 platform_arg(platform),
                 if timeout.as_secs() < DEFAULT_TIMEOUT_SECS { ", with a longer --timeout" } else { "" }
             ))
-        })??;
-    finish(
-        &config,
-        store,
-        platform,
-        link,
-        flow,
-        &redirect_uri,
-        callback,
-    )
-    .await
+        })?
 }
 
-pub(crate) fn platform_arg(platform: LinkPlatform) -> &'static str {
+fn platform_arg(platform: LinkPlatform) -> &'static str {
     match platform {
         LinkPlatform::Instagram => "instagram",
         LinkPlatform::X => "x",
@@ -398,7 +410,7 @@ pub(crate) fn x_http(
 }
 
 /// Hands `url` to the person at the terminal.
-pub(crate) fn show(url: &url::Url, browser: Browser, platform: LinkPlatform, timeout: Duration) {
+fn show(url: &url::Url, browser: Browser, platform: LinkPlatform, timeout: Duration) {
     println!("{url}");
     let opened = browser == Browser::Open && open_browser(url.as_str());
     if opened {
@@ -433,7 +445,7 @@ fn open_browser(url: &str) -> bool {
 }
 
 /// Plays the browser: the consent page's redirect, then the callback.
-pub(crate) async fn drive(url: url::Url) -> Result<(), String> {
+async fn drive(url: url::Url) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use xpost_core::{Event, EventKind, LinkId, OAuth1Token, Secret, Store};
 
-use super::link::{
-    Browser, DEFAULT_TIMEOUT_SECS, LinkPlatform, LinkedAccount, drive, show, x_http,
-};
+use super::link::{Browser, LinkPlatform, LinkedAccount, browse, x_http};
 use crate::callback::{CallbackListener, Outcome, Redirect};
 use crate::context::{adapter_config, env};
 use crate::error::CliError;
@@ -71,34 +69,15 @@ pub async fn connect(
     let url = flow
         .authorize_url(&request)
         .map_err(|e| fail("authorize URL", e))?;
-    let wait = async {
-        let waiting = listener.wait_oauth1(&request.token);
-        tokio::pin!(waiting);
-        match browser {
-            Browser::Drive => {
-                let driver = tokio::spawn(drive(url));
-                tokio::pin!(driver);
-                tokio::select! {
-                    callback = &mut waiting => callback,
-                    driven = &mut driver => match driven {
-                        Ok(Err(cause)) => Err(CliError::Input(cause)),
-                        _ => waiting.await,
-                    },
-                }
-            }
-            Browser::Open | Browser::Print => {
-                show(&url, browser, LinkPlatform::XOauth1, timeout);
-                waiting.await
-            }
-        }
-    };
-    let callback = tokio::time::timeout(timeout, wait).await.map_err(|_| {
-        CliError::Input(format!(
-            "no answer from the browser within {} s; nothing was linked (run xpost link x-oauth1 --link {link} again{})",
-            timeout.as_secs(),
-            if timeout.as_secs() < DEFAULT_TIMEOUT_SECS { ", with a longer --timeout" } else { "" }
-        ))
-    })??;
+    let callback = browse(
+        listener.wait_oauth1(&request.token),
+        url,
+        browser,
+        LinkPlatform::XOauth1,
+        link,
+        timeout,
+    )
+    .await?;
     let url = match &callback.redirect {
         Redirect::Code(url) => url.clone(),
         Redirect::StateMismatch => {
