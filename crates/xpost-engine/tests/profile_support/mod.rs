@@ -7,10 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::adapters_support::{REDIRECT, config, link, link_instagram, link_x, publish, start};
-use xpost_core::{
-    Account, AccountId, Event, EventKind, EventQuery, Link, MetricQuery, Platform, SourceId, Store,
-};
+use crate::adapters_support::{REDIRECT, config, connect_link, link, publish, start};
+use xpost_core::{Event, EventKind, EventQuery, MetricQuery, Platform, SourceId, Store};
 use xpost_emulator::{Emulator, IgEngagement, IgProfileChange, RunningEmulator, XTweetMetrics};
 use xpost_engine::adapters::{AdapterConfig, PlatformConnector};
 use xpost_engine::{Engine, PassOutcome, SyncOptions};
@@ -32,23 +30,7 @@ pub struct Setup {
 pub async fn setup(store: Arc<dyn Store>) -> Setup {
     let emu = start(Emulator::builder()).await;
     let config = config(&emu);
-    let ig_user = link_instagram(&emu, &config, &*store, &link(), "alice.ig").await;
-    let x_user = link_x(&emu, &config, &*store, &link(), "alice_x").await;
-    let now = config.clock.now();
-    let mut l = Link::new(link(), now);
-    let account = |platform, id: &str, name: &str| Account {
-        platform,
-        user_id: AccountId::new(id).unwrap(),
-        username: name.into(),
-    };
-    l.connect(
-        Side::Source,
-        account(Platform::Instagram, &ig_user, "alice.ig"),
-        now,
-    );
-    l.connect(Side::Target, account(Platform::X, &x_user, "alice_x"), now);
-    store.put_link(&l).await.unwrap();
-    emu.admin().advance_clock(1).unwrap();
+    let (ig_user, x_user) = connect_link(&emu, &config, &*store, "alice.ig", "alice_x").await;
     Setup {
         emu,
         config,
@@ -57,8 +39,6 @@ pub async fn setup(store: Arc<dyn Store>) -> Setup {
         x_user,
     }
 }
-
-use xpost_core::Side;
 
 impl Setup {
     /// An engine over `store` with the TOML `settings`.
