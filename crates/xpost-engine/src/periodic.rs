@@ -121,7 +121,13 @@ impl Engine {
             )
             .await;
             match outcome {
-                Ok(applied) => self.record(applied.events).await?,
+                Ok(applied) => {
+                    self.record(applied.events).await?;
+                    if let Some(error) = applied.stopped {
+                        self.task_failed(profile::failure_event(link, &error, now), &error)
+                            .await?;
+                    }
+                }
                 Err(profile::Trouble::Store(e)) => return Err(e.into()),
                 Err(profile::Trouble::Remote(error)) => {
                     self.task_failed(profile::failure_event(link, &error, now), &error)

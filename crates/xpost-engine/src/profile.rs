@@ -82,9 +82,12 @@ async fn picture(source: &dyn Source, url: &str) -> Result<(Bytes, String), Remo
     Ok((bytes.freeze(), content_type))
 }
 
-/// What one check did: the events of the fields it applied.
+/// What one check did: the events of the fields it applied, and the error
+/// that stopped it after some were applied (the picture failing after the
+/// name went through, say).
 pub(crate) struct Applied {
     pub(crate) events: Vec<Event>,
+    pub(crate) stopped: Option<RemoteError>,
 }
 
 /// One check of `link`'s profile: applies what changed on the source since the
@@ -172,13 +175,16 @@ pub(crate) async fn sync(
 
     if wanted.picture {
         if let Some(url) = profile.picture_url.as_deref() {
-            let (bytes, content_type) = picture(source, url).await.map_err(Trouble::Remote)?;
+            let (bytes, content_type) = match picture(source, url).await {
+                Ok(got) => got,
+                Err(error) => return stopped(events, error),
+            };
             let sha = sha256_hex(&bytes);
             if before.picture_sha256.as_deref() != Some(sha.as_str()) {
-                let applied = target
-                    .update_avatar(bytes, &content_type)
-                    .await
-                    .map_err(Trouble::Remote)?;
+                let applied = match target.update_avatar(bytes, &content_type).await {
+                    Ok(applied) => applied,
+                    Err(error) => return stopped(events, error),
+                };
                 events.push(event(format!(
                     "X avatar set to the Instagram picture sha256:{} (via {})",
                     &sha[..12],
@@ -189,7 +195,22 @@ pub(crate) async fn sync(
             }
         }
     }
-    Ok(Applied { events })
+    Ok(Applied {
+        events,
+        stopped: None,
+    })
+}
+
+/// A check stopped by `error`: with nothing applied yet it is simply the
+/// error; otherwise the applied fields' events are kept with it.
+fn stopped(events: Vec<Event>, error: RemoteError) -> Result<Applied, Trouble> {
+    if events.is_empty() {
+        return Err(Trouble::Remote(error));
+    }
+    Ok(Applied {
+        events,
+        stopped: Some(error),
+    })
 }
 
 /// The failure event of a check that stopped on `error`.

@@ -54,3 +54,8 @@ async fn read_cap_stops_sampling_across_restarts() {
 async fn v1_fallback_with_oauth1() {
     profile_support::v1_fallback_with_oauth1(sqlite().await.0).await;
 }
+
+#[tokio::test]
+async fn a_failed_picture_keeps_the_applied_name() {
+    profile_support::a_failed_picture_keeps_the_applied_name(sqlite().await.0).await;
+}

@@ -41,6 +41,7 @@ on_postgres!(name_bio_and_website);
 on_postgres!(refused_v2_is_recorded_and_posts_go_on);
 on_postgres!(metrics_sampled_and_stored);
 on_postgres!(v1_fallback_with_oauth1);
+on_postgres!(a_failed_picture_keeps_the_applied_name);
 
 #[tokio::test]
 async fn read_cap_stops_sampling_across_restarts() {

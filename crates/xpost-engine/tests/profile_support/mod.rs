@@ -222,6 +222,51 @@ pub async fn name_bio_and_website(store: Arc<dyn Store>) {
     assert_eq!(admin.x_account(&s.x_user).unwrap().name, "Alice D.");
 }
 
+/// The name goes through but the avatar upload fails: the name's change is
+/// recorded with its event next to the failure, and the next check sends only
+/// the picture.
+pub async fn a_failed_picture_keeps_the_applied_name(store: Arc<dyn Store>) {
+    let s = setup(store.clone()).await;
+    let engine = s.engine(
+        store.clone(),
+        "[defaults.profile_sync]\nname = true\npicture = true\nevery_minutes = 1\n",
+    );
+    let admin = s.emu.admin();
+    admin
+        .update_instagram_profile(
+            &s.ig_user,
+            IgProfileChange {
+                name: Some("Alice Doe".into()),
+                ..IgProfileChange::default()
+            },
+        )
+        .unwrap();
+    let fault: xpost_emulator::Fault = serde_json::from_value(serde_json::json!({
+        "platform": "x", "path_prefix": "/2/media/upload", "status": 503, "count": 20
+    }))
+    .unwrap();
+    admin.add_fault(fault).unwrap();
+    s.sync(&engine).await;
+    let synced = s.events(&*store, EventKind::ProfileSynced).await;
+    assert_eq!(synced.len(), 1, "{synced:?}");
+    assert!(synced[0].message.contains("name"), "{synced:?}");
+    assert_eq!(
+        s.events(&*store, EventKind::ProfileSyncFailed).await.len(),
+        1
+    );
+    assert_eq!(admin.x_account(&s.x_user).unwrap().name, "Alice Doe");
+    let snapshot = store.profile_snapshot(&link()).await.unwrap().unwrap();
+    assert_eq!(snapshot.name.as_deref(), Some("Alice Doe"));
+    assert!(snapshot.picture_sha256.is_none());
+
+    admin.reset_faults();
+    s.advance(61);
+    s.sync(&engine).await;
+    let synced = s.events(&*store, EventKind::ProfileSynced).await;
+    assert_eq!(synced.len(), 2, "{synced:?}");
+    assert!(synced[1].message.contains("avatar"), "{synced:?}");
+}
+
 /// When X refuses the v2 profile routes and no OAuth 1.0a token is linked, the
 /// failure is recorded with a hint and posts still go out.
 pub async fn refused_v2_is_recorded_and_posts_go_on(store: Arc<dyn Store>) {
