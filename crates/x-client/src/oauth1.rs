@@ -38,6 +38,48 @@ impl fmt::Debug for OAuth1Credentials {
     }
 }
 
+/// An app's OAuth 1.0a consumer key pair (the "API key" and "API key secret").
+#[derive(Clone)]
+pub struct OAuth1Consumer {
+    /// The app's API key.
+    pub key: String,
+    /// The app's API key secret.
+    pub secret: OAuth1Secret,
+}
+
+impl OAuth1Consumer {
+    /// The consumer `key` with its `secret`.
+    pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            secret: OAuth1Secret::new(secret.into()),
+        }
+    }
+
+    /// This consumer with a user's access token pair: what signs that user's calls.
+    pub fn with_token(
+        &self,
+        token: impl Into<String>,
+        token_secret: impl Into<String>,
+    ) -> OAuth1Credentials {
+        OAuth1Credentials {
+            consumer_key: self.key.clone(),
+            consumer_secret: self.secret.clone(),
+            token: token.into(),
+            token_secret: OAuth1Secret::new(token_secret.into()),
+        }
+    }
+}
+
+impl fmt::Debug for OAuth1Consumer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth1Consumer")
+            .field("key", &self.key)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
 /// Percent-encodes as RFC 3986 and OAuth 1.0a require: everything but
 /// `A-Z a-z 0-9 - . _ ~`, with upper-case hex.
 pub fn percent_encode(input: &str) -> String {
@@ -101,39 +143,71 @@ pub fn authorization_header(
     nonce: &str,
     timestamp: u64,
 ) -> String {
-    let mut oauth: Vec<(String, String)> = vec![
-        (
-            "oauth_consumer_key".into(),
-            credentials.consumer_key.clone(),
-        ),
-        ("oauth_nonce".into(), nonce.to_owned()),
-        ("oauth_signature_method".into(), "HMAC-SHA1".into()),
-        ("oauth_timestamp".into(), timestamp.to_string()),
-        ("oauth_token".into(), credentials.token.clone()),
-        ("oauth_version".into(), "1.0".into()),
-    ];
-    let mut params = oauth.clone();
-    params.extend(
-        url.query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned())),
-    );
-    params.extend(form.iter().cloned());
-    let mut base_url = url.clone();
-    base_url.set_query(None);
-    base_url.set_fragment(None);
-    let base = signature_base_string(method, base_url.as_str(), &params);
-    let signature = sign(
-        &base,
-        credentials.consumer_secret.expose_secret(),
-        credentials.token_secret.expose_secret(),
-    );
-    oauth.push(("oauth_signature".into(), signature));
-    let fields = oauth
-        .iter()
-        .map(|(k, v)| format!("{}=\"{}\"", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("OAuth {fields}")
+    let request = SignedRequest {
+        consumer_key: &credentials.consumer_key,
+        consumer_secret: credentials.consumer_secret.expose_secret(),
+        token: Some(&credentials.token),
+        token_secret: credentials.token_secret.expose_secret(),
+        extra: &[],
+    };
+    request.header(method, url, form, nonce, timestamp)
+}
+
+/// One request to sign: who signs it, and `oauth_*` parameters beyond the
+/// standard ones (`oauth_callback` on a request token, `oauth_verifier` on an
+/// access token).
+pub(crate) struct SignedRequest<'a> {
+    pub(crate) consumer_key: &'a str,
+    pub(crate) consumer_secret: &'a str,
+    /// The token, absent when asking for a request token.
+    pub(crate) token: Option<&'a str>,
+    /// Its secret (empty without a token).
+    pub(crate) token_secret: &'a str,
+    pub(crate) extra: &'a [(&'a str, &'a str)],
+}
+
+impl SignedRequest<'_> {
+    /// The `Authorization: OAuth ...` value.
+    pub(crate) fn header(
+        &self,
+        method: &str,
+        url: &url::Url,
+        form: &[(String, String)],
+        nonce: &str,
+        timestamp: u64,
+    ) -> String {
+        let mut oauth: Vec<(String, String)> = vec![
+            ("oauth_consumer_key".into(), self.consumer_key.to_owned()),
+            ("oauth_nonce".into(), nonce.to_owned()),
+            ("oauth_signature_method".into(), "HMAC-SHA1".into()),
+            ("oauth_timestamp".into(), timestamp.to_string()),
+        ];
+        if let Some(token) = self.token {
+            oauth.push(("oauth_token".into(), token.to_owned()));
+        }
+        oauth.push(("oauth_version".into(), "1.0".into()));
+        for (k, v) in self.extra {
+            oauth.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let mut params = oauth.clone();
+        params.extend(
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
+        params.extend(form.iter().cloned());
+        let mut base_url = url.clone();
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        let base = signature_base_string(method, base_url.as_str(), &params);
+        let signature = sign(&base, self.consumer_secret, self.token_secret);
+        oauth.push(("oauth_signature".into(), signature));
+        let fields = oauth
+            .iter()
+            .map(|(k, v)| format!("{}=\"{}\"", percent_encode(k), percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("OAuth {fields}")
+    }
 }
 
 /// A fresh 32-character alphanumeric nonce.

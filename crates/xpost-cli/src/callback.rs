@@ -107,6 +107,57 @@ impl CallbackListener {
     /// # Errors
     /// [`CliError::Input`] when the listener itself fails.
     pub async fn wait(&self, expected: &str) -> Result<Callback, CliError> {
+        self.wait_for(|url, param| {
+            let (code, error) = (param("code"), param("error"));
+            if code.is_none() && error.is_none() {
+                return None;
+            }
+            let state_ok = param("state").is_some_and(|s| same(s.as_bytes(), expected.as_bytes()));
+            Some(if !state_ok {
+                Redirect::StateMismatch
+            } else if let Some(error) = error {
+                Redirect::Denied(match param("error_description") {
+                    Some(d) if !d.is_empty() => format!("{error}: {d}"),
+                    _ => error,
+                })
+            } else {
+                Redirect::Code(url.clone())
+            })
+        })
+        .await
+    }
+
+    /// Waits for an OAuth 1.0a redirect (`oauth_token` and `oauth_verifier`, or
+    /// `denied`), answering 404 to every other request; the request token plays
+    /// the part of `state` and must be `request_token`.
+    ///
+    /// # Errors
+    /// [`CliError::Input`] when the listener itself fails.
+    pub async fn wait_oauth1(&self, request_token: &str) -> Result<Callback, CliError> {
+        self.wait_for(|url, param| {
+            if let Some(denied) = param("denied") {
+                return Some(if same(denied.as_bytes(), request_token.as_bytes()) {
+                    Redirect::Denied("the authorization was declined".into())
+                } else {
+                    Redirect::StateMismatch
+                });
+            }
+            let token = param("oauth_token")?;
+            param("oauth_verifier")?;
+            Some(if same(token.as_bytes(), request_token.as_bytes()) {
+                Redirect::Code(url.clone())
+            } else {
+                Redirect::StateMismatch
+            })
+        })
+        .await
+    }
+
+    /// Accepts requests until `classify` recognises one as the redirect.
+    async fn wait_for(
+        &self,
+        classify: impl Fn(&url::Url, &dyn Fn(&str) -> Option<String>) -> Option<Redirect>,
+    ) -> Result<Callback, CliError> {
         loop {
             let (mut stream, _) = self
                 .listener
@@ -133,23 +184,12 @@ impl CallbackListener {
                     .find(|(k, _)| k == name)
                     .map(|(_, v)| v.into_owned())
             };
-            let (code, error) = (param("code"), param("error"));
-            if code.is_none() && error.is_none() {
-                let _ = respond(&mut stream, "404 Not Found", "Not found", "").await;
-                continue;
+            match classify(&url, &param) {
+                Some(redirect) => return Ok(Callback { redirect, stream }),
+                None => {
+                    let _ = respond(&mut stream, "404 Not Found", "Not found", "").await;
+                }
             }
-            let state_ok = param("state").is_some_and(|s| same(s.as_bytes(), expected.as_bytes()));
-            let redirect = if !state_ok {
-                Redirect::StateMismatch
-            } else if let Some(error) = error {
-                Redirect::Denied(match param("error_description") {
-                    Some(d) if !d.is_empty() => format!("{error}: {d}"),
-                    _ => error,
-                })
-            } else {
-                Redirect::Code(url)
-            };
-            return Ok(Callback { redirect, stream });
         }
     }
 }

@@ -28,6 +28,11 @@ pub mod env {
     pub const X_CLIENT_ID: &str = "XPOST_X_CLIENT_ID";
     /// The X OAuth 2.0 client secret (confidential clients only).
     pub const X_CLIENT_SECRET: &str = "XPOST_X_CLIENT_SECRET";
+    /// The X app's OAuth 1.0a API key (consumer key), for `xpost link x-oauth1`
+    /// and the v1.1 profile endpoints.
+    pub const X_API_KEY: &str = "XPOST_X_API_KEY";
+    /// The X app's OAuth 1.0a API key secret (consumer secret).
+    pub const X_API_SECRET: &str = "XPOST_X_API_SECRET";
     /// A URL to POST notices to.
     pub const WEBHOOK_URL: &str = "XPOST_WEBHOOK_URL";
     /// The secret that signs webhook notices.
@@ -68,6 +73,8 @@ pub fn adapter_config(global: &GlobalArgs) -> AdapterConfig {
             redirect_uri: "http://127.0.0.1/callback".into(),
         }
     });
+    config.x_consumer = app(global, env::X_API_KEY, env::X_API_SECRET)
+        .and_then(|(key, secret)| secret.map(|s| x_client::OAuth1Consumer::new(key, s)));
     config
 }
 

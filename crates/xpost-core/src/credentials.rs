@@ -77,6 +77,34 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// An OAuth 1.0a user access token (X's v1.1 `account/*` endpoints need one).
+/// These tokens do not expire; the user revokes them in X's settings.
+#[derive(Clone)]
+pub struct OAuth1Token {
+    /// The access token (`oauth_token`).
+    pub token: Secret,
+    /// Its secret (`oauth_token_secret`), half of every request's signing key.
+    pub token_secret: Secret,
+    /// The X account it acts as, as X reported it.
+    pub user_id: Option<String>,
+    /// That account's handle, as X reported it.
+    pub screen_name: Option<String>,
+    /// When it was obtained.
+    pub obtained_at: Timestamp,
+}
+
+impl fmt::Debug for OAuth1Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth1Token")
+            .field("token", &self.token)
+            .field("token_secret", &self.token_secret)
+            .field("user_id", &self.user_id)
+            .field("screen_name", &self.screen_name)
+            .field("obtained_at", &self.obtained_at)
+            .finish()
+    }
+}
+
 /// A stored value with the version the store gave it, for compare-and-swap.
 #[derive(Debug, Clone)]
 pub struct Versioned<T> {
@@ -112,6 +140,23 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("tweet.write"));
+    }
+
+    #[test]
+    fn oauth1_debug_never_shows_a_token() {
+        let token = OAuth1Token {
+            token: Secret::new("tok-value-789"),
+            token_secret: Secret::new("sec-value-012"),
+            user_id: Some("42".into()),
+            screen_name: Some("someone".into()),
+            obtained_at: Timestamp::UNIX_EPOCH,
+        };
+        let shown = format!("{token:?}");
+        assert!(
+            !shown.contains("value-789") && !shown.contains("value-012"),
+            "{shown}"
+        );
+        assert!(shown.contains("someone"));
     }
 
     #[test]

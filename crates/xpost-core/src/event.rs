@@ -62,6 +62,14 @@ pub enum EventKind {
     SourceDeleted,
     /// A reply with the corrected text was posted under the target's post.
     Corrected,
+    /// A profile field (name, description, website or picture) was copied to the target.
+    ProfileSynced,
+    /// The profile sync failed; it tries again at its next check.
+    ProfileSyncFailed,
+    /// Engagement counters of cross-posted posts were sampled.
+    MetricsSampled,
+    /// The cap on paid X reads stopped (part of) a sampling.
+    ReadCapReached,
 }
 
 /// One entry of the event log.

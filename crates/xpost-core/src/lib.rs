@@ -51,8 +51,10 @@ mod event;
 mod ids;
 mod link;
 mod memory;
+mod metrics;
 mod notify;
 mod post;
+mod profile_state;
 mod record;
 mod remote;
 mod reply;
@@ -66,7 +68,7 @@ mod sync;
 pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use credentials::{Credentials, Secret, Versioned};
+pub use credentials::{Credentials, OAuth1Token, Secret, Versioned};
 pub use error::CoreError;
 pub use event::{Event, EventKind};
 pub use ids::{
@@ -75,13 +77,16 @@ pub use ids::{
 };
 pub use link::{Account, Link, LinkState, Platform, Side};
 pub use memory::MemoryStore;
+pub use metrics::{MetricQuery, MetricSample, Metrics};
 pub use notify::{Notice, Notifier, NotifyError};
 pub use post::{MediaItem, MediaKind, MediaType, ProductType, SourcePost};
+pub use profile_state::ProfileSnapshot;
 pub use record::{
     Failure, FailureClass, PartProgress, Plan, PlannedPart, PostRecord, PostState, SkipReason,
 };
 pub use remote::{
-    MediaBody, MediaUpload, OutgoingPost, Profile, PublishedPost, RemoteError, Source, Target,
+    MediaBody, MediaUpload, OutgoingPost, Profile, ProfileApplied, ProfileChange, PublishedPost,
+    RemoteError, Source, Target,
 };
 pub use reply::ReplySettings;
 pub use retry::RetryKind;

@@ -8,10 +8,12 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::credentials::{Credentials, Versioned};
+use crate::credentials::{Credentials, OAuth1Token, Versioned};
 use crate::event::Event;
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
+use crate::metrics::{MetricQuery, MetricSample};
+use crate::profile_state::ProfileSnapshot;
 use crate::record::PostRecord;
 use crate::store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
 
@@ -24,6 +26,11 @@ struct Inner {
     events: Vec<Event>,
     leases: BTreeMap<LinkId, Lease>,
     credential_versions: u64,
+    oauth1: BTreeMap<LinkId, OAuth1Token>,
+    profiles: BTreeMap<LinkId, ProfileSnapshot>,
+    runs: BTreeMap<(LinkId, String), Timestamp>,
+    metrics: Vec<MetricSample>,
+    reads: BTreeMap<(LinkId, String), u64>,
 }
 
 impl Inner {
@@ -410,6 +417,118 @@ impl Store for MemoryStore {
             && held.holder == lease.holder
         {
             held.expires_at = Timestamp::MIN;
+        }
+        Ok(())
+    }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        Ok(self.lock().oauth1.get(link).cloned())
+    }
+
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        self.lock().oauth1.insert(link.clone(), token.clone());
+        Ok(())
+    }
+
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        self.lock().oauth1.remove(link);
+        Ok(())
+    }
+
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        Ok(self.lock().profiles.get(link).cloned())
+    }
+
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        inner.profiles.insert(lease.link.clone(), snapshot.clone());
+        Ok(())
+    }
+
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self
+            .lock()
+            .runs
+            .get(&(link.clone(), task.to_owned()))
+            .copied())
+    }
+
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        inner.runs.insert((lease.link.clone(), task.to_owned()), at);
+        Ok(())
+    }
+
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        for sample in samples {
+            let mut sample = sample.clone();
+            sample.link = lease.link.clone();
+            inner.metrics.push(sample);
+        }
+        Ok(())
+    }
+
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        let mut found: Vec<MetricSample> = self
+            .lock()
+            .metrics
+            .iter()
+            .filter(|s| query.matches(s))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            (a.at, a.source_id.as_str(), a.platform.as_str()).cmp(&(
+                b.at,
+                b.source_id.as_str(),
+                b.platform.as_str(),
+            ))
+        });
+        Ok(found)
+    }
+
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .reads
+            .get(&(link.clone(), period.to_owned()))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        count: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.check_lease(lease, now)?;
+        for period in periods {
+            let spent = inner
+                .reads
+                .entry((lease.link.clone(), period.clone()))
+                .or_insert(0);
+            *spent = spent.saturating_add(count);
         }
         Ok(())
     }

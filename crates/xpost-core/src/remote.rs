@@ -15,6 +15,7 @@ use futures_util::stream::BoxStream;
 use jiff::Timestamp;
 
 use crate::ids::{SourceId, TargetId, TargetMediaId};
+use crate::metrics::Metrics;
 use crate::post::{MediaItem, MediaKind, SourcePost};
 use crate::record::FailureClass;
 use crate::reply::ReplySettings;
@@ -213,6 +214,39 @@ pub struct Profile {
     pub picture_url: Option<String>,
 }
 
+/// Profile fields to change on the target; `None` leaves a field as it is, and
+/// an empty string clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// The display name.
+    pub name: Option<String>,
+    /// The description (bio).
+    pub description: Option<String>,
+    /// The website.
+    pub url: Option<String>,
+}
+
+impl ProfileChange {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.description.is_none() && self.url.is_none()
+    }
+}
+
+/// How a profile change reached the target, for the event log (e.g. `v2`, or
+/// `v1.1` when only the older endpoints took it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileApplied {
+    /// The route, in the target's own words.
+    pub via: String,
+}
+
+fn unsupported(what: &str) -> RemoteError {
+    RemoteError::Rejected {
+        message: format!("this platform adapter cannot {what}"),
+    }
+}
+
 /// Where new posts are read from.
 #[async_trait]
 pub trait Source: Send + Sync {
@@ -255,6 +289,26 @@ pub trait Source: Send + Sync {
     /// # Errors
     /// [`RemoteError`].
     async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError>;
+    /// The bytes of the profile picture at `url` (from [`Source::profile`]).
+    ///
+    /// # Errors
+    /// [`RemoteError::Media`] when it cannot be fetched; [`RemoteError::Rejected`]
+    /// from sources that have no pictures (the default).
+    async fn picture(&self, url: &str) -> Result<MediaBody, RemoteError> {
+        let _ = url;
+        Err(unsupported("fetch a profile picture"))
+    }
+
+    /// Engagement counters of the account's posts `ids`, for those that still
+    /// exist.
+    ///
+    /// # Errors
+    /// [`RemoteError`]; [`RemoteError::Rejected`] from sources without
+    /// counters (the default).
+    async fn metrics(&self, ids: &[SourceId]) -> Result<Vec<(SourceId, Metrics)>, RemoteError> {
+        let _ = ids;
+        Err(unsupported("read engagement counters"))
+    }
 }
 
 /// Where posts are published.
@@ -294,6 +348,41 @@ pub trait Target: Send + Sync {
     /// # Errors
     /// [`RemoteError`].
     async fn profile(&self) -> Result<Profile, RemoteError>;
+
+    /// Changes the account's name, description or website.
+    ///
+    /// # Errors
+    /// [`RemoteError`]; [`RemoteError::Rejected`] from targets that cannot (the
+    /// default).
+    async fn update_profile(&self, change: &ProfileChange) -> Result<ProfileApplied, RemoteError> {
+        let _ = change;
+        Err(unsupported("change the profile"))
+    }
+
+    /// Makes `image` (of MIME type `content_type`) the account's picture.
+    ///
+    /// # Errors
+    /// [`RemoteError`]; [`RemoteError::Rejected`] from targets that cannot (the
+    /// default).
+    async fn update_avatar(
+        &self,
+        image: Bytes,
+        content_type: &str,
+    ) -> Result<ProfileApplied, RemoteError> {
+        let _ = (image, content_type);
+        Err(unsupported("change the profile picture"))
+    }
+
+    /// Public counters of the account's posts `ids` (batched as the target
+    /// allows), for those that still exist.
+    ///
+    /// # Errors
+    /// [`RemoteError`]; [`RemoteError::Rejected`] from targets without
+    /// counters (the default).
+    async fn metrics(&self, ids: &[TargetId]) -> Result<Vec<(TargetId, Metrics)>, RemoteError> {
+        let _ = ids;
+        Err(unsupported("read engagement counters"))
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,21 @@
 //! [`SealingKey`] bound to their link and side. One format, so that the SQLite and
 //! PostgreSQL stores read each other's values and seal alike.
 
-use crate::{Credentials, LinkId, SealingKey, Secret, Side, StoreError};
+use crate::{Credentials, LinkId, OAuth1Token, SealingKey, Secret, Side, StoreError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A timestamp as stored: integer microseconds since the epoch.
 pub fn micros(at: Timestamp) -> i64 {
     at.as_microsecond()
+}
+
+/// A stored microsecond timestamp read back.
+pub fn from_micros(what: &str, value: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(value).map_err(|e| StoreError::Corrupt {
+        what: what.into(),
+        message: e.to_string(),
+    })
 }
 
 /// The name of a unit enum value as it serializes (`"posted"` → `posted`), for
@@ -21,6 +29,35 @@ pub fn name<T: Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
             what: what.into(),
             message: "does not serialize as a name".into(),
         }),
+    }
+}
+
+/// A unit enum value read back from its name column (the inverse of [`name`]).
+pub fn from_name<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| {
+        StoreError::Corrupt {
+            what: what.into(),
+            message: e.to_string(),
+        }
+    })
+}
+
+/// A counter as a signed 64-bit column (saturating: no platform counts that high).
+pub fn count(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A counter column read back (a negative value, written by hand, reads as 0).
+pub fn uncount(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// Maps an error reading a stored value back (an id, say) to
+/// [`StoreError::Corrupt`] naming `what`.
+pub fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StoreError {
+    move |e| StoreError::Corrupt {
+        what: what.into(),
+        message: e.to_string(),
     }
 }
 
@@ -103,6 +140,67 @@ pub fn open_credentials(
         refresh_token: plain.refresh_token.map(Secret::new),
         expires_at: plain.expires_at,
         scopes: plain.scopes,
+        obtained_at: plain.obtained_at,
+    })
+}
+
+/// The plaintext of a sealed OAuth 1.0a token, serialized only into
+/// [`SealingKey::seal`].
+#[derive(Serialize, Deserialize)]
+struct OAuth1Plain {
+    token: String,
+    token_secret: String,
+    user_id: Option<String>,
+    screen_name: Option<String>,
+    obtained_at: Timestamp,
+}
+
+/// The associated data binding a sealed OAuth 1.0a token to its link.
+fn oauth1_context(link: &LinkId) -> Vec<u8> {
+    format!("oauth1/{link}").into_bytes()
+}
+
+/// Seals `link`'s OAuth 1.0a token.
+pub fn seal_oauth1(
+    key: &SealingKey,
+    link: &LinkId,
+    token: &OAuth1Token,
+) -> Result<Vec<u8>, StoreError> {
+    let plain = OAuth1Plain {
+        token: token.token.expose().to_owned(),
+        token_secret: token.token_secret.expose().to_owned(),
+        user_id: token.user_id.clone(),
+        screen_name: token.screen_name.clone(),
+        obtained_at: token.obtained_at,
+    };
+    let json = serde_json::to_vec(&plain).map_err(|e| StoreError::Corrupt {
+        what: "OAuth 1.0a token".into(),
+        message: e.to_string(),
+    })?;
+    Ok(key.seal(&json, &oauth1_context(link)))
+}
+
+/// Opens `link`'s sealed OAuth 1.0a token.
+pub fn open_oauth1(
+    key: &SealingKey,
+    link: &LinkId,
+    sealed: &[u8],
+) -> Result<OAuth1Token, StoreError> {
+    let json = key
+        .open(sealed, &oauth1_context(link))
+        .map_err(|e| StoreError::WrongKey {
+            reason: format!("OAuth 1.0a token of link {link}: {e}"),
+        })?;
+    let plain: OAuth1Plain = serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt {
+        what: format!("OAuth 1.0a token of link {link}"),
+        // Never the serde message: it may quote a value, and values are tokens.
+        message: format!("{:?} error at column {}", e.classify(), e.column()),
+    })?;
+    Ok(OAuth1Token {
+        token: Secret::new(plain.token),
+        token_secret: Secret::new(plain.token_secret),
+        user_id: plain.user_id,
+        screen_name: plain.screen_name,
         obtained_at: plain.obtained_at,
     })
 }

@@ -17,10 +17,12 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::{Credentials, Versioned};
+use crate::credentials::{Credentials, OAuth1Token, Versioned};
 use crate::event::{Event, EventKind};
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
+use crate::metrics::{MetricQuery, MetricSample};
+use crate::profile_state::ProfileSnapshot;
 use crate::record::{PostRecord, PostState};
 
 /// Why a store operation failed.
@@ -386,4 +388,95 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+    /// The link's OAuth 1.0a token, if one was linked.
+    ///
+    /// # Errors
+    /// [`StoreError::WrongKey`] when it cannot be decrypted.
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError>;
+
+    /// Stores (or replaces) the link's OAuth 1.0a token, sealed like credentials.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError>;
+
+    /// Deletes the link's OAuth 1.0a token (unlink).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError>;
+
+    /// What the link's profile sync last applied.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError>;
+
+    /// Records what the profile sync applied, fenced by `lease`.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`].
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// When the link's periodic `task` (e.g. `profile_sync`, `analytics`) last ran.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Records that `task` ran at `at`, fenced by `lease`.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`].
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Appends metric samples, fenced by `lease`; they are recorded under the
+    /// lease's link.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`].
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Samples matching `query`, oldest first (ties in post id, then platform order).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError>;
+
+    /// How many metered reads the link spent in `period` (a name such as
+    /// `x:day:2026-11-30`); 0 for a period never spent in.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError>;
+
+    /// Adds `count` to the reads spent in each of `periods`, together, fenced by
+    /// `lease`. Recorded before the reads are made, so a crash never forgets a
+    /// read that may have been billed.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`].
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        count: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 }

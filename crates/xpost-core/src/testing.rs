@@ -22,12 +22,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::credentials::{Credentials, Secret, Versioned};
+use crate::credentials::{Credentials, OAuth1Token, Secret, Versioned};
 use crate::event::{Event, EventKind};
 use crate::ids::TargetId;
 use crate::ids::{AccountId, IgMediaId, LinkId, SourceId};
 use crate::link::{Account, Link, LinkState, Platform, Side};
+use crate::metrics::{MetricQuery, MetricSample, Metrics};
 use crate::post::{MediaType, ProductType, SourcePost};
+use crate::profile_state::ProfileSnapshot;
 use crate::record::{FailureClass, PartProgress, PlannedPart, PostRecord, PostState};
 use crate::store::{EventQuery, Lease, PostQuery, SourceCursor, Store, StoreError};
 use crate::sync::{SyncAction, SyncWork};
@@ -759,6 +761,260 @@ pub async fn recent_posts_are_listed_by_publication_time(store: &dyn Store) {
     );
 }
 
+/// OAuth 1.0a tokens are per link, replaced whole and deleted.
+pub async fn oauth1_tokens_round_trip(store: &dyn Store) {
+    let main = link_id("main");
+    let other = link_id("other");
+    store.put_link(&active_link("main")).await.unwrap();
+    assert!(store.oauth1_token(&main).await.unwrap().is_none());
+    let token = |value: &str| OAuth1Token {
+        token: Secret::new(format!("tok-{value}")),
+        token_secret: Secret::new(format!("sec-{value}")),
+        user_id: Some("42".into()),
+        screen_name: Some("someone".into()),
+        obtained_at: at(5),
+    };
+    store.put_oauth1_token(&main, &token("a")).await.unwrap();
+    store.put_oauth1_token(&main, &token("b")).await.unwrap();
+    let got = store.oauth1_token(&main).await.unwrap().unwrap();
+    assert_eq!(got.token.expose(), "tok-b");
+    assert_eq!(got.token_secret.expose(), "sec-b");
+    assert_eq!(got.user_id.as_deref(), Some("42"));
+    assert_eq!(got.screen_name.as_deref(), Some("someone"));
+    assert_eq!(got.obtained_at, at(5));
+    assert!(store.oauth1_token(&other).await.unwrap().is_none());
+    store.delete_oauth1_token(&main).await.unwrap();
+    assert!(store.oauth1_token(&main).await.unwrap().is_none());
+}
+
+/// The profile snapshot and task times are per link and fenced.
+pub async fn profile_snapshots_and_task_times_are_fenced(store: &dyn Store) {
+    let link = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    assert!(store.profile_snapshot(&link).await.unwrap().is_none());
+    assert!(
+        store
+            .last_run(&link, "profile_sync")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let snapshot = ProfileSnapshot {
+        name: Some("Ana".into()),
+        bio: Some("Photos by @ana_ig https://ana.example".into()),
+        website: None,
+        picture_sha256: Some("ab".repeat(32)),
+    };
+    store
+        .put_profile_snapshot(&lease, &snapshot, at(1))
+        .await
+        .unwrap();
+    store
+        .set_last_run(&lease, "profile_sync", at(1), at(1))
+        .await
+        .unwrap();
+    store
+        .set_last_run(&lease, "profile_sync", at(3), at(3))
+        .await
+        .unwrap();
+    assert_eq!(store.profile_snapshot(&link).await.unwrap(), Some(snapshot));
+    assert_eq!(
+        store.last_run(&link, "profile_sync").await.unwrap(),
+        Some(at(3))
+    );
+    assert!(store.last_run(&link, "analytics").await.unwrap().is_none());
+    // Another worker takes the link once the lease lapses; the old one writes nothing.
+    let late = at(100);
+    let taken = store
+        .try_lease(&link, "v", late, TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let stale = store
+        .put_profile_snapshot(&lease, &ProfileSnapshot::default(), late)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+    let stale = store.set_last_run(&lease, "profile_sync", late, late).await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(
+        store.last_run(&link, "profile_sync").await.unwrap(),
+        Some(at(3))
+    );
+    store
+        .put_profile_snapshot(&taken, &ProfileSnapshot::default(), late)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.profile_snapshot(&link).await.unwrap(),
+        Some(ProfileSnapshot::default())
+    );
+}
+
+/// Metric samples come back oldest first, filtered as asked, and are fenced.
+pub async fn metric_series_are_listed_oldest_first(store: &dyn Store) {
+    let main = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    store.put_link(&active_link("other")).await.unwrap();
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .try_lease(&link_id("other"), "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let sample = |post: &str, platform: Platform, second: i64, likes: u64| MetricSample {
+        link: main.clone(),
+        source_id: SourceId::new(post).unwrap(),
+        platform,
+        at: at(second),
+        metrics: Metrics {
+            likes: Some(likes),
+            comments: Some(1),
+            reposts: (platform == Platform::X).then_some(2),
+            impressions: (platform == Platform::X).then_some(u64::from(u32::MAX) + 7),
+        },
+    };
+    store
+        .append_metrics(
+            &lease,
+            &[
+                sample("20", Platform::X, 10, 5),
+                sample("20", Platform::Instagram, 10, 9),
+                sample("10", Platform::X, 10, 1),
+            ],
+            at(1),
+        )
+        .await
+        .unwrap();
+    store
+        .append_metrics(&lease, &[sample("20", Platform::X, 4, 3)], at(1))
+        .await
+        .unwrap();
+    store
+        .append_metrics(&other, &[sample("20", Platform::X, 4, 100)], at(1))
+        .await
+        .unwrap();
+    let all = store
+        .metrics(&MetricQuery {
+            link: Some(main.clone()),
+            ..MetricQuery::default()
+        })
+        .await
+        .unwrap();
+    let order: Vec<_> = all
+        .iter()
+        .map(|s| (s.at, s.source_id.as_str(), s.platform, s.metrics.likes))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (at(4), "20", Platform::X, Some(3)),
+            (at(10), "10", Platform::X, Some(1)),
+            (at(10), "20", Platform::Instagram, Some(9)),
+            (at(10), "20", Platform::X, Some(5)),
+        ]
+    );
+    assert_eq!(all[1].metrics.impressions, Some(u64::from(u32::MAX) + 7));
+    assert_eq!(all[2].metrics.reposts, None);
+    let only = store
+        .metrics(&MetricQuery {
+            link: Some(main.clone()),
+            source_id: Some(SourceId::new("20").unwrap()),
+            platform: Some(Platform::X),
+            since: Some(at(5)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].metrics.likes, Some(5));
+    let others = store
+        .metrics(&MetricQuery {
+            link: Some(link_id("other")),
+            ..MetricQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        others.len(),
+        1,
+        "samples are recorded under the lease's link"
+    );
+    assert_eq!(others[0].link, link_id("other"));
+    assert_eq!(
+        store.metrics(&MetricQuery::default()).await.unwrap().len(),
+        5
+    );
+    let late = at(100);
+    store
+        .try_lease(&main, "v", late, TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let stale = store
+        .append_metrics(&lease, &[sample("20", Platform::X, 99, 0)], late)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+}
+
+/// Metered reads add up per link and period, and only under a live lease.
+pub async fn spent_reads_add_up_per_period(store: &dyn Store) {
+    let main = link_id("main");
+    store.put_link(&active_link("main")).await.unwrap();
+    let lease = store
+        .try_lease(&main, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let day = "x:day:2026-11-30".to_owned();
+    let month = "x:month:2026-11".to_owned();
+    assert_eq!(store.reads_spent(&main, &day).await.unwrap(), 0);
+    store
+        .spend_reads(&lease, &[day.clone(), month.clone()], 3, at(1))
+        .await
+        .unwrap();
+    store
+        .spend_reads(&lease, std::slice::from_ref(&month), 2, at(1))
+        .await
+        .unwrap();
+    assert_eq!(store.reads_spent(&main, &day).await.unwrap(), 3);
+    assert_eq!(store.reads_spent(&main, &month).await.unwrap(), 5);
+    assert_eq!(
+        store.reads_spent(&link_id("other"), &month).await.unwrap(),
+        0
+    );
+    let late = at(100);
+    store
+        .try_lease(&main, "v", late, TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let stale = store
+        .spend_reads(&lease, std::slice::from_ref(&day), 1, late)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(store.reads_spent(&main, &day).await.unwrap(), 3);
+}
+
 /// Generates one `#[tokio::test]` per conformance check for a store.
 ///
 /// `$make` is an async expression answering `Option<S>` for a fresh, empty
@@ -779,7 +1035,11 @@ macro_rules! store_conformance_tests {
             same_second_posts_keep_the_listing_order,
             pausing_keeps_the_link_state,
             unfinished_sync_work_keeps_a_post_due,
-            recent_posts_are_listed_by_publication_time
+            recent_posts_are_listed_by_publication_time,
+            oauth1_tokens_round_trip,
+            profile_snapshots_and_task_times_are_fenced,
+            metric_series_are_listed_oldest_first,
+            spent_reads_add_up_per_period
         );
     };
     (@each $make:expr; $($case:ident),+) => {
@@ -993,5 +1253,66 @@ impl Store for DyingStore {
         self.inner.release_lease(lease).await?;
         *self.held.lock().unwrap() = None;
         Ok(())
+    }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        self.inner.oauth1_token(link).await
+    }
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.put_oauth1_token(link, token).await
+    }
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.delete_oauth1_token(link).await
+    }
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        self.inner.profile_snapshot(link).await
+    }
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.put_profile_snapshot(lease, snapshot, now).await
+    }
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.inner.last_run(link, task).await
+    }
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.set_last_run(lease, task, at, now).await
+    }
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.append_metrics(lease, samples, now).await
+    }
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        self.inner.metrics(query).await
+    }
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        self.inner.reads_spent(link, period).await
+    }
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        count: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.spend_reads(lease, periods, count, now).await
     }
 }

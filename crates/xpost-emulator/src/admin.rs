@@ -67,6 +67,9 @@ pub struct IgProfileChange {
     /// New bio.
     #[serde(default)]
     pub biography: Option<String>,
+    /// New website.
+    #[serde(default)]
+    pub website: Option<String>,
     /// Whether to switch to a new profile picture.
     #[serde(default)]
     pub profile_picture: bool,
@@ -125,8 +128,20 @@ pub struct AdminXAccount {
     pub name: String,
     /// Bio.
     pub description: String,
+    /// Profile URL.
+    pub url: String,
     /// SHA-256 of the current profile image (after X's processing delay).
     pub profile_image_sha256: Option<String>,
+}
+
+/// A change to how an X account's app is served (`PATCH /admin/x/accounts/{user_id}`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XAccountChange {
+    /// `true`: the v2 profile routes answer 403 `client-not-enrolled`, as for an
+    /// app whose tier lacks them; `false` serves them again.
+    #[serde(default)]
+    pub v2_profile_refused: Option<bool>,
 }
 
 /// One row of `GET /admin/tokens`. Its `Debug` hides the token.
@@ -206,6 +221,7 @@ impl Admin {
                 username: username.to_owned(),
                 name: username.to_owned(),
                 biography: String::new(),
+                website: "https://example.com/".to_owned(),
                 picture_version: 1,
                 media: Vec::new(),
             },
@@ -234,6 +250,8 @@ impl Admin {
                 username: username.to_owned(),
                 name: username.to_owned(),
                 description: String::new(),
+                url: String::new(),
+                v2_profile_refused: false,
                 profile_image_sha256: None,
                 pending_image: None,
                 created_ms: now,
@@ -466,6 +484,9 @@ impl Admin {
         if let Some(b) = change.biography {
             a.biography = b;
         }
+        if let Some(w) = change.website {
+            a.website = w;
+        }
         if change.profile_picture {
             a.picture_version += 1;
         }
@@ -486,6 +507,11 @@ impl Admin {
             return Err(not_found("account", user_id));
         }
         let mut n = 0;
+        if platform == Platform::X {
+            let before = world.oauth1_tokens.len();
+            world.oauth1_tokens.retain(|_, t| t.user_id != user_id);
+            n += before - world.oauth1_tokens.len();
+        }
         for t in world.tokens.values_mut() {
             if t.platform == platform && t.user_id == user_id && t.revoked.is_none() {
                 t.revoked = Some(Revocation::PasswordChanged);
@@ -541,8 +567,29 @@ impl Admin {
         Ok(AdminXAccount {
             name: a.name.clone(),
             description: a.description.clone(),
+            url: a.url.clone(),
             profile_image_sha256: a.profile_image_sha256.clone(),
         })
+    }
+
+    /// Changes how an X account's app is served.
+    ///
+    /// # Errors
+    /// [`EmulatorError::NotFound`] for an unknown account.
+    pub fn update_x_account(
+        &self,
+        user_id: &str,
+        change: XAccountChange,
+    ) -> Result<(), EmulatorError> {
+        let mut world = self.shared.world();
+        let a = world
+            .x_accounts
+            .get_mut(user_id)
+            .ok_or_else(|| not_found("x account", user_id))?;
+        if let Some(refused) = change.v2_profile_refused {
+            a.v2_profile_refused = refused;
+        }
+        Ok(())
     }
 
     /// The exact bytes uploaded for a media key, with their content type.
@@ -640,7 +687,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/admin/revoke", post(revoke))
         .route("/admin/x/tweets", get(x_tweets))
         .route("/admin/x/tweets/{id}/metrics", post(x_metrics))
-        .route("/admin/x/accounts/{user_id}", get(x_profile))
+        .route(
+            "/admin/x/accounts/{user_id}",
+            get(x_profile).patch(x_account_change),
+        )
         .route("/admin/x/media/{media_key}", get(x_media))
         .route("/admin/faults", post(faults))
         .route("/admin/tokens", get(tokens))
@@ -821,6 +871,18 @@ async fn x_tweets(State(s): State<Arc<Shared>>) -> Response {
 
 async fn x_profile(State(s): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
     answer(admin(&s).x_account(&user_id).map(|a| json!(a)))
+}
+
+async fn x_account_change(
+    State(s): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    JsonBody(change): JsonBody<XAccountChange>,
+) -> Response {
+    answer(
+        admin(&s)
+            .update_x_account(&user_id, change)
+            .map(|()| json!({})),
+    )
 }
 
 async fn x_media(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> Response {

@@ -62,7 +62,7 @@ mod x;
 
 pub use admin::{
     Admin, AdminToken, AdminTweet, AdminTweetMedia, AdminXAccount, IgEngagement, IgProfileChange,
-    NewIgMedia,
+    NewIgMedia, XAccountChange,
 };
 pub use clock::Clock;
 pub use config::{Config, EmulatorBuilder};

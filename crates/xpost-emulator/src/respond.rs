@@ -129,6 +129,30 @@ pub fn x_unauthorized() -> Response {
     )
 }
 
+/// X's 403 for an endpoint the app's access level does not include.
+pub fn x_client_not_enrolled() -> Response {
+    json(
+        StatusCode::FORBIDDEN,
+        json!({
+            "client_id": "xpost-emulator",
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.",
+            "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+            "title": "Client Forbidden",
+            "required_enrollment": "Appropriate Level of API Access",
+            "reason": "client-not-enrolled",
+            "type": "https://api.twitter.com/2/problems/client-forbidden"
+        }),
+    )
+}
+
+/// X's v1.1 401 for a request whose OAuth 1.0a signature or token does not check.
+pub fn x_v1_unauthenticated() -> Response {
+    json(
+        StatusCode::UNAUTHORIZED,
+        json!({ "errors": [{ "code": 32, "message": "Could not authenticate you." }] }),
+    )
+}
+
 /// X's 403 "not permitted".
 pub fn x_forbidden() -> Response {
     problem(

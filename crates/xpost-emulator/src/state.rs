@@ -122,6 +122,8 @@ pub struct IgAccount {
     pub name: String,
     /// Bio.
     pub biography: String,
+    /// Website.
+    pub website: String,
     /// Bumped on each new profile picture.
     pub picture_version: u32,
     /// Media ids, oldest first (feed, reels, stories; children are not listed).
@@ -168,6 +170,11 @@ pub struct XAccount {
     pub name: String,
     /// Bio.
     pub description: String,
+    /// Profile URL.
+    pub url: String,
+    /// Whether the v2 profile routes refuse this account's app (as a tier
+    /// without them would), leaving only the v1.1 `account/*` endpoints.
+    pub v2_profile_refused: bool,
     /// SHA-256 (hex) of the current profile image, once one was set.
     pub profile_image_sha256: Option<String>,
     /// A new image that becomes visible at the given time (asynchronous processing).
@@ -360,6 +367,10 @@ pub struct World {
     pub token_order: VecDeque<String>,
     /// Next X token family.
     pub next_family: u64,
+    /// OAuth 1.0a request tokens by value.
+    pub oauth1_requests: HashMap<String, crate::x::OAuth1RequestToken>,
+    /// OAuth 1.0a access tokens by value.
+    pub oauth1_tokens: HashMap<String, crate::x::OAuth1AccessToken>,
 }
 
 impl World {
@@ -390,6 +401,8 @@ impl World {
             tokens: HashMap::new(),
             token_order: VecDeque::new(),
             next_family: 1,
+            oauth1_requests: HashMap::new(),
+            oauth1_tokens: HashMap::new(),
         }
     }
 

@@ -267,6 +267,61 @@ impl Store for MeteredStore {
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         write!(self, self.inner.release_lease(lease))
     }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        self.inner.oauth1_token(link).await
+    }
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        self.inner.put_oauth1_token(link, token).await
+    }
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        self.inner.delete_oauth1_token(link).await
+    }
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        self.inner.profile_snapshot(link).await
+    }
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.put_profile_snapshot(lease, snapshot, now).await
+    }
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.inner.last_run(link, task).await
+    }
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.set_last_run(lease, task, at, now).await
+    }
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.append_metrics(lease, samples, now).await
+    }
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        self.inner.metrics(query).await
+    }
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        self.inner.reads_spent(link, period).await
+    }
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        count: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.spend_reads(lease, periods, count, now).await
+    }
 }
 
 /// A source timed per call.

@@ -172,9 +172,9 @@ impl Listing {
 
 /// A lease that renews itself when half spent.
 pub(crate) struct LeaseGuard<'a> {
-    store: &'a dyn Store,
-    clock: &'a dyn Clock,
-    ttl: SignedDuration,
+    pub(crate) store: &'a dyn Store,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ttl: SignedDuration,
     pub(crate) lease: Lease,
 }
 
@@ -190,7 +190,7 @@ impl LeaseGuard<'_> {
     }
 }
 
-fn signed(d: Duration) -> SignedDuration {
+pub(crate) fn signed(d: Duration) -> SignedDuration {
     SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
 }
 
@@ -198,6 +198,10 @@ impl Engine {
     /// Starts building an engine.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub(crate) fn from_inner(inner: Inner) -> Self {
@@ -270,6 +274,22 @@ impl Engine {
     }
 
     async fn sync_link_inner(
+        &self,
+        id: &LinkId,
+        options: SyncOptions,
+    ) -> Result<PassReport, EngineError> {
+        let report = self.poll_and_post(id, options).await?;
+        if report.outcome == PassOutcome::Completed {
+            if let Some(link) = self.inner.store.link(id).await? {
+                if link.state == LinkState::Active {
+                    self.periodic(&link).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn poll_and_post(
         &self,
         id: &LinkId,
         options: SyncOptions,
@@ -808,7 +828,12 @@ impl Engine {
         *entry = (*entry).max(until);
     }
 
-    fn blocked_until(&self, link: &LinkId, side: Side, now: Timestamp) -> Option<Timestamp> {
+    pub(crate) fn blocked_until(
+        &self,
+        link: &LinkId,
+        side: Side,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
         let mut blocked = self
             .inner
             .blocked
@@ -904,6 +929,9 @@ impl Engine {
             }
             inner.store.delete_credentials(id, side).await?;
         }
+        // OAuth 1.0a tokens cannot be revoked by the app (the user does it in X's
+        // settings); deleting ours makes them unusable from here.
+        inner.store.delete_oauth1_token(id).await?;
         events.push(Event::new(
             now,
             id.clone(),

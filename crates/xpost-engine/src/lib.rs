@@ -38,6 +38,7 @@
 
 pub mod adapters;
 mod advance;
+mod analytics;
 mod backlog;
 mod builder;
 mod connector;
@@ -47,6 +48,8 @@ mod limits;
 pub mod media;
 pub mod notify;
 pub mod pause;
+mod periodic;
+mod profile;
 mod quiet;
 pub mod review;
 mod scheduler;

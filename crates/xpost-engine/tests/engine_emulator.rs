@@ -34,24 +34,7 @@ async fn world(ttl: Option<i64>) -> World {
     let db = tempfile::tempdir().unwrap().keep().join("xpost.db");
     let key = SealingKey::generate();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db, key.clone()).await.unwrap());
-    let ig_user = link_instagram(&emu, &config, &*store, &link(), "alice.ig").await;
-    let x_user = link_x(&emu, &config, &*store, &link(), "alice_x").await;
-    let now = config.clock.now();
-    let mut l = Link::new(link(), now);
-    let account = |platform, id: &str, name: &str| Account {
-        platform,
-        user_id: AccountId::new(id).unwrap(),
-        username: name.into(),
-    };
-    l.connect(
-        Side::Source,
-        account(Platform::Instagram, &ig_user, "alice.ig"),
-        now,
-    );
-    l.connect(Side::Target, account(Platform::X, &x_user, "alice_x"), now);
-    store.put_link(&l).await.unwrap();
-    // Posts published from here on are newer than the link.
-    emu.admin().advance_clock(1).unwrap();
+    let (ig_user, x_user) = connect_link(&emu, &config, &*store, "alice.ig", "alice_x").await;
     World {
         emu,
         config,

@@ -46,12 +46,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analytics;
 pub mod backlog;
 pub mod config;
 mod decide;
 mod error;
 mod explain;
 mod note;
+pub mod profile_sync;
 pub mod render;
 mod rule;
 mod schedule;

@@ -42,6 +42,10 @@ pub struct LinkSettings {
     pub stories: crate::backlog::StorySettings,
     /// What deletions and caption edits on Instagram do on X.
     pub sync: crate::sync::SyncSettings,
+    /// Which profile fields follow the Instagram profile.
+    pub profile_sync: crate::profile_sync::ProfileSyncSettings,
+    /// Engagement sampling of cross-posted posts.
+    pub analytics: crate::analytics::AnalyticsSettings,
 }
 
 /// Which kinds of Instagram posts are cross-posted.
@@ -638,6 +642,8 @@ impl LinkSettings {
         self.validate_cost()?;
         self.validate_schedule()?;
         self.sync.validate()?;
+        self.profile_sync.validate()?;
+        self.analytics.validate()?;
         self.validate_text()
     }
 

@@ -5,12 +5,16 @@ use deadpool_postgres::{GenericClient, Transaction};
 use jiff::{SignedDuration, Timestamp};
 use tokio_postgres::Row;
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord, Side,
-    SourceCursor, SourceId, Store, StoreError, Versioned,
+    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
+    Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor, SourceId,
+    Store, StoreError, Versioned,
 };
 
 use crate::{PostgresStore, unavailable};
-use xpost_core::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
+use xpost_core::rows::{
+    corrupt, count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
+    seal_credentials, seal_oauth1, to_json, uncount,
+};
 
 /// Checks the lease and holds its row (`FOR SHARE`) until the transaction ends,
 /// so no other worker can take the lease between the check and the write.
@@ -696,5 +700,269 @@ impl Store for PostgresStore {
             .await
             .map(drop)
             .map_err(unavailable("release a lease"))
+    }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT sealed FROM oauth1_tokens WHERE link_id = $1",
+                &[&link.as_str()],
+            )
+            .await
+            .map_err(unavailable("read an OAuth 1.0a token"))?;
+        row.map(|r| {
+            let sealed: Vec<u8> = r
+                .try_get(0)
+                .map_err(unavailable("read an OAuth 1.0a token"))?;
+            open_oauth1(&self.key, link, &sealed)
+        })
+        .transpose()
+    }
+
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        let sealed = seal_oauth1(&self.key, link, token)?;
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO oauth1_tokens (link_id, sealed) VALUES ($1, $2)
+                 ON CONFLICT (link_id) DO UPDATE SET sealed = excluded.sealed",
+                &[&link.as_str(), &sealed],
+            )
+            .await
+            .map_err(unavailable("store an OAuth 1.0a token"))?;
+        Ok(())
+    }
+
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM oauth1_tokens WHERE link_id = $1",
+                &[&link.as_str()],
+            )
+            .await
+            .map_err(unavailable("delete an OAuth 1.0a token"))?;
+        Ok(())
+    }
+
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT body FROM profile_snapshots WHERE link_id = $1",
+                &[&link.as_str()],
+            )
+            .await
+            .map_err(unavailable("read a profile snapshot"))?;
+        row.map(|r| {
+            let body: String = r
+                .try_get(0)
+                .map_err(unavailable("read a profile snapshot"))?;
+            from_json("profile snapshot", &body)
+        })
+        .transpose()
+    }
+
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let body = to_json("profile snapshot", snapshot)?;
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            tx.execute(
+                "INSERT INTO profile_snapshots (link_id, body) VALUES ($1, $2)
+                 ON CONFLICT (link_id) DO UPDATE SET body = excluded.body",
+                &[&lease.link.as_str(), &body],
+            )
+            .await
+            .map_err(unavailable("record a profile snapshot"))?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit a profile snapshot").await
+    }
+
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT ran_at FROM task_runs WHERE link_id = $1 AND task = $2",
+                &[&link.as_str(), &task],
+            )
+            .await
+            .map_err(unavailable("read a task time"))?;
+        row.map(|r| {
+            let at: i64 = r.try_get(0).map_err(unavailable("read a task time"))?;
+            from_micros("task time", at)
+        })
+        .transpose()
+    }
+
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            tx.execute(
+                "INSERT INTO task_runs (link_id, task, ran_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (link_id, task) DO UPDATE SET ran_at = excluded.ran_at",
+                &[&lease.link.as_str(), &task, &micros(at)],
+            )
+            .await
+            .map_err(unavailable("record a task time"))?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit a task time").await
+    }
+
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let platforms = samples
+            .iter()
+            .map(|s| name("platform", &s.platform))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            let stmt = tx
+                .prepare(
+                    "INSERT INTO metric_samples
+                     (link_id, source_id, platform, at, likes, comments, reposts, impressions)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .await
+                .map_err(unavailable("record metrics"))?;
+            for (sample, platform) in samples.iter().zip(&platforms) {
+                let m = sample.metrics;
+                tx.execute(
+                    &stmt,
+                    &[
+                        &lease.link.as_str(),
+                        &sample.source_id.as_str(),
+                        platform,
+                        &micros(sample.at),
+                        &m.likes.map(count),
+                        &m.comments.map(count),
+                        &m.reposts.map(count),
+                        &m.impressions.map(count),
+                    ],
+                )
+                .await
+                .map_err(unavailable("record metrics"))?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit metrics").await
+    }
+
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        let platform = query.platform.map(|p| name("platform", &p)).transpose()?;
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT link_id, source_id, platform, at, likes, comments, reposts, impressions
+                 FROM metric_samples
+                 WHERE ($1::TEXT IS NULL OR link_id = $1)
+                   AND ($2::TEXT IS NULL OR source_id = $2)
+                   AND ($3::TEXT IS NULL OR platform = $3)
+                   AND ($4::BIGINT IS NULL OR at >= $4)
+                 ORDER BY at, source_id COLLATE \"C\", platform COLLATE \"C\"",
+                &[
+                    &query.link.as_ref().map(LinkId::as_str),
+                    &query.source_id.as_ref().map(SourceId::as_str),
+                    &platform,
+                    &query.since.map(micros),
+                ],
+            )
+            .await
+            .map_err(unavailable("list metrics"))?;
+        rows.iter()
+            .map(|r| {
+                let get = unavailable("list metrics");
+                let link: String = r.try_get(0).map_err(&get)?;
+                let source_id: String = r.try_get(1).map_err(&get)?;
+                let platform: String = r.try_get(2).map_err(&get)?;
+                let at: i64 = r.try_get(3).map_err(&get)?;
+                let counter = |i: usize| -> Result<Option<u64>, StoreError> {
+                    let value: Option<i64> = r.try_get(i).map_err(unavailable("list metrics"))?;
+                    Ok(value.map(uncount))
+                };
+                Ok(MetricSample {
+                    link: LinkId::new(link).map_err(corrupt("metric sample"))?,
+                    source_id: SourceId::new(source_id).map_err(corrupt("metric sample"))?,
+                    platform: from_name("platform", &platform)?,
+                    at: from_micros("metric sample", at)?,
+                    metrics: Metrics {
+                        likes: counter(4)?,
+                        comments: counter(5)?,
+                        reposts: counter(6)?,
+                        impressions: counter(7)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT spent FROM metered_reads WHERE link_id = $1 AND period = $2",
+                &[&link.as_str(), &period],
+            )
+            .await
+            .map_err(unavailable("read spent reads"))?;
+        match row {
+            Some(r) => {
+                let spent: i64 = r.try_get(0).map_err(unavailable("read spent reads"))?;
+                Ok(uncount(spent))
+            }
+            None => Ok(0),
+        }
+    }
+
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        spent: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            check_lease(&tx, lease, now).await?;
+            for period in periods {
+                tx.execute(
+                    "INSERT INTO metered_reads (link_id, period, spent) VALUES ($1, $2, $3)
+                     ON CONFLICT (link_id, period) DO UPDATE
+                         SET spent = metered_reads.spent + excluded.spent",
+                    &[&lease.link.as_str(), period, &count(spent)],
+                )
+                .await
+                .map_err(unavailable("record spent reads"))?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result, "commit spent reads").await
     }
 }

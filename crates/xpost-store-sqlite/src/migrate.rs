@@ -10,6 +10,7 @@ use crate::unavailable;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/001_initial.sql")),
     (2, include_str!("../migrations/002_sync_edits.sql")),
+    (3, include_str!("../migrations/003_profile_analytics.sql")),
     (4, include_str!("../migrations/004_stories_backlog.sql")),
 ];
 

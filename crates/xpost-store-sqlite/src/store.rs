@@ -4,12 +4,16 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord, Side,
-    SourceCursor, SourceId, Store, StoreError, Versioned,
+    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
+    Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor, SourceId,
+    Store, StoreError, Versioned,
 };
 
 use crate::{SqliteStore, unavailable};
-use xpost_core::rows::{from_json, micros, name, open_credentials, seal_credentials, to_json};
+use xpost_core::rows::{
+    corrupt, count, from_json, from_micros, from_name, micros, name, open_credentials, open_oauth1,
+    seal_credentials, seal_oauth1, to_json, uncount,
+};
 
 /// Starts a write transaction that takes SQLite's write lock at once, so that
 /// the lease check and the write that follows see one state.
@@ -729,6 +733,278 @@ impl Store for SqliteStore {
             )
             .map(drop)
             .map_err(unavailable("release a lease"))
+        })
+        .await
+    }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        let link = link.clone();
+        self.call(move |conn, key| {
+            let sealed: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT sealed FROM oauth1_tokens WHERE link_id = ?1",
+                    [link.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read an OAuth 1.0a token"))?;
+            sealed.map(|s| open_oauth1(key, &link, &s)).transpose()
+        })
+        .await
+    }
+
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        let link = link.clone();
+        let token = token.clone();
+        self.call(move |conn, key| {
+            let sealed = seal_oauth1(key, &link, &token)?;
+            conn.execute(
+                "INSERT INTO oauth1_tokens (link_id, sealed) VALUES (?1, ?2)
+                 ON CONFLICT (link_id) DO UPDATE SET sealed = excluded.sealed",
+                params![link.as_str(), sealed],
+            )
+            .map_err(unavailable("store an OAuth 1.0a token"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        let link = link.clone();
+        self.call(move |conn, _| {
+            conn.execute(
+                "DELETE FROM oauth1_tokens WHERE link_id = ?1",
+                [link.as_str()],
+            )
+            .map_err(unavailable("delete an OAuth 1.0a token"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        let link = link.clone();
+        self.call(move |conn, _| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM profile_snapshots WHERE link_id = ?1",
+                    [link.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read a profile snapshot"))?;
+            body.map(|b| from_json("profile snapshot", &b)).transpose()
+        })
+        .await
+    }
+
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let body = to_json("profile snapshot", snapshot)?;
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            check_lease(&tx, &lease, now)?;
+            tx.execute(
+                "INSERT INTO profile_snapshots (link_id, body) VALUES (?1, ?2)
+                 ON CONFLICT (link_id) DO UPDATE SET body = excluded.body",
+                params![lease.link.as_str(), body],
+            )
+            .map_err(unavailable("record a profile snapshot"))?;
+            tx.commit()
+                .map_err(unavailable("commit a profile snapshot"))
+        })
+        .await
+    }
+
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        let link = link.clone();
+        let task = task.to_owned();
+        self.call(move |conn, _| {
+            let at: Option<i64> = conn
+                .query_row(
+                    "SELECT ran_at FROM task_runs WHERE link_id = ?1 AND task = ?2",
+                    params![link.as_str(), task],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read a task time"))?;
+            at.map(|at| from_micros("task time", at)).transpose()
+        })
+        .await
+    }
+
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let task = task.to_owned();
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            check_lease(&tx, &lease, now)?;
+            tx.execute(
+                "INSERT INTO task_runs (link_id, task, ran_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (link_id, task) DO UPDATE SET ran_at = excluded.ran_at",
+                params![lease.link.as_str(), task, micros(at)],
+            )
+            .map_err(unavailable("record a task time"))?;
+            tx.commit().map_err(unavailable("commit a task time"))
+        })
+        .await
+    }
+
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let rows = samples
+            .iter()
+            .map(|s| {
+                Ok((
+                    s.source_id.clone(),
+                    name("platform", &s.platform)?,
+                    s.at,
+                    s.metrics,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            check_lease(&tx, &lease, now)?;
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO metric_samples
+                         (link_id, source_id, platform, at, likes, comments, reposts, impressions)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )
+                    .map_err(unavailable("record metrics"))?;
+                for (source_id, platform, at, m) in &rows {
+                    stmt.execute(params![
+                        lease.link.as_str(),
+                        source_id.as_str(),
+                        platform,
+                        micros(*at),
+                        m.likes.map(count),
+                        m.comments.map(count),
+                        m.reposts.map(count),
+                        m.impressions.map(count),
+                    ])
+                    .map_err(unavailable("record metrics"))?;
+                }
+            }
+            tx.commit().map_err(unavailable("commit metrics"))
+        })
+        .await
+    }
+
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        let query = query.clone();
+        let platform = query.platform.map(|p| name("platform", &p)).transpose()?;
+        self.call(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT link_id, source_id, platform, at, likes, comments, reposts, impressions
+                     FROM metric_samples
+                     WHERE (?1 IS NULL OR link_id = ?1)
+                       AND (?2 IS NULL OR source_id = ?2)
+                       AND (?3 IS NULL OR platform = ?3)
+                       AND (?4 IS NULL OR at >= ?4)
+                     ORDER BY at, source_id, platform",
+                )
+                .map_err(unavailable("list metrics"))?;
+            type Row = (String, String, String, i64, [Option<i64>; 4]);
+            let rows: Vec<Row> = stmt
+                .query_map(
+                    params![
+                        query.link.as_ref().map(LinkId::as_str),
+                        query.source_id.as_ref().map(SourceId::as_str),
+                        platform,
+                        query.since.map(micros),
+                    ],
+                    |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            [row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?],
+                        ))
+                    },
+                )
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(unavailable("list metrics"))?;
+            rows.into_iter()
+                .map(
+                    |(link, source_id, platform, at, [likes, comments, reposts, impressions])| {
+                        Ok(MetricSample {
+                            link: LinkId::new(link).map_err(corrupt("metric sample"))?,
+                            source_id: SourceId::new(source_id)
+                                .map_err(corrupt("metric sample"))?,
+                            platform: from_name("platform", &platform)?,
+                            at: from_micros("metric sample", at)?,
+                            metrics: Metrics {
+                                likes: likes.map(uncount),
+                                comments: comments.map(uncount),
+                                reposts: reposts.map(uncount),
+                                impressions: impressions.map(uncount),
+                            },
+                        })
+                    },
+                )
+                .collect()
+        })
+        .await
+    }
+
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        let link = link.clone();
+        let period = period.to_owned();
+        self.call(move |conn, _| {
+            let spent: Option<i64> = conn
+                .query_row(
+                    "SELECT spent FROM metered_reads WHERE link_id = ?1 AND period = ?2",
+                    params![link.as_str(), period],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read spent reads"))?;
+            Ok(spent.map_or(0, uncount))
+        })
+        .await
+    }
+
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        spent: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let periods = periods.to_vec();
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            check_lease(&tx, &lease, now)?;
+            for period in &periods {
+                tx.execute(
+                    "INSERT INTO metered_reads (link_id, period, spent) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (link_id, period) DO UPDATE SET spent = spent + excluded.spent",
+                    params![lease.link.as_str(), period, count(spent)],
+                )
+                .map_err(unavailable("record spent reads"))?;
+            }
+            tx.commit().map_err(unavailable("commit spent reads"))
         })
         .await
     }

@@ -37,6 +37,10 @@ pub enum LinkPlatform {
     Instagram,
     /// The X account posts go to (the link's target).
     X,
+    /// An OAuth 1.0a token for the link's X account, which X's v1.1 profile
+    /// endpoints need when its v2 routes refuse a profile change.
+    #[value(name = "x-oauth1")]
+    XOauth1,
 }
 
 impl LinkPlatform {
@@ -44,7 +48,7 @@ impl LinkPlatform {
     pub fn side(self) -> Side {
         match self {
             LinkPlatform::Instagram => Side::Source,
-            LinkPlatform::X => Side::Target,
+            LinkPlatform::X | LinkPlatform::XOauth1 => Side::Target,
         }
     }
 
@@ -52,7 +56,7 @@ impl LinkPlatform {
     pub fn platform(self) -> Platform {
         match self {
             LinkPlatform::Instagram => Platform::Instagram,
-            LinkPlatform::X => Platform::X,
+            LinkPlatform::X | LinkPlatform::XOauth1 => Platform::X,
         }
     }
 
@@ -61,6 +65,7 @@ impl LinkPlatform {
         match self {
             LinkPlatform::Instagram => "Instagram",
             LinkPlatform::X => "X",
+            LinkPlatform::XOauth1 => "X (OAuth 1.0a)",
         }
     }
 }
@@ -68,7 +73,8 @@ impl LinkPlatform {
 /// Options of `xpost link`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LinkArgs {
-    /// Which account to connect: `instagram` (the source) or `x` (the target).
+    /// Which account to connect: `instagram` (the source), `x` (the target), or
+    /// `x-oauth1` (an OAuth 1.0a token for the target's v1.1 profile endpoints).
     #[arg(value_enum)]
     pub platform: LinkPlatform,
     /// Do not open a browser: print the authorize URL alone on one line of
@@ -167,6 +173,13 @@ pub async fn run(global: &GlobalArgs, args: &LinkArgs) -> Result<(), CliError> {
     if args.json {
         return json(&linked);
     }
+    if args.platform == LinkPlatform::XOauth1 {
+        println!(
+            "linked an OAuth 1.0a token for X account @{} (id {}) on link {}: profile changes X refuses on v2 go through v1.1",
+            linked.account.username, linked.account.user_id, linked.link_id
+        );
+        return Ok(());
+    }
     println!(
         "linked {} account @{} (id {}) as the {} of link {}",
         args.platform.display_name(),
@@ -241,6 +254,9 @@ pub async fn connect(
     browser: Browser,
     timeout: Duration,
 ) -> Result<LinkedAccount, CliError> {
+    if platform == LinkPlatform::XOauth1 {
+        return super::link_oauth1::connect(global, store, link, browser, timeout).await;
+    }
     let config = adapter_config(global);
     let listener = CallbackListener::bind().await?;
     let redirect_uri = listener.redirect_uri();
@@ -249,8 +265,30 @@ pub async fn connect(
         Flow::Instagram { state, .. } => state.clone(),
         Flow::X { request, .. } => request.state().to_owned(),
     };
+    let callback = browse(listener.wait(&state), url, browser, platform, link, timeout).await?;
+    finish(
+        &config,
+        store,
+        platform,
+        link,
+        flow,
+        &redirect_uri,
+        callback,
+    )
+    .await
+}
+
+/// Hands `url` to the browser as `browser` says and waits (up to `timeout`)
+/// for `waiting`, the listener's wait for the redirect.
+pub(crate) async fn browse(
+    waiting: impl Future<Output = Result<Callback, CliError>>,
+    url: url::Url,
+    browser: Browser,
+    platform: LinkPlatform,
+    link: &LinkId,
+    timeout: Duration,
+) -> Result<Callback, CliError> {
     let wait = async {
-        let waiting = listener.wait(&state);
         tokio::pin!(waiting);
         match browser {
             Browser::Drive => {
@@ -270,7 +308,7 @@ pub async fn connect(
             }
         }
     };
-    let callback = tokio::time::timeout(timeout, wait)
+    tokio::time::timeout(timeout, wait)
         .await
         .map_err(|_| {
             CliError::Input(format!(
@@ -279,23 +317,14 @@ pub async fn connect(
                 platform_arg(platform),
                 if timeout.as_secs() < DEFAULT_TIMEOUT_SECS { ", with a longer --timeout" } else { "" }
             ))
-        })??;
-    finish(
-        &config,
-        store,
-        platform,
-        link,
-        flow,
-        &redirect_uri,
-        callback,
-    )
-    .await
+        })?
 }
 
 fn platform_arg(platform: LinkPlatform) -> &'static str {
     match platform {
         LinkPlatform::Instagram => "instagram",
         LinkPlatform::X => "x",
+        LinkPlatform::XOauth1 => "x-oauth1",
     }
 }
 
@@ -332,7 +361,7 @@ fn start(
                 authorize.url,
             ))
         }
-        LinkPlatform::X => {
+        LinkPlatform::X | LinkPlatform::XOauth1 => {
             let Some(app) = &config.x_app else {
                 return Err(CliError::Input(format!(
                     "no X app: set {} (and {} for a confidential client; see docs/cli.md), or pass --emulator URL",
@@ -370,7 +399,7 @@ fn instagram_scopes() -> Vec<ig_client::Scope> {
     vec![ig_client::Scope::BusinessBasic]
 }
 
-fn x_http(
+pub(crate) fn x_http(
     config: &AdapterConfig,
     x_config: &x_client::Config,
 ) -> Result<reqwest::Client, CliError> {

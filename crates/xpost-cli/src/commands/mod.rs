@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod emulator;
 pub mod fit;
 pub mod link;
+pub mod link_oauth1;
 pub mod links;
 pub mod log;
 pub mod parse;

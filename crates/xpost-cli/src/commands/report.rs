@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use xpost_core::{Link, LinkId, PostQuery, PostRecord, PostState, Store};
+use xpost_core::{Link, LinkId, MetricQuery, PostQuery, PostRecord, PostState, Store};
 use xpost_engine::adapters::{AdapterConfig, instagram_source, x_target};
 
 use crate::error::CliError;
-use crate::report::{PostPerformance, Report, XNumbers, render};
+use crate::report::{PostPerformance, Report, XNumbers, render, series};
 
 /// The file written when `--out` is not given, in the current directory.
 pub const DEFAULT_OUT: &str = "xpost-report.html";
@@ -84,7 +84,9 @@ pub async fn collect(
         x_posts_read: 0,
         x_requests: 0,
         warnings: Vec::new(),
+        series: Vec::new(),
     };
+    let mut samples = Vec::new();
     for link in links {
         let records: Vec<PostRecord> = store
             .posts(&PostQuery {
@@ -105,6 +107,19 @@ pub async fn collect(
             records.len(),
             plural(records.len())
         );
+        // What [analytics] sampled of these posts, read from the store (no paid read).
+        let ids: std::collections::HashSet<&str> =
+            records.iter().map(|r| r.source_id.as_str()).collect();
+        samples.extend(
+            store
+                .metrics(&MetricQuery {
+                    link: Some(link.id.clone()),
+                    ..MetricQuery::default()
+                })
+                .await?
+                .into_iter()
+                .filter(|s| ids.contains(s.source_id.as_str())),
+        );
         let mut posts: Vec<PostPerformance> = records.iter().map(performance).collect();
         instagram_numbers(&*store, config, &link.id, &mut posts, &mut report).await;
         x_numbers(
@@ -118,6 +133,7 @@ pub async fn collect(
         report.posts.extend(posts);
     }
     report.posts.sort_by_key(|p| p.published);
+    report.series = series(&samples);
     Ok(report)
 }
 

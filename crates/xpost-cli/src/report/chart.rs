@@ -7,7 +7,7 @@
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use super::{PostPerformance, Totals};
+use super::{PostPerformance, SeriesPoint, Totals};
 use crate::error::CliError;
 
 const WIDTH: u32 = 880;
@@ -36,8 +36,41 @@ pub fn over_time(posts: &[PostPerformance]) -> Result<String, CliError> {
         .iter()
         .map(|p| (at(p), p.ig_likes.unwrap_or(0) as f64))
         .collect();
-    let first = posts.iter().map(at).fold(f64::INFINITY, f64::min);
-    let last = posts.iter().map(at).fold(f64::NEG_INFINITY, f64::max);
+    two_lines(
+        "X impressions and Instagram likes per post",
+        &impressions,
+        &likes,
+    )
+}
+
+/// A line chart of the sampled totals over time: X impressions and Instagram
+/// likes of every reported post at each sampling.
+///
+/// # Errors
+/// [`CliError::Input`] if `plotters` fails (it only writes to a string).
+pub fn sampled(series: &[SeriesPoint]) -> Result<String, CliError> {
+    let at = |p: &SeriesPoint| p.at.as_second() as f64;
+    let impressions: Vec<(f64, f64)> = series
+        .iter()
+        .map(|p| (at(p), p.x_impressions as f64))
+        .collect();
+    let likes: Vec<(f64, f64)> = series.iter().map(|p| (at(p), p.ig_likes as f64)).collect();
+    two_lines(
+        "X impressions and Instagram likes over time (sampled)",
+        &impressions,
+        &likes,
+    )
+}
+
+/// X impressions on the left axis and Instagram likes on the right, by time.
+fn two_lines(
+    title: &str,
+    impressions: &[(f64, f64)],
+    likes: &[(f64, f64)],
+) -> Result<String, CliError> {
+    let times = || impressions.iter().chain(likes).map(|(t, _)| *t);
+    let first = times().fold(f64::INFINITY, f64::min);
+    let last = times().fold(f64::NEG_INFINITY, f64::max);
     // One post, or posts of one instant, still get a readable axis.
     let pad = ((last - first) * 0.05).max(3600.0);
     let (lo, hi) = (first - pad, last + pad);
@@ -50,17 +83,14 @@ pub fn over_time(posts: &[PostPerformance]) -> Result<String, CliError> {
         root.fill(&WHITE).map_err(draw_error)?;
         // Impressions run in thousands where likes run in tens: one axis each.
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "X impressions and Instagram likes per post",
-                ("sans-serif", 18),
-            )
+            .caption(title, ("sans-serif", 18))
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(64)
             .right_y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0f64..top(&impressions))
+            .build_cartesian_2d(lo..hi, 0f64..top(impressions))
             .map_err(draw_error)?
-            .set_secondary_coord(lo..hi, 0f64..top(&likes));
+            .set_secondary_coord(lo..hi, 0f64..top(likes));
         let date = |x: &f64| time_label(*x, span);
         let count = |y: &f64| format!("{y:.0}");
         chart

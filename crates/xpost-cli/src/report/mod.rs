@@ -9,9 +9,12 @@
 
 pub mod chart;
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
+use xpost_core::{MetricSample, Platform};
 
 use crate::error::CliError;
 
@@ -96,6 +99,63 @@ pub struct Report {
     pub x_requests: usize,
     /// Problems that left numbers out, in words.
     pub warnings: Vec<String>,
+    /// Engagement over time, from the samples `[analytics]` stored (empty when
+    /// it is off): one point per sampling.
+    pub series: Vec<SeriesPoint>,
+}
+
+/// The report's posts' engagement as it stood at one sampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SeriesPoint {
+    /// When it was sampled.
+    pub at: Timestamp,
+    /// X impressions of every post, as last sampled by then.
+    pub x_impressions: u64,
+    /// Instagram likes of every post, as last sampled by then.
+    pub ig_likes: u64,
+}
+
+/// Totals over time from stored samples: at each sampling instant, the sum of
+/// each post's latest known counters (so posts sampled at different times, or
+/// links sampled on different schedules, still add up).
+pub fn series(samples: &[MetricSample]) -> Vec<SeriesPoint> {
+    let mut ordered: Vec<&MetricSample> = samples.iter().collect();
+    ordered.sort_by_key(|s| s.at);
+    let mut latest: HashMap<(&str, &str, Platform), u64> = HashMap::new();
+    let mut points: Vec<SeriesPoint> = Vec::new();
+    for sample in ordered {
+        let value = match sample.platform {
+            Platform::X => sample.metrics.impressions,
+            _ => sample.metrics.likes,
+        };
+        if let Some(value) = value {
+            latest.insert(
+                (
+                    sample.link.as_str(),
+                    sample.source_id.as_str(),
+                    sample.platform,
+                ),
+                value,
+            );
+        }
+        let sum = |platform: Platform| -> u64 {
+            latest
+                .iter()
+                .filter(|((_, _, p), _)| *p == platform)
+                .map(|(_, v)| *v)
+                .sum()
+        };
+        let point = SeriesPoint {
+            at: sample.at,
+            x_impressions: sum(Platform::X),
+            ig_likes: sum(Platform::Instagram),
+        };
+        match points.last_mut() {
+            Some(last) if last.at == point.at => *last = point,
+            _ => points.push(point),
+        }
+    }
+    points
 }
 
 impl Report {
@@ -141,10 +201,14 @@ pub fn render(report: &Report) -> Result<String, CliError> {
     let charts = if report.posts.is_empty() {
         Vec::new()
     } else {
-        vec![
+        let mut charts = vec![
             Value::from_safe_string(chart::over_time(&report.posts)?),
             Value::from_safe_string(chart::totals(&report.totals())?),
-        ]
+        ];
+        if report.series.len() > 1 {
+            charts.push(Value::from_safe_string(chart::sampled(&report.series)?));
+        }
+        charts
     };
     let rows: Vec<Row<'_>> = report
         .posts
@@ -189,4 +253,82 @@ pub fn render(report: &Report) -> Result<String, CliError> {
 /// `2024-05-01 14:03 UTC`.
 fn day_and_time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use xpost_core::{LinkId, Metrics, SourceId};
+
+    fn sample(post: &str, platform: Platform, second: i64, value: u64) -> MetricSample {
+        MetricSample {
+            link: LinkId::new("default").unwrap(),
+            source_id: SourceId::new(post).unwrap(),
+            platform,
+            at: Timestamp::from_second(1_700_000_000 + second).unwrap(),
+            metrics: Metrics {
+                likes: Some(value),
+                impressions: (platform == Platform::X).then_some(value * 10),
+                ..Metrics::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_series_sums_each_posts_latest_counters_per_sampling() {
+        let points = series(&[
+            sample("1", Platform::X, 0, 1),
+            sample("1", Platform::Instagram, 0, 5),
+            sample("2", Platform::X, 0, 2),
+            // Only post 1 sampled later: post 2 keeps its last value.
+            sample("1", Platform::X, 60, 4),
+            sample("1", Platform::Instagram, 60, 7),
+        ]);
+        let got: Vec<(i64, u64, u64)> = points
+            .iter()
+            .map(|p| {
+                (
+                    p.at.as_second() - 1_700_000_000,
+                    p.x_impressions,
+                    p.ig_likes,
+                )
+            })
+            .collect();
+        assert_eq!(got, vec![(0, 30, 5), (60, 60, 7)]);
+    }
+
+    #[test]
+    fn the_sampled_chart_is_drawn_with_two_samplings_or_more() {
+        let report = |series: Vec<SeriesPoint>| Report {
+            generated: Timestamp::UNIX_EPOCH,
+            since: None,
+            links: vec!["default".into()],
+            posts: vec![PostPerformance {
+                link: "default".into(),
+                instagram_id: "1".into(),
+                permalink: None,
+                caption: "c".into(),
+                published: Timestamp::UNIX_EPOCH,
+                x_ids: vec!["9".into()],
+                ig_likes: Some(1),
+                ig_comments: Some(0),
+                x: None,
+                notes: Vec::new(),
+            }],
+            x_posts_read: 0,
+            x_requests: 0,
+            warnings: Vec::new(),
+            series,
+        };
+        let point = |s: i64, v: u64| SeriesPoint {
+            at: Timestamp::from_second(s).unwrap(),
+            x_impressions: v,
+            ig_likes: v,
+        };
+        let title = "over time (sampled)";
+        assert!(!render(&report(vec![point(0, 1)])).unwrap().contains(title));
+        let html = render(&report(vec![point(0, 1), point(3600, 9)])).unwrap();
+        assert!(html.contains(title));
+    }
 }

@@ -165,7 +165,7 @@ fn user_json(
             "follows_count" => json!(0),
             "media_count" => json!(media_count),
             "biography" => json!(a.biography),
-            "website" => json!("https://example.com/"),
+            "website" => json!(a.website),
             "has_profile_pic" => json!(true),
             "is_published" => json!(true),
             other => return Err(nonexisting(other, "IGUser")),

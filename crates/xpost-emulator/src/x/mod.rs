@@ -4,6 +4,7 @@
 mod auth;
 mod media;
 mod oauth;
+mod oauth1;
 mod params;
 mod tco;
 mod tweets;
@@ -18,6 +19,7 @@ use axum::routing::{get, post, put};
 use crate::state::Shared;
 
 pub(crate) use auth::limit_hint;
+pub use oauth1::{AccessToken as OAuth1AccessToken, RequestToken as OAuth1RequestToken};
 pub(crate) use tweets::x_timestamp;
 pub(crate) use users::settle_image;
 
@@ -54,6 +56,18 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/x/www/i/oauth2/authorize", get(oauth::authorize))
         .route("/x/api/2/oauth2/token", post(oauth::token))
         .route("/x/api/2/oauth2/revoke", post(oauth::revoke))
+        .route("/x/api/oauth/request_token", post(oauth1::request_token))
+        .route("/x/api/oauth/authorize", get(oauth1::authorize))
+        .route("/x/www/oauth/authorize", get(oauth1::authorize))
+        .route("/x/api/oauth/access_token", post(oauth1::access_token))
+        .route(
+            "/x/api/1.1/account/update_profile.json",
+            post(oauth1::update_profile),
+        )
+        .route(
+            "/x/api/1.1/account/update_profile_image.json",
+            post(oauth1::update_profile_image).layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT)),
+        )
         .route("/x/api/2/tweets", post(tweets::create).get(tweets::lookup))
         .route(
             "/x/api/2/tweets/{id}",

@@ -41,7 +41,7 @@ fn user_json(a: &XAccount, fields: &[&str]) -> Value {
             "description" => json!(a.description),
             "protected" => json!(false),
             "verified" => json!(false),
-            "url" => json!(""),
+            "url" => json!(a.url),
             "location" => json!(""),
             "profile_image_url" => json!(match &a.profile_image_sha256 {
                 Some(sha) => format!(
@@ -128,12 +128,16 @@ pub async fn update(
         }
         let mut world = shared.world();
         let resp = match world.x_accounts.get_mut(&caller.user_id) {
+            Some(a) if a.v2_profile_refused => crate::respond::x_client_not_enrolled(),
             Some(a) => {
                 if let Some(n) = req.name {
                     a.name = n;
                 }
                 if let Some(d) = req.description {
                     a.description = d;
+                }
+                if let Some(u) = req.url {
+                    a.url = u;
                 }
                 json(
                     StatusCode::OK,
@@ -165,6 +169,14 @@ pub async fn profile_image(
         };
         let now = shared.clock.now_ms();
         let mut world = shared.world();
+        if world
+            .x_accounts
+            .get(&caller.user_id)
+            .is_some_and(|a| a.v2_profile_refused)
+        {
+            drop(world);
+            return crate::respond::x_client_not_enrolled();
+        }
         let sha = match world.x_media.get(&req.media_id) {
             Some(m)
                 if m.owner == caller.user_id

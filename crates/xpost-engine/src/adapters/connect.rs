@@ -75,6 +75,9 @@ pub struct AdapterConfig {
     /// The X app, so sessions can refresh; without it an expired X token needs
     /// a new login.
     pub x_app: Option<x_client::OAuthApp>,
+    /// The X app's OAuth 1.0a consumer key pair, which signs the v1.1 profile
+    /// calls of links with an OAuth 1.0a token; without it those links use v2 only.
+    pub x_consumer: Option<x_client::OAuth1Consumer>,
     /// Where "now" comes from. Default the system clock.
     pub clock: SharedClock,
     /// Keeps the X sessions built from this configuration (and its clones)
@@ -94,6 +97,7 @@ impl Default for AdapterConfig {
             ig_refresh_window: Duration::from_secs(7 * 24 * 3600),
             instagram_app: None,
             x_app: None,
+            x_consumer: None,
             clock: SharedClock(Arc::new(SystemClock)),
             refresh_guards: RefreshGuards::default(),
         }
@@ -199,6 +203,14 @@ pub async fn x_target(
             link: link.clone(),
             side: Side::Target,
         })?;
+    let oauth1 = match &config.x_consumer {
+        Some(consumer) => store
+            .oauth1_token(link)
+            .await
+            .map_err(AdapterError::Store)?
+            .map(|t| consumer.with_token(t.token.expose(), t.token_secret.expose())),
+        None => None,
+    };
     let x_config = config.x_config()?;
     let http = match &config.http {
         Some(http) => http.clone(),
@@ -223,14 +235,17 @@ pub async fn x_target(
         }
         _ => x_client::UserSession::new(tokens),
     };
-    let client = x_client::XClient::builder()
+    let linked = oauth1.is_some();
+    let mut builder = x_client::XClient::builder()
         .config(x_config)
         .http_client(http)
         .clock(clock)
-        .session(Arc::new(session))
-        .build()
-        .map_err(AdapterError::config)?;
-    Ok(XTarget::new(client))
+        .session(Arc::new(session));
+    if let Some(credentials) = oauth1 {
+        builder = builder.oauth1(credentials);
+    }
+    let client = builder.build().map_err(AdapterError::config)?;
+    Ok(XTarget::new(client).with_oauth1(linked))
 }
 
 #[cfg(test)]

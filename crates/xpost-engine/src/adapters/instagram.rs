@@ -8,8 +8,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use ig_client::{Cursor, Media, MediaProductType, MediaQuery, UserClient};
 use jiff::Timestamp;
 use xpost_core::{
-    IgMediaId, MediaBody, MediaItem, MediaKind, MediaType, ProductType, Profile, RemoteError,
-    Source, SourceId, SourcePost,
+    IgMediaId, MediaBody, MediaItem, MediaKind, MediaType, Metrics, ProductType, Profile,
+    RemoteError, Source, SourceId, SourcePost,
 };
 
 use super::clock::SharedClock;
@@ -235,6 +235,39 @@ impl Source for InstagramSource {
             website: me.website,
             picture_url: me.profile_picture_url,
         })
+    }
+
+    async fn picture(&self, url: &str) -> Result<MediaBody, RemoteError> {
+        self.download(MediaKind::Image, url)
+            .await
+            .map_err(|error| self.remote(&error))
+    }
+
+    async fn metrics(&self, ids: &[SourceId]) -> Result<Vec<(SourceId, Metrics)>, RemoteError> {
+        // Instagram Login has no batch read: one request per post, which costs
+        // nothing but the account's hourly call budget.
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let media_id = ig_client::IgMediaId::new(id.as_str());
+            match self
+                .user
+                .media_with_fields(&media_id, "like_count,comments_count")
+                .await
+            {
+                Ok(media) => out.push((
+                    id.clone(),
+                    Metrics {
+                        likes: media.like_count,
+                        comments: media.comments_count,
+                        reposts: None,
+                        impressions: None,
+                    },
+                )),
+                Err(error) if ig_not_found(&error) => {}
+                Err(error) => return Err(self.remote(&error)),
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -5,13 +5,17 @@ use std::pin::pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::OnceCell;
-use x_client::{MediaId, MediaSpec, NewPost, TimelineQuery, XClient, XPostId, XUserId};
+use x_client::{
+    MediaId, MediaSpec, NewPost, PostFields, ProfileUpdate, TimelineQuery, XClient, XPostId,
+    XUserId,
+};
 use xpost_core::{
-    MediaKind, MediaUpload, OutgoingPost, Profile, PublishedPost, RemoteError, ReplySettings,
-    Target, TargetId, TargetMediaId,
+    MediaKind, MediaUpload, Metrics, OutgoingPost, Profile, ProfileApplied, ProfileChange,
+    PublishedPost, RemoteError, ReplySettings, Target, TargetId, TargetMediaId,
 };
 
 use super::errors::from_x;
@@ -20,11 +24,15 @@ use super::matching;
 /// The largest page X's timeline gives.
 const TIMELINE_PAGE: u32 = 100;
 
+/// The most ids one `GET /2/tweets` takes.
+const LOOKUP_BATCH: usize = 100;
+
 /// X as a [`Target`], for one account's session.
 #[derive(Debug, Clone)]
 pub struct XTarget {
     client: XClient,
     user: OnceCell<XUserId>,
+    oauth1: bool,
 }
 
 impl XTarget {
@@ -34,7 +42,16 @@ impl XTarget {
         Self {
             client,
             user: OnceCell::new(),
+            oauth1: false,
         }
+    }
+
+    /// Whether `client` also holds OAuth 1.0a credentials, so that profile
+    /// changes X refuses on v2 may go through the v1.1 `account/*` endpoints.
+    #[must_use]
+    pub fn with_oauth1(mut self, linked: bool) -> Self {
+        self.oauth1 = linked;
+        self
     }
 
     /// The client underneath, for what the [`Target`] seam does not cover.
@@ -52,6 +69,21 @@ impl XTarget {
                     .map_err(|error| from_x(&error))
             })
             .await
+    }
+}
+
+/// Whether X refused a v2 profile route as such (the app's tier or
+/// authentication cannot use it), which the v1.1 endpoints may still take.
+fn v2_refused(error: &x_client::Error) -> bool {
+    matches!(
+        error,
+        x_client::Error::Forbidden { .. } | x_client::Error::NotFound { .. }
+    )
+}
+
+fn applied(via: &str) -> ProfileApplied {
+    ProfileApplied {
+        via: via.to_owned(),
     }
 }
 
@@ -210,5 +242,81 @@ impl Target for XTarget {
             website: me.url,
             picture_url: me.profile_image_url,
         })
+    }
+
+    async fn update_profile(&self, change: &ProfileChange) -> Result<ProfileApplied, RemoteError> {
+        let update = ProfileUpdate {
+            name: change.name.clone(),
+            description: change.description.clone(),
+            url: change.url.clone(),
+            location: None,
+        };
+        match self.client.update_profile(&update).await {
+            Ok(_) => Ok(applied("v2")),
+            Err(error) if self.oauth1 && v2_refused(&error) => {
+                tracing::info!(%error, "X refused the v2 profile update; using v1.1");
+                self.client
+                    .update_profile_v1(&update)
+                    .await
+                    .map(|_| applied("v1.1"))
+                    .map_err(|error| from_x(&error))
+            }
+            Err(error) => Err(from_x(&error)),
+        }
+    }
+
+    async fn update_avatar(
+        &self,
+        image: Bytes,
+        content_type: &str,
+    ) -> Result<ProfileApplied, RemoteError> {
+        match self
+            .client
+            .update_profile_image(image.clone(), content_type)
+            .await
+        {
+            Ok(_) => Ok(applied("v2")),
+            Err(error) if self.oauth1 && v2_refused(&error) => {
+                tracing::info!(%error, "X refused the v2 avatar change; using v1.1");
+                self.client
+                    .update_profile_image_v1(&image)
+                    .await
+                    .map(|_| applied("v1.1"))
+                    .map_err(|error| from_x(&error))
+            }
+            Err(error) => Err(from_x(&error)),
+        }
+    }
+
+    async fn metrics(&self, ids: &[TargetId]) -> Result<Vec<(TargetId, Metrics)>, RemoteError> {
+        let fields = PostFields {
+            tweet_fields: vec!["public_metrics"],
+            expansions: Vec::new(),
+            media_fields: Vec::new(),
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(LOOKUP_BATCH) {
+            let x_ids: Vec<XPostId> = batch.iter().map(|id| XPostId::new(id.as_str())).collect();
+            let found = self
+                .client
+                .lookup_posts(&x_ids, &fields)
+                .await
+                .map_err(|error| from_x(&error))?;
+            for post in found.posts {
+                let Some(m) = post.public_metrics else {
+                    continue;
+                };
+                out.push((
+                    target_id(&post.id)?,
+                    Metrics {
+                        likes: Some(m.like_count),
+                        comments: Some(m.reply_count),
+                        reposts: Some(m.retweet_count),
+                        impressions: m.impression_count,
+                    },
+                ));
+            }
+        }
+        Ok(out)
     }
 }

@@ -2,10 +2,12 @@
 //! every call.
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use jiff::Timestamp;
 use xpost_core::{
-    MediaBody, MediaItem, MediaUpload, OutgoingPost, Profile, PublishedPost, RemoteError, Source,
-    SourceId, SourcePost, Target, TargetId, TargetMediaId,
+    MediaBody, MediaItem, MediaUpload, Metrics, OutgoingPost, Profile, ProfileApplied,
+    ProfileChange, PublishedPost, RemoteError, Source, SourceId, SourcePost, Target, TargetId,
+    TargetMediaId,
 };
 
 use super::budget::{Budget, Call};
@@ -94,6 +96,15 @@ impl<S: Source + ?Sized> Source for Throttled<S> {
     async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
         self.paced(Call::Other, self.inner.stories()).await
     }
+
+    async fn picture(&self, url: &str) -> Result<MediaBody, RemoteError> {
+        self.paced(Call::Other, self.inner.picture(url)).await
+    }
+
+    async fn metrics(&self, ids: &[SourceId]) -> Result<Vec<(SourceId, Metrics)>, RemoteError> {
+        self.paced(Call::Other, Source::metrics(&self.inner, ids))
+            .await
+    }
 }
 
 #[async_trait]
@@ -120,5 +131,24 @@ impl<T: Target + ?Sized> Target for Throttled<T> {
 
     async fn profile(&self) -> Result<Profile, RemoteError> {
         self.paced(Call::Other, Target::profile(&self.inner)).await
+    }
+
+    async fn update_profile(&self, change: &ProfileChange) -> Result<ProfileApplied, RemoteError> {
+        self.paced(Call::Other, self.inner.update_profile(change))
+            .await
+    }
+
+    async fn update_avatar(
+        &self,
+        image: Bytes,
+        content_type: &str,
+    ) -> Result<ProfileApplied, RemoteError> {
+        self.paced(Call::Other, self.inner.update_avatar(image, content_type))
+            .await
+    }
+
+    async fn metrics(&self, ids: &[TargetId]) -> Result<Vec<(TargetId, Metrics)>, RemoteError> {
+        self.paced(Call::Other, Target::metrics(&self.inner, ids))
+            .await
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use xpost_core::{Credentials, LinkId, MemoryStore, Secret, Side, Store};
+use xpost_core::{Account, AccountId, Credentials, Link, LinkId, MemoryStore, Secret, Side, Store};
 use xpost_emulator::{Admin, EmulatorBuilder, Platform, RunningEmulator};
 use xpost_engine::adapters::{AdapterConfig, SharedClock};
 use xpost_engine::tokens::x_credentials;
@@ -136,6 +136,41 @@ pub async fn link_x(
         .await
         .unwrap();
     user_id
+}
+
+/// Links Instagram account `ig_name` to X account `x_name` as [`link`] in
+/// `store`, both through the real OAuth flows, and moves the emulator's clock
+/// one second on so that posts published next are newer than the link.
+/// Answers the two accounts' user ids.
+pub async fn connect_link(
+    emu: &RunningEmulator,
+    config: &AdapterConfig,
+    store: &dyn Store,
+    ig_name: &str,
+    x_name: &str,
+) -> (String, String) {
+    let ig_user = link_instagram(emu, config, store, &link(), ig_name).await;
+    let x_user = link_x(emu, config, store, &link(), x_name).await;
+    let now = config.clock.now();
+    let mut l = Link::new(link(), now);
+    let account = |platform, id: &str, name: &str| Account {
+        platform,
+        user_id: AccountId::new(id).unwrap(),
+        username: name.into(),
+    };
+    l.connect(
+        Side::Source,
+        account(xpost_core::Platform::Instagram, &ig_user, ig_name),
+        now,
+    );
+    l.connect(
+        Side::Target,
+        account(xpost_core::Platform::X, &x_user, x_name),
+        now,
+    );
+    store.put_link(&l).await.unwrap();
+    emu.admin().advance_clock(1).unwrap();
+    (ig_user, x_user)
 }
 
 /// A memory store behind the trait object the engine uses.

@@ -5,8 +5,9 @@
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord,
-    SealingKey, Side, SourceCursor, SourceId, Store, StoreError, Versioned,
+    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
+    OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, SealingKey, Side, SourceCursor, SourceId,
+    Store, StoreError, Versioned,
 };
 use xpost_store_postgres::PostgresStore;
 
@@ -250,6 +251,61 @@ impl Store for TempStore {
     }
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.pg.release_lease(lease).await
+    }
+    async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
+        self.pg.oauth1_token(link).await
+    }
+    async fn put_oauth1_token(&self, link: &LinkId, token: &OAuth1Token) -> Result<(), StoreError> {
+        self.pg.put_oauth1_token(link, token).await
+    }
+    async fn delete_oauth1_token(&self, link: &LinkId) -> Result<(), StoreError> {
+        self.pg.delete_oauth1_token(link).await
+    }
+    async fn profile_snapshot(&self, link: &LinkId) -> Result<Option<ProfileSnapshot>, StoreError> {
+        self.pg.profile_snapshot(link).await
+    }
+    async fn put_profile_snapshot(
+        &self,
+        lease: &Lease,
+        snapshot: &ProfileSnapshot,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.pg.put_profile_snapshot(lease, snapshot, now).await
+    }
+    async fn last_run(&self, link: &LinkId, task: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.pg.last_run(link, task).await
+    }
+    async fn set_last_run(
+        &self,
+        lease: &Lease,
+        task: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.pg.set_last_run(lease, task, at, now).await
+    }
+    async fn append_metrics(
+        &self,
+        lease: &Lease,
+        samples: &[MetricSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.pg.append_metrics(lease, samples, now).await
+    }
+    async fn metrics(&self, query: &MetricQuery) -> Result<Vec<MetricSample>, StoreError> {
+        self.pg.metrics(query).await
+    }
+    async fn reads_spent(&self, link: &LinkId, period: &str) -> Result<u64, StoreError> {
+        self.pg.reads_spent(link, period).await
+    }
+    async fn spend_reads(
+        &self,
+        lease: &Lease,
+        periods: &[String],
+        count: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.pg.spend_reads(lease, periods, count, now).await
     }
 }
 
