@@ -46,6 +46,7 @@
 
 mod clock;
 mod credentials;
+mod deletion;
 mod error;
 mod event;
 mod ids;
@@ -66,6 +67,7 @@ pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, Secret, Versioned};
+pub use deletion::{DeletionRequest, DeletionState};
 pub use error::CoreError;
 pub use event::{Event, EventKind};
 pub use ids::{

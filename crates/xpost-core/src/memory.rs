@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, Versioned};
+use crate::deletion::DeletionRequest;
 use crate::event::Event;
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
@@ -24,6 +25,7 @@ struct Inner {
     events: Vec<Event>,
     leases: BTreeMap<LinkId, Lease>,
     credential_versions: u64,
+    deletions: BTreeMap<String, DeletionRequest>,
 }
 
 impl Inner {
@@ -377,6 +379,17 @@ impl Store for MemoryStore {
             held.expires_at = Timestamp::MIN;
         }
         Ok(())
+    }
+
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        self.lock()
+            .deletions
+            .insert(request.code.clone(), request.clone());
+        Ok(())
+    }
+
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        Ok(self.lock().deletions.get(code).cloned())
     }
 }
 

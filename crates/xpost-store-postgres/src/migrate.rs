@@ -7,7 +7,10 @@ use xpost_core::StoreError;
 use crate::unavailable;
 
 /// The migrations in order; the schema version is the number of the last applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/001_initial.sql")),
+    (5, include_str!("../migrations/005_serve.sql")),
+];
 
 /// The advisory lock every migrating process takes (an arbitrary constant).
 const MIGRATION_LOCK: i64 = 0x7870_6f73_745f_6d67;

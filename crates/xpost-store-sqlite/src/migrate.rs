@@ -7,7 +7,10 @@ use xpost_core::StoreError;
 use crate::unavailable;
 
 /// The migrations in order; the schema version is the number of the last applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/001_initial.sql")),
+    (5, include_str!("../migrations/005_serve.sql")),
+];
 
 /// The schema version this program writes.
 pub(crate) fn latest() -> i64 {

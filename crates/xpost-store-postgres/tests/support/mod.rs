@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery, PostRecord,
-    SealingKey, Side, SourceCursor, SourceId, Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, PostQuery,
+    PostRecord, SealingKey, Side, SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 use xpost_store_postgres::PostgresStore;
 
@@ -236,6 +236,12 @@ impl Store for TempStore {
     }
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.pg.release_lease(lease).await
+    }
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        self.pg.put_deletion_request(request).await
+    }
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        self.pg.deletion_request(code).await
     }
 }
 
