@@ -39,6 +39,16 @@ pub enum LinkPlatform {
     X,
 }
 
+impl Flow {
+    /// The `state` this flow sent with its consent URL.
+    pub(crate) fn state(&self) -> &str {
+        match self {
+            Flow::Instagram { state, .. } => state,
+            Flow::X { request, .. } => request.state(),
+        }
+    }
+}
+
 impl LinkPlatform {
     /// The side of the link this platform connects.
     pub fn side(self) -> Side {
@@ -207,7 +217,7 @@ pub async fn run(global: &GlobalArgs, args: &LinkArgs) -> Result<(), CliError> {
 }
 
 /// One platform's side of the flow, between the consent URL and the tokens.
-enum Flow {
+pub(crate) enum Flow {
     Instagram {
         oauth: ig_client::OAuth,
         state: String,
@@ -245,10 +255,7 @@ pub async fn connect(
     let listener = CallbackListener::bind().await?;
     let redirect_uri = listener.redirect_uri();
     let (flow, url) = start(&config, platform, &redirect_uri)?;
-    let state = match &flow {
-        Flow::Instagram { state, .. } => state.clone(),
-        Flow::X { request, .. } => request.state().to_owned(),
-    };
+    let state = flow.state().to_owned();
     let wait = async {
         let waiting = listener.wait(&state);
         tokio::pin!(waiting);
@@ -300,7 +307,7 @@ fn platform_arg(platform: LinkPlatform) -> &'static str {
 }
 
 /// Builds the consent URL and what the callback needs to finish.
-fn start(
+pub(crate) fn start(
     config: &AdapterConfig,
     platform: LinkPlatform,
     redirect_uri: &str,
@@ -492,7 +499,7 @@ async fn finish(
 }
 
 /// The tokens, the account and the link, once the redirect carried a code.
-async fn exchange(
+pub(crate) async fn exchange(
     config: &AdapterConfig,
     store: &dyn Store,
     platform: LinkPlatform,

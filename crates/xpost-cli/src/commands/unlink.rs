@@ -39,7 +39,7 @@ pub struct PurgeReport {
 }
 
 /// The link named `name`, or an error naming the known ones.
-async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
+pub(crate) async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
     let id = LinkId::new(name).ok();
     if let Some(id) = id {
         if store.link(&id).await?.is_some() {
@@ -62,7 +62,10 @@ async fn known_link(store: &dyn Store, name: &str) -> Result<LinkId, CliError> {
 }
 
 /// How many posts and parts of `link` are on X.
-async fn published(store: &dyn Store, link: &LinkId) -> Result<(usize, usize), CliError> {
+pub(crate) async fn published(
+    store: &dyn Store,
+    link: &LinkId,
+) -> Result<(usize, usize), CliError> {
     let records = store
         .posts(&PostQuery {
             link: Some(link.clone()),
