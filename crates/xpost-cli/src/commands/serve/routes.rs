@@ -20,7 +20,6 @@ use xpost_engine::review;
 use super::auth::{self, Session};
 use super::csrf::{self, OriginHeaders};
 use super::{AppState, callbacks, settings, templates};
-use crate::callback::Redirect;
 use crate::commands::link::{self, LinkPlatform};
 use crate::commands::{doctor, links, report, status, unlink};
 use crate::error::CliError;
@@ -697,7 +696,6 @@ async fn finish(
     let Ok(url) = url::Url::parse(&format!("{}{}", state.options.origin(), uri)) else {
         return refuse("The callback address could not be read; nothing was linked.".into());
     };
-    let _ = Redirect::Code(url.clone());
     match link::exchange(
         &state.adapters,
         &*state.store,
