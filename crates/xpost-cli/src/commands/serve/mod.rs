@@ -286,27 +286,36 @@ impl Server {
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CliError> {
     let password = admin_password(args.admin_password_file.as_deref())?;
     check_access(args.listen, password.as_ref())?;
-    let public = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
-    let mut options = ServeOptions::new(&public)?;
-    options.password = password;
-    if args.with_run {
-        options.poll_interval = Some(Duration::from_secs(args.poll_interval));
+    if let Some(public) = &args.public_url {
+        ServeOptions::new(public)?;
     }
     let mut global = global.clone();
     if args.config.is_some() {
         global.config = args.config.clone();
     }
     let store = crate::store::open(&global).await?;
-    let server = Server::new(&global, store, options)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::Input(format!("cannot listen on {}: {e}", args.listen)))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| CliError::Input(format!("cannot read the listener's address: {e}")))?;
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"));
+    let mut options = ServeOptions::new(&public)?;
+    options.password = password;
+    if args.with_run {
+        options.poll_interval = Some(Duration::from_secs(args.poll_interval));
+    }
+    let server = Server::new(&global, store, options)?;
+    // The first line of stdout names the dashboard, for scripts that start it
+    // on a port the system picks (`--listen 127.0.0.1:0`).
+    println!("serving on {}", server.state.options.origin());
     eprintln!(
-        "xpost: serving the dashboard at {} (Ctrl-C stops{})",
-        server.state.options.url("/"),
+        "xpost: dashboard at {}/ (Ctrl-C stops{})",
+        server.state.options.origin(),
         if args.with_run {
             ", after the cross-posting in flight"
         } else {

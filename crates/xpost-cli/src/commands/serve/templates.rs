@@ -63,6 +63,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A stored time as people read it (`2026-05-01 12:00:00 UTC`); anything
+/// that is not a time is shown as it is.
+fn when(value: String) -> String {
+    value
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or(value)
+}
+
 /// Every page template, parsed once.
 pub struct Templates {
     env: Environment<'static>,
@@ -75,6 +84,7 @@ impl Templates {
     /// [`CliError::Input`] naming a template that does not parse.
     pub fn new() -> Result<Self, CliError> {
         let mut env = Environment::new();
+        env.add_filter("when", when);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .map_err(|e| CliError::Input(format!("template {name}: {e}")))?;
