@@ -314,7 +314,14 @@ async fn every_page_renders_with_real_data() {
     assert!(doctor.body.contains("store.opens"), "{}", doctor.body);
     assert!(doctor.body.contains("Link default"), "{}", doctor.body);
 
-    let report = browser.get("/report").await;
+    let intro = browser.get("/report").await;
+    assert!(
+        intro.body.contains("2 posts are cross-posted"),
+        "{}",
+        intro.body
+    );
+    let csrf = intro.csrf();
+    let report = browser.post("/report", &[("csrf", &csrf)]).await;
     assert_eq!(report.status, StatusCode::OK);
     assert!(
         report.body.contains("How cross-posted content performs"),

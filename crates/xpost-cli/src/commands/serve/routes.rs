@@ -47,7 +47,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/review", get(review_page))
         .route("/review/{link}/{post}/{action}", post(review_action))
         .route("/doctor", get(doctor_page))
-        .route("/report", get(report_page))
+        .route("/report", get(report_intro).post(report_page))
         .route("/callbacks/instagram/deauthorize", post(deauthorize))
         .route("/callbacks/instagram/data-deletion", post(data_deletion))
         .route("/data-deletion/{code}", get(deletion_status))
@@ -186,8 +186,9 @@ fn form_action(state: &AppState) -> String {
 fn security_headers(state: &AppState, path: &str, response: &mut Response) {
     let csp = if path == "/report" {
         // The report is the self-contained page `xpost report` writes: inline
-        // styles and inline SVG, nothing loaded, no script.
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'".to_owned()
+        // styles and inline SVG, nothing loaded, no script. Inline styles are
+        // allowed on this path only.
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'".to_owned()
     } else {
         format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
@@ -1016,6 +1017,32 @@ async fn doctor_page(
             )
         }
         Err(e) => failed(&state, &session, &e),
+    }
+}
+
+/// What measuring costs, before anything is read: X bills each post read on
+/// pay-per-use plans, so the report is made on request, not on every visit.
+async fn report_intro(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(session): axum::Extension<Session>,
+) -> Response {
+    let posted = state
+        .store
+        .posts(&PostQuery {
+            link: None,
+            states: vec![PostState::Posted],
+            limit: 0,
+        })
+        .await;
+    match posted {
+        Ok(posted) => page(
+            &state,
+            &session,
+            "report.html",
+            "Report",
+            context! { posted => posted.len() },
+        ),
+        Err(e) => failed(&state, &session, &e.into()),
     }
 }
 

@@ -50,6 +50,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/serve/doctor.html"),
     ),
     (
+        "report.html",
+        include_str!("../../../templates/serve/report.html"),
+    ),
+    (
         "login.html",
         include_str!("../../../templates/serve/login.html"),
     ),
