@@ -608,12 +608,14 @@ impl Admin {
 
     /// Sends Meta's `kind` callback about Instagram user `user_id` to `url`
     /// (a loopback `http://` URL): a form-encoded `POST` whose `signed_request`
-    /// is signed with the app secret, as Meta signs it. Answers the callback's
-    /// status and body.
+    /// is signed with the app secret, as Meta signs it. A deauthorize first
+    /// invalidates the user's Instagram tokens (code 190, subcode 458), as
+    /// removing the app does. Answers the callback's status and body.
     ///
     /// # Errors
     /// [`EmulatorError::BadInput`] for a URL that is not loopback `http://`, a
-    /// bad user id, or a delivery that failed or took more than 10 s.
+    /// bad user id, or a delivery that failed or took more than 10 s;
+    /// [`EmulatorError::NotFound`] for a deauthorize of an unknown account.
     pub async fn send_instagram_callback(
         &self,
         kind: CallbackKind,

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::error::EmulatorError;
-use crate::state::Shared;
+use crate::state::{Platform, Revocation, Shared};
 
 /// How long one delivery may take, connection to last byte.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,7 +100,9 @@ fn loopback_target(url: &str) -> Result<(SocketAddr, String, String), EmulatorEr
     ))
 }
 
-/// Signs a `kind` callback about `user_id` and POSTs it to `url`.
+/// Signs a `kind` callback about `user_id` and POSTs it to `url`; for a
+/// deauthorize, the user's Instagram tokens stop working first, as they do on
+/// Instagram once the app is removed.
 pub(crate) async fn send(
     shared: &Shared,
     kind: CallbackKind,
@@ -113,6 +115,21 @@ pub(crate) async fn send(
         )));
     }
     let (addr, authority, path) = loopback_target(url)?;
+    if kind == CallbackKind::Deauthorize {
+        // As on Instagram: once the user removed the app, its tokens fail.
+        let mut world = shared.world();
+        if !world.ig_accounts.contains_key(user_id) {
+            return Err(EmulatorError::NotFound {
+                what: "instagram account",
+                id: user_id.to_owned(),
+            });
+        }
+        for t in world.tokens.values_mut() {
+            if t.platform == Platform::Instagram && t.user_id == user_id && t.revoked.is_none() {
+                t.revoked = Some(Revocation::AppRemoved);
+            }
+        }
+    }
     let issued_at = shared.clock.now_ms() / 1000;
     let signed = signed_request(
         shared.config.client_secret.expose_secret(),
