@@ -203,6 +203,22 @@ impl WebDriver {
         std::fs::write(self.shots.join(format!("{name}.png")), bytes).unwrap();
     }
 
+    /// Waits until the page shown (after a click's navigation) contains `text`.
+    async fn shows(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let source = self.source().await;
+            if source.contains(text) {
+                return source;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the page never showed {text:?}: {source}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Reloads `url` until its page contains `text`.
     async fn wait_for(&self, url: &str, text: &str) -> String {
         let started = Instant::now();
@@ -357,11 +373,11 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
     assert!(browser.source().await.contains("No links yet"));
     browser.screenshot("01-no-links").await;
     browser.click("a[href='/links/new']").await;
+    browser.shows("id=\"link-name\"").await;
     browser.type_into("#link-name", "default").await;
     browser.screenshot("02-link-form").await;
     browser.click("#connect-instagram").await;
-    let page = browser.source().await;
-    assert!(page.contains("Linked Instagram account @ana.ig"), "{page}");
+    browser.shows("Linked Instagram account @ana.ig").await;
     assert!(
         browser
             .url()
@@ -370,8 +386,7 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
     );
     browser.screenshot("03-instagram-linked").await;
     browser.click("#connect-x").await;
-    let page = browser.source().await;
-    assert!(page.contains("Linked X account @ana_x"), "{page}");
+    let page = browser.shows("Linked X account @ana_x").await;
     assert!(page.contains("active"), "{page}");
     browser.screenshot("04-both-linked").await;
 
@@ -389,7 +404,7 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
         .await;
     browser.screenshot("06-held-for-review").await;
     browser.click(".approve").await;
-    assert!(browser.source().await.contains(&format!("Approved {held}")));
+    browser.shows(&format!("Approved {held}")).await;
     browser
         .wait_for(
             &format!("{base}/log?state=posted"),
@@ -410,8 +425,7 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
     // Disconnect.
     browser.go(&format!("{base}/links/default")).await;
     browser.click("#disconnect").await;
-    let page = browser.source().await;
-    assert!(page.contains("Disconnected default"), "{page}");
+    let page = browser.shows("Disconnected default").await;
     assert!(page.contains("id=\"link-state\">disconnected"), "{page}");
     browser.screenshot("08-disconnected").await;
     browser.quit().await;
