@@ -1,4 +1,5 @@
 //! `xpost serve` refuses to start where it would be unsafe, and says why.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
