@@ -399,6 +399,10 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
         .await;
     assert!(!log.contains(&format!("post-default-{held}")));
     browser.screenshot("05-posted-in-log").await;
+    let links = browser
+        .wait_for(&format!("{base}/links"), "next poll")
+        .await;
+    assert!(!links.contains("not by this server yet"), "{links}");
     browser
         .wait_for(&format!("{base}/review"), "Summer giveaway")
         .await;

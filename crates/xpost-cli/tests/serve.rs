@@ -226,6 +226,11 @@ async fn every_page_renders_with_real_data() {
 
     let links = browser.get("/links").await;
     assert_eq!(links.status, StatusCode::OK);
+    assert!(
+        !links.body.contains("not by this server yet"),
+        "the sync's poll is shown: {}",
+        links.body
+    );
     for shown in [
         "@ana.ig",
         "@ana_x",

@@ -47,7 +47,7 @@ mod upload;
 
 pub use builder::EngineBuilder;
 pub use connector::Connector;
-pub use engine::{Engine, PassOutcome, PassReport, SyncOptions};
+pub use engine::{Engine, PassOutcome, PassReport, PollTimes, SyncOptions};
 pub use error::EngineError;
 pub use limits::Limits;
 pub use scheduler::RunSummary;

@@ -384,6 +384,7 @@ struct LinkRow {
     #[serde(flatten)]
     view: links::LinkView,
     last_activity: Option<Timestamp>,
+    last_poll: Option<Timestamp>,
     next_poll: String,
 }
 
@@ -397,27 +398,30 @@ async fn links_page(
     };
     let mut rows = Vec::new();
     for view in collected.links {
-        let last = match LinkId::new(view.id.as_str()) {
-            Ok(id) => state
-                .store
-                .events(&EventQuery {
-                    link: Some(id),
-                    limit: 1,
-                    ..EventQuery::default()
-                })
-                .await
-                .ok()
-                .and_then(|e| e.first().map(|e| e.at)),
-            Err(_) => None,
+        let Ok(id) = LinkId::new(view.id.as_str()) else {
+            continue;
         };
-        let next_poll = match (view.state, state.options.poll_interval) {
-            ("active", Some(every)) => format!("within {} s of the last pass", every.as_secs()),
-            ("active", None) => "when xpost run or sync polls it".to_owned(),
-            (other, _) => format!("not polled ({other})"),
+        let last_activity = state
+            .store
+            .events(&EventQuery {
+                link: Some(id.clone()),
+                limit: 1,
+                ..EventQuery::default()
+            })
+            .await
+            .ok()
+            .and_then(|e| e.first().map(|e| e.at));
+        let polls = state.engine.poll_times(&id);
+        let next_poll = match (view.state, state.options.poll_interval, polls.next) {
+            ("active", Some(_), Some(at)) => at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            ("active", Some(every), None) => format!("within {} s", every.as_secs()),
+            ("active", None, _) => "when xpost run or sync polls it (not this server)".to_owned(),
+            (other, _, _) => format!("not polled ({other})"),
         };
         rows.push(LinkRow {
             view,
-            last_activity: last,
+            last_activity,
+            last_poll: polls.last,
             next_poll,
         });
     }
