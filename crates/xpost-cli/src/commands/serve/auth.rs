@@ -19,7 +19,7 @@ pub const COOKIE: &str = "xpost_session";
 /// Failed logins allowed per minute, server-wide.
 pub const MAX_FAILED_LOGINS_PER_MINUTE: usize = 10;
 
-/// The most sessions kept; the oldest go first.
+/// The most sessions kept; the oldest not logged in go first.
 const MAX_SESSIONS: usize = 10_000;
 
 /// A fresh random token: 32 bytes as 64 hex digits.
@@ -129,10 +129,12 @@ impl Sessions {
             .sessions
             .retain(|_, s| now.duration_since(s.last_used) <= ttl);
         if inner.sessions.len() >= MAX_SESSIONS {
+            // Anyone can open sessions by asking for a page; a logged-in one is
+            // given up only when every other one is logged in too.
             let oldest = inner
                 .sessions
                 .iter()
-                .min_by_key(|(_, s)| s.last_used)
+                .min_by_key(|(_, s)| (s.session.authenticated, s.last_used))
                 .map(|(id, _)| id.clone());
             if let Some(oldest) = oldest {
                 inner.sessions.remove(&oldest);
