@@ -736,3 +736,73 @@ async fn a_deauthorize_stops_posting_on_that_link() {
     let log = browser.get("/log?link=default").await;
     assert!(log.body.contains("deauthorize callback"), "{}", log.body);
 }
+
+#[tokio::test]
+async fn a_refused_consent_or_a_forged_state_links_nothing() {
+    let emu = support::emulator().await;
+    let dash = dashboard(&emu, "serve-denied", None).await;
+    emu.admin()
+        .set_session(xpost_emulator::Platform::Instagram, None)
+        .unwrap();
+    let mut browser = Browser::new(&dash.base);
+    let csrf = browser.get("/links/new").await.csrf();
+    let started = browser
+        .post(
+            "/oauth/start",
+            &[
+                ("csrf", &csrf),
+                ("link", "default"),
+                ("platform", "instagram"),
+            ],
+        )
+        .await;
+    let consent = started.location.unwrap();
+    let callback = browser.get(&consent).await.location.unwrap();
+    assert!(callback.contains("error="), "{callback}");
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("consent was refused"), "{}", page.body);
+
+    // A callback whose state this browser never sent.
+    let forged = browser
+        .get("/oauth/x/callback?code=stolen&state=0123456789abcdef")
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert!(
+        forged.body.contains("nothing was linked"),
+        "{}",
+        forged.body
+    );
+    // A flow started in one browser cannot be finished in another.
+    emu.admin().create_x_account("ana_x").unwrap();
+    emu.admin()
+        .set_session(xpost_emulator::Platform::X, Some("ana_x"))
+        .unwrap();
+    let started = browser
+        .post(
+            "/oauth/start",
+            &[("csrf", &csrf), ("link", "default"), ("platform", "x")],
+        )
+        .await;
+    let callback = browser
+        .get(&started.location.unwrap())
+        .await
+        .location
+        .unwrap();
+    let mut other = Browser::new(&dash.base);
+    let stolen = other.get(&callback).await;
+    assert_eq!(stolen.status, StatusCode::BAD_REQUEST);
+    assert!(dash.store.links().await.unwrap().is_empty());
+    let bad_name = browser
+        .post(
+            "/oauth/start",
+            &[("csrf", &csrf), ("link", "no spaces"), ("platform", "x")],
+        )
+        .await;
+    assert_eq!(bad_name.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad_name.body.contains("not a link name"),
+        "{}",
+        bad_name.body
+    );
+}
