@@ -34,6 +34,15 @@ impl Drop for Dashboard {
 const SETTINGS: &str = "[defaults.privacy]\nblocked_words = [\"giveaway\"]\n";
 
 async fn dashboard(emu: &RunningEmulator, test: &str, password: Option<&str>) -> Dashboard {
+    dashboard_polling(emu, test, password, None).await
+}
+
+async fn dashboard_polling(
+    emu: &RunningEmulator,
+    test: &str,
+    password: Option<&str>,
+    poll: Option<Duration>,
+) -> Dashboard {
     let dir = support::dir(test);
     let config = dir.join("xpost.toml");
     std::fs::write(&config, SETTINGS).unwrap();
@@ -48,6 +57,7 @@ async fn dashboard(emu: &RunningEmulator, test: &str, password: Option<&str>) ->
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut options = ServeOptions::new(&base).unwrap();
     options.password = password.map(xpost_core::Secret::new);
+    options.poll_interval = poll;
     let server = Server::new(&global, Arc::clone(&store), options).unwrap();
     let engine = server.engine();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -703,17 +713,39 @@ fn base64_url(text: &str) -> String {
     out
 }
 
+/// Waits until `done` holds, checking every 50 ms for at most 30 s.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never: {what}");
+}
+
 #[tokio::test]
 async fn a_deauthorize_stops_posting_on_that_link() {
     let emu = support::emulator().await;
-    let dash = dashboard(&emu, "serve-deauth", None).await;
+    let dash =
+        dashboard_polling(&emu, "serve-deauth", None, Some(Duration::from_millis(200))).await;
     let linked = support::link(&emu, &support::config(&emu), &*dash.store).await;
+    let link = LinkId::new("default").unwrap();
     let admin = emu.admin();
+    // The scheduler runs beside the server, as with `xpost serve --with-run`.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = dash.engine.clone();
+    let scheduler = tokio::spawn(async move {
+        engine
+            .run(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
     admin
         .publish_instagram_media(&linked.instagram, media("First light"))
         .unwrap();
-    dash.engine.sync_once(SyncOptions::default()).await.unwrap();
-    assert_eq!(admin.x_tweets().len(), 1);
+    until("the first post goes out", || admin.x_tweets().len() == 1).await;
 
     let answer = admin
         .send_instagram_callback(
@@ -727,11 +759,24 @@ async fn a_deauthorize_stops_posting_on_that_link() {
     admin
         .publish_instagram_media(&linked.instagram, media("Second light"))
         .unwrap();
-    dash.engine.sync_once(SyncOptions::default()).await.unwrap();
+    // The running scheduler drops the link once a pass finds it disconnected.
+    until("the scheduler stops polling the link", || {
+        dash.engine.poll_times(&link).next.is_none()
+    })
+    .await;
     assert_eq!(admin.x_tweets().len(), 1, "nothing more went out");
+    let _ = stop.send(());
+    scheduler.await.unwrap().unwrap();
+    dash.engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(admin.x_tweets().len(), 1, "nor in a later sync");
+    assert_ne!(
+        dash.store.link(&link).await.unwrap().unwrap().state,
+        LinkState::Active
+    );
+
     let mut browser = Browser::new(&dash.base);
     let links = browser.get("/links").await;
-    assert!(links.body.contains("disconnected"), "{}", links.body);
+    assert!(links.body.contains("not polled"), "{}", links.body);
     assert!(links.body.contains("no tokens"), "{}", links.body);
     let log = browser.get("/log?link=default").await;
     assert!(log.body.contains("deauthorize callback"), "{}", log.body);
