@@ -522,6 +522,13 @@ impl Engine {
         let now = inner.clock.now();
         match error {
             RemoteError::Reauth { ref message } => {
+                // Unlinked (or deauthorized by the platform) while this pass
+                // ran: the refusal is that, and the link stays disconnected.
+                let current = inner.store.link(&link.id).await?;
+                if current.is_none_or(|l| l.state == LinkState::Disconnected) {
+                    report.outcome = PassOutcome::Inactive;
+                    return Ok(report);
+                }
                 inner
                     .store
                     .set_link_state(&link.id, LinkState::NeedsReauth, Some(side))
