@@ -2,7 +2,8 @@
 //! (`chromedriver`) links both accounts through the pages against an emulator
 //! process, sees a post appear in the log once the in-process scheduler
 //! (`--with-run`) has synced, approves a held post and disconnects the link.
-//! Screenshots of each step go to `target/test-artifacts/serve-browser/`.
+//! Screenshots of each step go to `target/test-artifacts/serve-browser/` (under
+//! `CARGO_TARGET_DIR` when it is set); the test prints the folder.
 //!
 //! Where Chromium or chromedriver is missing or cannot start, the test prints
 //! why and returns: the browser is a test artefact of this machine, not of the
@@ -310,7 +311,12 @@ async fn a_person_links_sees_approves_and_disconnects_in_a_real_browser() {
         );
         return;
     };
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/serve-browser");
+    // Beside the build, in the target directory (`target/` unless
+    // CARGO_TARGET_DIR names another).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let shots = target.join("test-artifacts/serve-browser");
     std::fs::create_dir_all(&shots).unwrap();
     println!("screenshots: {}", shots.display());
 
