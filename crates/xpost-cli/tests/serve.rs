@@ -379,6 +379,23 @@ async fn every_page_renders_with_real_data() {
     }
     let missing = browser.get("/nowhere").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // The confirmed purge deletes both posts on X, then disconnects.
+    let csrf = browser.get("/links/default/purge").await.csrf();
+    let purged = browser
+        .post(
+            "/links/default/purge",
+            &[("csrf", csrf.as_str()), ("confirm", "default")],
+        )
+        .await;
+    assert_eq!(purged.status, StatusCode::SEE_OTHER, "{}", purged.body);
+    assert!(admin.x_tweets().iter().all(|t| t.deleted));
+    assert_eq!(
+        dash.store.link(&link).await.unwrap().unwrap().state,
+        LinkState::Disconnected
+    );
+    let told = browser.get("/links/default").await;
+    assert!(told.body.contains("Deleted 2 posts on X"), "{}", told.body);
 }
 
 #[tokio::test]
