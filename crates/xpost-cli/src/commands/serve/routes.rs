@@ -765,10 +765,7 @@ struct PostRow {
 }
 
 fn state_name(state: PostState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    crate::output::name(&state)
 }
 
 fn post_row(record: &PostRecord) -> PostRow {
@@ -882,10 +879,7 @@ async fn log_page(
 }
 
 fn event_value(e: &xpost_core::Event) -> Value {
-    let kind = serde_json::to_value(e.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let kind = crate::output::name(&e.kind);
     context! {
         at => e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
         link => e.link.as_str(),
