@@ -11,6 +11,18 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 npm ci --prefix crates/xpost-transform/tests/oracle --no-audit --no-fund --loglevel=error
 
+# The dashboard's real-browser test drives headless Chromium through
+# chromedriver. Install them where we can (root on Debian); the test prints why
+# it is skipped when they are missing, so this never fails the run.
+if ! command -v chromedriver >/dev/null || ! { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null 2>&1 \
+      || echo "scripts/test.sh: could not install chromium and chromium-driver; the browser test will be skipped" >&2
+  else
+    echo "scripts/test.sh: chromium and chromedriver not found; the browser test will be skipped" >&2
+  fi
+fi
+
 # PostgreSQL-backed tests read their server from here (the local default).
 export XPOST_TEST_DATABASE_URL="${XPOST_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 

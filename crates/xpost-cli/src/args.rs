@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     demo, doctor, emulator, fit, link, links, log, parse, pause, policy, preview, report, review,
-    run, status, sync, unlink,
+    run, serve, status, sync, unlink,
 };
 use crate::global::GlobalArgs;
 
@@ -64,6 +64,9 @@ pub enum Command {
     /// How cross-posted posts perform on Instagram and X, as one HTML file
     /// with charts (self-contained: no network needed to view it).
     Report(report::ReportArgs),
+    /// The web dashboard and the platforms' callbacks (optionally cross-posting
+    /// too, with --with-run), until SIGINT/SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// `xpost text ...`

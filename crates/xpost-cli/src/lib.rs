@@ -146,6 +146,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         })
         .map(|()| true)?,
         Command::Unlink(args) => block_on(commands::unlink::run(&global, &args)).map(|()| true)?,
+        Command::Serve(args) => block_on(commands::serve::run(&global, &args)).map(|()| true)?,
         Command::Report(args) => {
             // A bad date is refused before a database file is created for nothing.
             if let Some(since) = &args.since {

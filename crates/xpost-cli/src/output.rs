@@ -17,6 +17,16 @@ pub fn json<T: Serialize>(value: &T) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The name a unit enum value serializes to (`EventKind::PartPosted` →
+/// `part_posted`), as `--json` and the dashboard show it; empty for anything
+/// that does not serialize to a string.
+pub fn name<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// A table with `header`, sized to the terminal when there is one.
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();

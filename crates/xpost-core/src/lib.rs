@@ -46,6 +46,7 @@
 
 mod clock;
 mod credentials;
+mod deletion;
 mod error;
 mod event;
 mod ids;
@@ -69,6 +70,7 @@ pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, OAuth1Token, Secret, Versioned};
+pub use deletion::{DeletionRequest, DeletionState};
 pub use error::CoreError;
 pub use event::{Event, EventKind};
 pub use ids::{

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, OAuth1Token, Versioned};
+use crate::deletion::DeletionRequest;
 use crate::event::Event;
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
@@ -26,6 +27,7 @@ struct Inner {
     events: Vec<Event>,
     leases: BTreeMap<LinkId, Lease>,
     credential_versions: u64,
+    deletions: BTreeMap<String, DeletionRequest>,
     oauth1: BTreeMap<LinkId, OAuth1Token>,
     profiles: BTreeMap<LinkId, ProfileSnapshot>,
     runs: BTreeMap<(LinkId, String), Timestamp>,
@@ -419,6 +421,17 @@ impl Store for MemoryStore {
             held.expires_at = Timestamp::MIN;
         }
         Ok(())
+    }
+
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        self.lock()
+            .deletions
+            .insert(request.code.clone(), request.clone());
+        Ok(())
+    }
+
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        Ok(self.lock().deletions.get(code).cloned())
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         Ok(self.lock().oauth1.get(link).cloned())

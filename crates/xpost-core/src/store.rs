@@ -18,6 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::{Credentials, OAuth1Token, Versioned};
+use crate::deletion::DeletionRequest;
 use crate::event::{Event, EventKind};
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
@@ -388,6 +389,18 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+
+    /// Creates or replaces the data-deletion request with `request.code`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError>;
+
+    /// The data-deletion request with confirmation code `code`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError>;
     /// The link's OAuth 1.0a token, if one was linked.
     ///
     /// # Errors

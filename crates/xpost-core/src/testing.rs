@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, OAuth1Token, Secret, Versioned};
+use crate::deletion::{DeletionRequest, DeletionState};
 use crate::event::{Event, EventKind};
 use crate::ids::TargetId;
 use crate::ids::{AccountId, IgMediaId, LinkId, SourceId};
@@ -667,6 +668,44 @@ pub async fn logged_updates_write_the_record_and_its_events_together(store: &dyn
     assert_eq!(store.events(&EventQuery::default()).await.unwrap().len(), 1);
 }
 
+/// Data-deletion requests are found by their code, replaced whole by a second
+/// write with the same code, and unknown codes answer nothing.
+pub async fn deletion_requests_round_trip_and_are_replaced_by_code(store: &dyn Store) {
+    assert_eq!(store.deletion_request("nope").await.unwrap(), None);
+    let mut request = DeletionRequest {
+        code: "c0ffee".into(),
+        user_id: "1784".into(),
+        links: vec![link_id("a"), link_id("b")],
+        state: DeletionState::Pending,
+        detail: "received".into(),
+        requested_at: at(10),
+        updated_at: at(10),
+    };
+    store.put_deletion_request(&request).await.unwrap();
+    let other = DeletionRequest {
+        code: "beef".into(),
+        links: Vec::new(),
+        ..request.clone()
+    };
+    store.put_deletion_request(&other).await.unwrap();
+    assert_eq!(
+        store.deletion_request("c0ffee").await.unwrap().as_ref(),
+        Some(&request)
+    );
+    request.state = DeletionState::Completed;
+    request.detail = "deleted".into();
+    request.updated_at = at(20);
+    store.put_deletion_request(&request).await.unwrap();
+    assert_eq!(
+        store.deletion_request("c0ffee").await.unwrap().as_ref(),
+        Some(&request)
+    );
+    assert_eq!(
+        store.deletion_request("beef").await.unwrap().as_ref(),
+        Some(&other)
+    );
+}
+
 /// A posted record with sync work under way is due until the work is done,
 /// and every sync field reads back as written.
 pub async fn unfinished_sync_work_keeps_a_post_due(store: &dyn Store) {
@@ -1039,7 +1078,8 @@ macro_rules! store_conformance_tests {
             oauth1_tokens_round_trip,
             profile_snapshots_and_task_times_are_fenced,
             metric_series_are_listed_oldest_first,
-            spent_reads_add_up_per_period
+            spent_reads_add_up_per_period,
+            deletion_requests_round_trip_and_are_replaced_by_code
         );
     };
     (@each $make:expr; $($case:ident),+) => {
@@ -1253,6 +1293,15 @@ impl Store for DyingStore {
         self.inner.release_lease(lease).await?;
         *self.held.lock().unwrap() = None;
         Ok(())
+    }
+
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        self.spend()?;
+        self.inner.put_deletion_request(request).await
+    }
+
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        self.inner.deletion_request(code).await
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.inner.oauth1_token(link).await

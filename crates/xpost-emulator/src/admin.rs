@@ -17,6 +17,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::callbacks::{self, CallbackAnswer, CallbackKind};
 use crate::error::EmulatorError;
 use crate::faults::Fault;
 use crate::ids;
@@ -667,6 +668,25 @@ impl Admin {
     pub fn now_ms(&self) -> i64 {
         self.shared.clock.now_ms()
     }
+
+    /// Sends Meta's `kind` callback about Instagram user `user_id` to `url`
+    /// (a loopback `http://` URL): a form-encoded `POST` whose `signed_request`
+    /// is signed with the app secret, as Meta signs it. A deauthorize first
+    /// invalidates the user's Instagram tokens (code 190, subcode 458), as
+    /// removing the app does. Answers the callback's status and body.
+    ///
+    /// # Errors
+    /// [`EmulatorError::BadInput`] for a URL that is not loopback `http://`, a
+    /// bad user id, or a delivery that failed or took more than 10 s;
+    /// [`EmulatorError::NotFound`] for a deauthorize of an unknown account.
+    pub async fn send_instagram_callback(
+        &self,
+        kind: CallbackKind,
+        user_id: &str,
+        url: &str,
+    ) -> Result<CallbackAnswer, EmulatorError> {
+        callbacks::send(&self.shared, kind, user_id, url).await
+    }
 }
 
 /// The admin routes under `/admin`.
@@ -696,6 +716,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/admin/tokens", get(tokens))
         .route("/admin/stats", get(stats))
         .route("/admin/clock", get(clock).post(advance))
+        .route("/admin/instagram/callbacks", post(ig_callback))
 }
 
 fn admin(shared: &Arc<Shared>) -> Admin {
@@ -938,5 +959,24 @@ async fn advance(State(s): State<Arc<Shared>>, JsonBody(req): JsonBody<Advance>)
         admin(&s)
             .advance_clock(req.advance_s)
             .map(|now_ms| json!({"now_ms": now_ms})),
+    )
+}
+
+#[derive(Deserialize)]
+struct CallbackReq {
+    kind: CallbackKind,
+    user_id: String,
+    url: String,
+}
+
+async fn ig_callback(
+    State(s): State<Arc<Shared>>,
+    JsonBody(req): JsonBody<CallbackReq>,
+) -> Response {
+    answer(
+        admin(&s)
+            .send_instagram_callback(req.kind, &req.user_id, &req.url)
+            .await
+            .map(|a| json!(a)),
     )
 }

@@ -46,6 +46,7 @@
 //! ```
 
 mod admin;
+mod callbacks;
 mod clock;
 mod config;
 mod error;
@@ -64,6 +65,7 @@ pub use admin::{
     Admin, AdminToken, AdminTweet, AdminTweetMedia, AdminXAccount, IgEngagement, IgProfileChange,
     NewIgMedia, XAccountChange,
 };
+pub use callbacks::{CallbackAnswer, CallbackKind};
 pub use clock::Clock;
 pub use config::{Config, EmulatorBuilder};
 pub use error::EmulatorError;

@@ -45,6 +45,8 @@ pub enum Revocation {
     ByApp,
     /// A refresh token that was used once and rotated away.
     Spent,
+    /// The user removed the app (a deauthorize callback was sent): Instagram 190/458.
+    AppRemoved,
 }
 
 /// A token the emulator issued. Its `Debug` hides the token string.

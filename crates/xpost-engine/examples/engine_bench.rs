@@ -267,6 +267,20 @@ impl Store for MeteredStore {
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         write!(self, self.inner.release_lease(lease))
     }
+
+    async fn put_deletion_request(
+        &self,
+        request: &xpost_core::DeletionRequest,
+    ) -> Result<(), StoreError> {
+        write!(self, self.inner.put_deletion_request(request))
+    }
+
+    async fn deletion_request(
+        &self,
+        code: &str,
+    ) -> Result<Option<xpost_core::DeletionRequest>, StoreError> {
+        read!(self, self.inner.deletion_request(code))
+    }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.inner.oauth1_token(link).await
     }

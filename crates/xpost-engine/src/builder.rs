@@ -105,6 +105,7 @@ impl EngineBuilder {
             shortener: self.shortener,
             limits: self.limits,
             holder,
+            polls: std::sync::Mutex::default(),
         }))
     }
 }

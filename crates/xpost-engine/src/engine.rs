@@ -33,6 +33,20 @@ pub(crate) struct Inner {
     pub(crate) shortener: Option<Arc<dyn xpost_core::Shortener>>,
     pub(crate) limits: Limits,
     pub(crate) holder: String,
+    /// Per link, when this engine last passed over it and, while it runs,
+    /// when it will next.
+    pub(crate) polls: std::sync::Mutex<std::collections::HashMap<LinkId, PollTimes>>,
+}
+
+/// When this engine last polled a link and, while [`Engine::run`] runs, when it
+/// will next. Kept in memory: another process's passes are not seen here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PollTimes {
+    /// When the last pass over the link ended.
+    pub last: Option<Timestamp>,
+    /// When the running scheduler will pass over it next; `None` when no
+    /// scheduler runs in this process or the link is not active.
+    pub next: Option<Timestamp>,
 }
 
 /// The engine. Cheap to clone; clones share everything.
@@ -225,6 +239,26 @@ impl Engine {
         self.inner.clock.clone()
     }
 
+    /// When this engine last polled `link`, and when it will next.
+    pub fn poll_times(&self, link: &LinkId) -> PollTimes {
+        self.polls().get(link).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn polls(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<LinkId, PollTimes>> {
+        self.inner
+            .polls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records when the scheduler will pass over `link` next (`None`: not until
+    /// the link list is read again).
+    pub(crate) fn set_next_poll(&self, link: &LinkId, next: Option<Timestamp>) {
+        self.polls().entry(link.clone()).or_default().next = next;
+    }
+
     /// One pass over every active link, at most [`Limits::concurrency`] at once.
     ///
     /// # Errors
@@ -259,6 +293,11 @@ impl Engine {
     ) -> Result<PassReport, EngineError> {
         let span = tracing::info_span!("pass", link = %id);
         let report = self.sync_link_inner(id, options).instrument(span).await;
+        if let Ok(report) = &report
+            && report.outcome != PassOutcome::Inactive
+        {
+            self.polls().entry(id.clone()).or_default().last = Some(self.inner.clock.now());
+        }
         if let Ok(report) = &report {
             tracing::info!(
                 link = %id,
@@ -761,6 +800,13 @@ impl Engine {
         let now = inner.clock.now();
         match error {
             RemoteError::Reauth { ref message } => {
+                // Unlinked (or deauthorized by the platform) while this pass
+                // ran: the refusal is that, and the link stays disconnected.
+                let current = inner.store.link(&link.id).await?;
+                if current.is_none_or(|l| l.state == LinkState::Disconnected) {
+                    report.outcome = PassOutcome::Inactive;
+                    return Ok(report);
+                }
                 inner
                     .store
                     .set_link_state(&link.id, LinkState::NeedsReauth, Some(side))

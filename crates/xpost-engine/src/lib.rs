@@ -60,7 +60,7 @@ mod watch;
 
 pub use builder::EngineBuilder;
 pub use connector::Connector;
-pub use engine::{Engine, PassOutcome, PassReport, SyncOptions};
+pub use engine::{Engine, PassOutcome, PassReport, PollTimes, SyncOptions};
 pub use error::EngineError;
 pub use limits::Limits;
 pub use scheduler::RunSummary;

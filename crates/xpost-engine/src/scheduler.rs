@@ -104,6 +104,11 @@ impl Engine {
             let now = clock.now();
             if now >= next_refresh {
                 for link in self.store().links().await? {
+                    if link.state == xpost_core::LinkState::Active
+                        && self.poll_times(&link.id).next.is_none()
+                    {
+                        self.set_next_poll(&link.id, Some(now));
+                    }
                     schedule.add(link.id, now);
                 }
                 next_refresh = add(now, refresh_every);
@@ -127,6 +132,7 @@ impl Engine {
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                     if let Ok((link, result)) = done {
                         let at = self.next_pass_at(&link, result, &mut summary, &mut schedule);
+                        self.set_next_poll(&link, at);
                         if let Some(at) = at {
                             schedule.requeue(link, at);
                         }
@@ -140,6 +146,10 @@ impl Engine {
             if let Ok((link, result)) = done {
                 self.next_pass_at(&link, result, &mut summary, &mut schedule);
             }
+        }
+        // Nothing is scheduled any more.
+        for times in self.polls().values_mut() {
+            times.next = None;
         }
         Ok(summary)
     }

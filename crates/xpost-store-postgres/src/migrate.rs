@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/002_sync_edits.sql")),
     (3, include_str!("../migrations/003_profile_analytics.sql")),
     (4, include_str!("../migrations/004_stories_backlog.sql")),
+    (5, include_str!("../migrations/005_serve.sql")),
 ];
 
 /// The advisory lock every migrating process takes (an arbitrary constant).

@@ -5,9 +5,9 @@ use deadpool_postgres::{GenericClient, Transaction};
 use jiff::{SignedDuration, Timestamp};
 use tokio_postgres::Row;
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
-    Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor, SourceId,
-    Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery,
+    MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor,
+    SourceId, Store, StoreError, Versioned,
 };
 
 use crate::{PostgresStore, unavailable};
@@ -700,6 +700,45 @@ impl Store for PostgresStore {
             .await
             .map(drop)
             .map_err(unavailable("release a lease"))
+    }
+
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO deletion_requests (code, user_id, state, requested_at, body)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (code) DO UPDATE SET user_id = excluded.user_id,
+                   state = excluded.state, requested_at = excluded.requested_at, body = excluded.body",
+                &[
+                    &request.code,
+                    &request.user_id,
+                    &request.state.as_str(),
+                    &micros(request.requested_at),
+                    &to_json("deletion request", request)?,
+                ],
+            )
+            .await
+            .map(drop)
+            .map_err(unavailable("write a deletion request"))
+    }
+
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT body FROM deletion_requests WHERE code = $1",
+                &[&code],
+            )
+            .await
+            .map_err(unavailable("read a deletion request"))?;
+        row.map(|r| {
+            let body: String = r
+                .try_get(0)
+                .map_err(unavailable("read a deletion request"))?;
+            from_json("deletion request", &body)
+        })
+        .transpose()
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         let client = self.client().await?;

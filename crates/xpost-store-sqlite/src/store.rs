@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
-    Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor, SourceId,
-    Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery,
+    MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor,
+    SourceId, Store, StoreError, Versioned,
 };
 
 use crate::{SqliteStore, unavailable};
@@ -733,6 +733,44 @@ impl Store for SqliteStore {
             )
             .map(drop)
             .map_err(unavailable("release a lease"))
+        })
+        .await
+    }
+
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        let request = request.clone();
+        self.call(move |conn, _| {
+            conn.execute(
+                "INSERT INTO deletion_requests (code, user_id, state, requested_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (code) DO UPDATE SET user_id = excluded.user_id,
+                   state = excluded.state, requested_at = excluded.requested_at, body = excluded.body",
+                params![
+                    request.code,
+                    request.user_id,
+                    request.state.as_str(),
+                    micros(request.requested_at),
+                    to_json("deletion request", &request)?
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable("write a deletion request"))
+        })
+        .await
+    }
+
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        let code = code.to_owned();
+        self.call(move |conn, _| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM deletion_requests WHERE code = ?1",
+                    [code.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable("read a deletion request"))?;
+            body.map(|b| from_json("deletion request", &b)).transpose()
         })
         .await
     }

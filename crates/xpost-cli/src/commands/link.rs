@@ -43,6 +43,16 @@ pub enum LinkPlatform {
     XOauth1,
 }
 
+impl Flow {
+    /// The `state` this flow sent with its consent URL.
+    pub(crate) fn state(&self) -> &str {
+        match self {
+            Flow::Instagram { state, .. } => state,
+            Flow::X { request, .. } => request.state(),
+        }
+    }
+}
+
 impl LinkPlatform {
     /// The side of the link this platform connects.
     pub fn side(self) -> Side {
@@ -220,7 +230,7 @@ pub async fn run(global: &GlobalArgs, args: &LinkArgs) -> Result<(), CliError> {
 }
 
 /// One platform's side of the flow, between the consent URL and the tokens.
-enum Flow {
+pub(crate) enum Flow {
     Instagram {
         oauth: ig_client::OAuth,
         state: String,
@@ -329,7 +339,7 @@ fn platform_arg(platform: LinkPlatform) -> &'static str {
 }
 
 /// Builds the consent URL and what the callback needs to finish.
-fn start(
+pub(crate) fn start(
     config: &AdapterConfig,
     platform: LinkPlatform,
     redirect_uri: &str,
@@ -521,7 +531,7 @@ async fn finish(
 }
 
 /// The tokens, the account and the link, once the redirect carried a code.
-async fn exchange(
+pub(crate) async fn exchange(
     config: &AdapterConfig,
     store: &dyn Store,
     platform: LinkPlatform,

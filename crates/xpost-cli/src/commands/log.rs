@@ -3,7 +3,7 @@
 use xpost_core::{EventQuery, LinkId, Store};
 
 use crate::error::CliError;
-use crate::output::{cell, json, table};
+use crate::output::{cell, json, name, table};
 
 /// Options of `xpost log`.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,10 +52,7 @@ pub async fn run(store: &dyn Store, args: &LogArgs) -> Result<(), CliError> {
     }
     let mut out = table(&["time", "link", "post", "event", "what happened"]);
     for e in &events {
-        let kind = serde_json::to_value(e.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind = name(&e.kind);
         let mut what = e.message.clone();
         if let Some(hint) = &e.hint {
             what.push_str(&format!(" — {hint}"));

@@ -15,6 +15,7 @@ pub mod preview;
 pub mod report;
 pub mod review;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod sync;
 pub mod unlink;

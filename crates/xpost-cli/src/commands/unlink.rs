@@ -40,7 +40,10 @@ pub struct PurgeReport {
 }
 
 /// How many posts and parts of `link` are on X.
-async fn published(store: &dyn Store, link: &LinkId) -> Result<(usize, usize), CliError> {
+pub(crate) async fn published(
+    store: &dyn Store,
+    link: &LinkId,
+) -> Result<(usize, usize), CliError> {
     let records = store
         .posts(&PostQuery {
             link: Some(link.clone()),

@@ -61,6 +61,16 @@ pub fn check_token(shared: &Shared, token: Option<&str>) -> Result<Token, GraphE
             )
             .subcode(460));
         }
+        Some(Revocation::AppRemoved) => {
+            return Err(GraphError::oauth(
+                190,
+                format!(
+                    "Error validating access token: The user has not authorized application {}.",
+                    shared.config.client_id
+                ),
+            )
+            .subcode(458));
+        }
         Some(_) => return Err(invalid()),
         None => {}
     }

@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use xpost_core::{
-    Credentials, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery, MetricSample,
-    OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, SealingKey, Side, SourceCursor, SourceId,
-    Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery,
+    MetricSample, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, SealingKey, Side,
+    SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 use xpost_store_postgres::PostgresStore;
 
@@ -251,6 +251,12 @@ impl Store for TempStore {
     }
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.pg.release_lease(lease).await
+    }
+    async fn put_deletion_request(&self, request: &DeletionRequest) -> Result<(), StoreError> {
+        self.pg.put_deletion_request(request).await
+    }
+    async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
+        self.pg.deletion_request(code).await
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.pg.oauth1_token(link).await
