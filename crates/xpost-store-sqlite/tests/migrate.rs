@@ -8,7 +8,7 @@ use xpost_core::{LinkId, PostQuery, PostRecord, SealingKey, SourceId, Store};
 use xpost_store_sqlite::SqliteStore;
 
 #[tokio::test]
-async fn a_version_1_file_keeps_its_posts_after_migration_4() {
+async fn a_version_1_file_keeps_its_posts_after_every_migration() {
     let db = tempfile::tempdir().unwrap().keep().join("xpost.db");
     let link = LinkId::new("default").unwrap();
     {
@@ -59,5 +59,5 @@ async fn a_version_1_file_keeps_its_posts_after_migration_4() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, xpost_store_sqlite::supported_schema_version());
 }
