@@ -725,3 +725,10 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
+
+/// The last `lines` lines of worker `i`'s log in `dir`.
+pub fn log_tail(dir: &TempDir, i: usize, lines: usize) -> String {
+    let log = std::fs::read_to_string(dir.0.join(format!("worker-{i}.log"))).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(lines).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
