@@ -255,7 +255,6 @@ async fn crash(plan: Plan, db: Db, dir: TempDir) {
     );
     drop(workers);
     drop(emu);
-    db.cleanup().await;
 }
 
 /// The failure report: what is wrong, the seed, every kill instant and how to

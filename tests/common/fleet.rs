@@ -129,20 +129,6 @@ impl Db {
         Some(Self::Postgres { url, schema })
     }
 
-    /// Drops the PostgreSQL schema (nothing for SQLite).
-    pub async fn cleanup(&self) {
-        if let Self::Postgres { url, schema } = self {
-            if let Ok((client, connection)) =
-                tokio_postgres::connect(url, tokio_postgres::NoTls).await
-            {
-                tokio::spawn(connection);
-                let _ = client
-                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .await;
-            }
-        }
-    }
-
     /// A command running the built `xpost` on this store and `emu`.
     pub fn command(&self, emu: &Emulator, dir: &TempDir) -> Command {
         let mut cmd = Command::new(super::xpost());
@@ -166,6 +152,36 @@ impl Db {
     /// Runs `xpost ARGS` to its end.
     pub fn xpost(&self, emu: &Emulator, dir: &TempDir, args: &[&str]) -> Output {
         self.command(emu, dir).args(args).output().unwrap()
+    }
+}
+
+/// The PostgreSQL schema is dropped with everything in it, also when the test
+/// failed (on a thread of its own: drop may run inside the test's runtime).
+impl Drop for Db {
+    fn drop(&mut self) {
+        let Self::Postgres { url, schema } = self else {
+            return;
+        };
+        let (url, schema) = (url.clone(), schema.clone());
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok((client, connection)) =
+                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+                {
+                    tokio::spawn(connection);
+                    let _ = client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await;
+                }
+            });
+        });
+        let _ = dropper.join();
     }
 }
 
