@@ -107,8 +107,10 @@ impl IgClient {
     /// # Errors
     /// [`Error::UrlRefused`] for a URL (or redirect) outside the allow-list,
     /// [`Error::UnexpectedContentType`], [`Error::BodyTooLarge`] when the
-    /// announced length is over the limit, [`Error::UnexpectedResponse`] for
-    /// a non-2xx answer, [`Error::Network`].
+    /// announced length is over the limit, [`Error::RateLimited`] for a
+    /// throttled CDN (429, or a Graph throttle body), another error of the
+    /// API's mapping (usually [`Error::UnexpectedResponse`]) for any other
+    /// non-2xx answer, [`Error::Network`].
     pub async fn download(&self, media_url: &str) -> Result<MediaDownload, Error> {
         let url = Url::parse(media_url).map_err(|e| Error::UrlRefused {
             reason: format!("not a URL: {e}"),
@@ -136,14 +138,24 @@ impl IgClient {
             })?;
         let status = response.status();
         if !status.is_success() {
+            // Mapped as the API's answers are, so that a throttled or busy CDN
+            // (429, a Graph throttle body) is waited out instead of failing the
+            // post for good; the usage headers' wait, else `Retry-After`.
+            let regain = crate::usage::RateBudget::from_headers(response.headers())
+                .as_ref()
+                .and_then(crate::usage::RateBudget::throttle_wait)
+                .or_else(|| {
+                    response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs)
+                });
             let body = crate::client::read_limited(response, 4096)
                 .await
                 .unwrap_or_default();
-            return Err(Error::UnexpectedResponse {
-                status: status.as_u16(),
-                body: String::from_utf8_lossy(&body).into_owned(),
-                source: None,
-            });
+            return Err(crate::error::from_error_body(status, &body, regain));
         }
         let content_type = response
             .headers()

@@ -180,3 +180,38 @@ async fn cdn_error_status_is_reported() {
         matches!(error, Error::UnexpectedResponse { status: 403, ref body, .. } if body.contains("expired"))
     );
 }
+
+#[tokio::test]
+async fn a_throttled_cdn_is_waited_out_not_a_permanent_failure() {
+    let mut server = mockito::Server::new_async().await;
+    server
+        .mock("GET", "/cdn/busy.jpg")
+        .with_status(429)
+        .with_header("retry-after", "7")
+        .with_body("slow down")
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/cdn/graph.jpg")
+        .with_status(400)
+        .with_body(
+            r#"{"error":{"message":"(#4) Application request limit reached","type":"OAuthException","is_transient":true,"code":4,"fbtrace_id":"A1"}}"#,
+        )
+        .create_async()
+        .await;
+    let ig = client(&server, 1024);
+    let busy = ig
+        .download(&format!("{}/cdn/busy.jpg", server.url()))
+        .await
+        .unwrap_err();
+    assert!(matches!(busy, Error::RateLimited { .. }), "{busy:?}");
+    assert_eq!(
+        busy.retry_kind(),
+        ig_client::RetryKind::After(std::time::Duration::from_secs(7))
+    );
+    let graph = ig
+        .download(&format!("{}/cdn/graph.jpg", server.url()))
+        .await
+        .unwrap_err();
+    assert!(graph.is_retryable(), "{graph:?}");
+}

@@ -524,7 +524,9 @@ impl PostWork {
                         )
                         .await;
                 };
-                match upload_item(&*self.source, &*self.target, &record.post, item).await {
+                // X may take longer to process a video than a lease lasts.
+                let upload = upload_item(&*self.source, &*self.target, &record.post, item);
+                match guard.hold_during(upload).await? {
                     Ok(id) => ids.push(id),
                     Err((side, e)) => return self.failure(guard, record, side, e).await,
                 }

@@ -193,6 +193,32 @@ pub(crate) struct LeaseGuard<'a> {
 }
 
 impl LeaseGuard<'_> {
+    /// Runs `work` while renewing the lease every third of its life, so that a
+    /// step longer than the lease (a video X is still processing, a slow
+    /// upload) keeps the link instead of losing it at every attempt.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`] (or another store error) when a renewal fails:
+    /// `work` is dropped unfinished and its result must not be recorded.
+    pub(crate) async fn hold_during<F: std::future::Future>(
+        &mut self,
+        work: F,
+    ) -> Result<F::Output, StoreError> {
+        let every = Duration::try_from(self.ttl / 3)
+            .unwrap_or(Duration::ZERO)
+            .max(Duration::from_millis(100));
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return Ok(out),
+                () = tokio::time::sleep(every) => {
+                    let now = self.clock.now();
+                    self.lease = self.store.renew_lease(&self.lease, now, self.ttl).await?;
+                }
+            }
+        }
+    }
+
     /// The lease, renewed first if more than half of it is spent.
     pub(crate) async fn current(&mut self) -> Result<&Lease, StoreError> {
         let now = self.clock.now();

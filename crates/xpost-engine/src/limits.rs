@@ -7,8 +7,8 @@ use std::time::Duration;
 #[non_exhaustive]
 pub struct Limits {
     /// How long a link's lease lasts unless renewed (default 20 s; renewed before
-    /// each step once half spent). A worker that dies holds its links this long
-    /// at most.
+    /// each step once half spent, and every third of it while media uploads). A
+    /// worker that dies holds its links this long at most.
     pub lease_ttl: Duration,
     /// Most new posts read from a source in one poll (default 50).
     pub poll_batch: usize,

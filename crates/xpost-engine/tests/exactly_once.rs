@@ -357,6 +357,32 @@ async fn two_engines_on_one_store_never_both_work_a_link() {
     }
 }
 
+/// An upload that outlasts the lease (X still processing a video) keeps the
+/// link: the lease is renewed while it runs, so the pass posts instead of
+/// losing the link at every attempt and never getting past that post.
+#[tokio::test]
+async fn an_upload_longer_than_the_lease_keeps_the_link_and_posts_once() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (clock, platform, connector) = setup(store.clone()).await;
+    let mut limits = xpost_engine::Limits::default();
+    limits.lease_ttl = std::time::Duration::from_secs(3);
+    let engine = xpost_engine::Engine::builder()
+        .store(store.clone())
+        .connector(connector)
+        .clock(Arc::new(clock.clone()))
+        .notifier(Arc::new(CountingNotifier::default()))
+        .limits(limits)
+        .build()
+        .unwrap();
+    platform.state.lock().unwrap().upload_takes = std::time::Duration::from_millis(4500);
+    platform.post(1, "A video that takes a while", MediaType::Video, 1);
+    let report = engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(report[0].outcome, PassOutcome::Completed);
+    assert_eq!(report[0].posted, 1);
+    once(&platform, "A video that takes a while");
+    assert_eq!(state_of(&*store, 1).await.state, PostState::Posted);
+}
+
 const THREADS: &str = "[defaults.text]\nthread = true\n[defaults.content]\ncarousel = \"thread\"\n";
 
 /// Stops the engine after each persisted step in turn (its store refuses every

@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// Links worked at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: u64,
+    /// How long this worker's claim on a link lasts unless renewed: if the
+    /// worker dies, other workers wait this long before taking its links over.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..=3_600))]
+    pub lease_ttl: u64,
 }
 
 /// Waits for SIGINT or (on Unix) SIGTERM.
@@ -54,6 +58,7 @@ pub async fn run(
     let mut limits = Limits::default();
     limits.poll_interval = Duration::from_secs(args.poll_interval);
     limits.concurrency = usize::try_from(args.concurrency).unwrap_or(4);
+    limits.lease_ttl = Duration::from_secs(args.lease_ttl);
     let engine = context::engine(global, store, limits)?;
     eprintln!(
         "xpost: running; every link is polled at most every {} s. Stop with Ctrl-C.",

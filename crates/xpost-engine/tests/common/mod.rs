@@ -53,6 +53,9 @@ pub struct PlatformState {
     /// Accept a text already posted (X refuses it): with this on, a blind
     /// re-send shows up as a duplicate instead of being caught by the platform.
     pub accept_duplicates: bool,
+    /// How long each upload takes, in real time, the clock moving with it (a
+    /// video the target is still processing).
+    pub upload_takes: std::time::Duration,
 }
 
 /// A fake Instagram and X in one.
@@ -209,6 +212,14 @@ impl Target for FakePlatform {
             length += chunk?.len() as u64;
         }
         assert_eq!(length, media.length, "declared length");
+        let takes = self.state.lock().unwrap().upload_takes;
+        let step = std::time::Duration::from_millis(100);
+        let mut waited = std::time::Duration::ZERO;
+        while waited < takes {
+            tokio::time::sleep(step).await;
+            self.clock.advance(SignedDuration::try_from(step).unwrap());
+            waited += step;
+        }
         let mut state = self.state.lock().unwrap();
         state.uploads += 1;
         state.next_id += 1;
