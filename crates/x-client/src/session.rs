@@ -18,6 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, RwLock};
 
+/// Waits between looks at the store after X refused a refresh token that
+/// another process may have just spent (doubling, about 3 s in all).
+const RACE_RELOAD_WAITS_MS: [u64; 4] = [200, 400, 800, 1600];
+
 /// Error type a [`TokenHook`] returns.
 pub type HookError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -187,14 +191,28 @@ impl UserSession {
                 let base = self.unsaved.lock().await.clone().unwrap_or(refresh);
                 self.store_rotated(&base, next).await
             }
-            Err(Error::ReauthRequired { reason }) => match self.load_newer(&refresh).await? {
-                // Lost a race with another process that spent the same token.
-                Some(stored) => {
-                    *self.tokens.write().await = stored;
-                    Ok(())
+            Err(Error::ReauthRequired { reason }) => {
+                // Lost a race with another process that spent the same token: its
+                // answer may still be on its way to the store, so look a few times
+                // (about 3 s in all) before calling the link dead.
+                for wait_ms in RACE_RELOAD_WAITS_MS {
+                    if let Some(stored) = self.load_newer(&refresh).await? {
+                        *self.tokens.write().await = stored;
+                        return Ok(());
+                    }
+                    if self.hook.is_none() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                 }
-                None => Err(Error::ReauthRequired { reason }),
-            },
+                match self.load_newer(&refresh).await? {
+                    Some(stored) => {
+                        *self.tokens.write().await = stored;
+                        Ok(())
+                    }
+                    None => Err(Error::ReauthRequired { reason }),
+                }
+            }
             Err(other) => Err(other),
         }
     }

@@ -315,6 +315,46 @@ async fn losing_the_refresh_race_reloads_instead_of_logging_out() {
 }
 
 #[tokio::test]
+async fn a_race_winner_that_stores_a_moment_later_is_still_adopted() {
+    let mut server = mockito::Server::new_async().await;
+    let store = Arc::new(Store::default());
+    *store.tokens.lock().unwrap() = Some(set("old-access", "refresh-1", T0 + 30));
+    let store_for_mock = store.clone();
+    // X refuses refresh-1 because another process spent it; that process stores
+    // its new pair half a second after our refusal, not before it.
+    let token = server
+        .mock("POST", "/2/oauth2/token")
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            let store = store_for_mock.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                *store.tokens.lock().unwrap() = Some(set("winner-access", "refresh-7", T0 + 7200));
+            });
+            br#"{"error":"invalid_request","error_description":"Value passed for the token was invalid."}"#.to_vec()
+        })
+        .expect(1)
+        .create_async()
+        .await;
+    let me = server
+        .mock("GET", "/2/users/me")
+        .match_header("authorization", "Bearer winner-access")
+        .with_body(ME)
+        .create_async()
+        .await;
+    let (client, _) = session_client(
+        &server.url(),
+        FakeClock::at(T0),
+        set("old-access", "refresh-1", T0 + 30),
+        store,
+    );
+    client.me(&[]).await.unwrap();
+    token.assert_async().await;
+    me.assert_async().await;
+}
+
+#[tokio::test]
 async fn a_dead_refresh_token_means_reauthorize() {
     let mut server = mockito::Server::new_async().await;
     let _token = server
