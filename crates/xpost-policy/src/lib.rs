@@ -50,6 +50,9 @@ pub mod config;
 mod decide;
 mod error;
 mod explain;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod note;
 pub mod render;
 mod rule;
