@@ -85,6 +85,9 @@ mod client;
 mod config;
 mod download;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod ids;
 mod media;
 mod oauth;

@@ -221,13 +221,13 @@ impl fmt::Debug for OAuth {
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum CodeExchangeBody {
+pub(crate) enum CodeExchangeBody {
     Wrapped { data: Vec<CodeGrant> },
     Flat(CodeGrant),
 }
 
 #[derive(Deserialize)]
-struct CodeGrant {
+pub(crate) struct CodeGrant {
     access_token: String,
     #[serde(deserialize_with = "string_or_number")]
     user_id: String,
@@ -257,18 +257,25 @@ fn permission_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
 }
 
 #[derive(Deserialize)]
-struct LongLivedBody {
+pub(crate) struct LongLivedBody {
     access_token: String,
     #[serde(default)]
     expires_in: Option<u64>,
 }
 
-/// Token bodies are never copied into errors: they may hold a token.
-fn parse_token_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|source| Error::UnexpectedResponse {
+/// Token bodies are never copied into errors: they may hold a token. Nor is
+/// the parser's error kept: its message quotes the value it choked on, which
+/// may be the token (`"expires_in": "<token>"`); only where it failed is.
+pub(crate) fn parse_token_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::UnexpectedResponse {
         status: 200,
-        body: "[withheld: token endpoint body]".to_owned(),
-        source: Some(source),
+        body: format!(
+            "[withheld: token endpoint body; {:?} error at line {} column {}]",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+        source: None,
     })
 }
 
@@ -562,6 +569,22 @@ mod tests {
             OAuth::code_from_redirect(&denied, "s1"),
             Err(Error::AuthorizationDenied { ref error, .. }) if error == "access_denied"
         ));
+    }
+
+    #[test]
+    fn a_token_answer_that_fails_to_parse_never_quotes_a_value() {
+        let body = br#"{"access_token":"IGQVJtoken-0123456789abcdef","expires_in":"IGQVJtoken-0123456789abcdef"}"#;
+        let Err(error) = parse_token_body::<LongLivedBody>(body) else {
+            panic!("a string expiry parsed")
+        };
+        let mut shown = format!("{error:?} {error}");
+        let mut source = std::error::Error::source(&error);
+        while let Some(e) = source {
+            shown.push_str(&e.to_string());
+            source = e.source();
+        }
+        assert!(!shown.contains("IGQVJtoken"), "{shown}");
+        assert!(shown.contains("line 1 column"), "{shown}");
     }
 
     #[test]

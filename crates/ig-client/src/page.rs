@@ -23,7 +23,7 @@ use crate::error::Error;
 /// The query parameters that say where a page starts. Everything else in a
 /// paging link (the fields, the limit, the access token) comes from the
 /// caller's own query instead.
-const POSITION_PARAMS: &[&str] = &[
+pub(crate) const POSITION_PARAMS: &[&str] = &[
     "after",
     "before",
     "since",

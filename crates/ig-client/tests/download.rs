@@ -62,6 +62,39 @@ async fn media_urls_pointing_elsewhere_are_refused_without_a_request() {
 }
 
 #[tokio::test]
+async fn lookalike_hosts_and_paths_are_refused_without_a_request() {
+    let mut server = mockito::Server::new_async().await;
+    let any = server
+        .mock("GET", mockito::Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let ig = client(&server, 1024);
+    let base = server.url();
+    for url in [
+        // Beside the allowed base, or out of it once the path is normalised.
+        format!("{base}/cdn-evil/a.jpg"),
+        format!("{base}/cdn/../admin/tokens"),
+        format!("{base}/cdn/%2e%2e/admin/tokens"),
+        // The allowed base's host on another port or scheme.
+        base.replace("http://", "https://") + "/cdn/a.jpg",
+        // CDN names that only look allowed.
+        "https://scontent.cdninstagram.com.evil.example/a.jpg".to_owned(),
+        "https://evilcdninstagram.com/a.jpg".to_owned(),
+        "https://user:pw@scontent.cdninstagram.com/a.jpg".to_owned(),
+        "https://127.0.0.1/a.jpg".to_owned(),
+        "https://[::1]/a.jpg".to_owned(),
+    ] {
+        let error = ig.download(&url).await.unwrap_err();
+        assert!(
+            matches!(error, Error::UrlRefused { .. }),
+            "{url}: {error:?}"
+        );
+    }
+    any.assert_async().await;
+}
+
+#[tokio::test]
 async fn redirects_outside_the_allow_list_are_refused() {
     let mut server = mockito::Server::new_async().await;
     server

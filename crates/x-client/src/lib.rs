@@ -93,6 +93,9 @@ mod client;
 mod clock;
 mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod ids;
 pub mod media;
 pub mod model;

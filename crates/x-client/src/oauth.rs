@@ -430,21 +430,8 @@ impl OAuthClient {
             // The body may be a working token set in a shape we did not expect, and
             // the parser's message may quote one of its values.
             RequestTokenError::Parse(source, body) => {
-                let (body, removed) = redact::token_body(&body);
                 let path = source.path().to_string();
-                let message = format!("{path}: {}", source.into_inner());
-                let message = redact::scrub(
-                    &message,
-                    removed
-                        .iter()
-                        .map(String::as_str)
-                        .chain(sent.iter().copied()),
-                );
-                Error::Decode {
-                    status: 0,
-                    body,
-                    source: <serde_json::Error as serde::de::Error>::custom(message),
-                }
+                token_decode_error(&path, &source.into_inner(), &body, sent)
             }
             RequestTokenError::Other(reason) => Error::OAuth {
                 error: "invalid_response".into(),
@@ -482,6 +469,74 @@ impl OAuthClient {
 
 /// `application/x-www-form-urlencoded` encoding, which RFC 6749 applies to the client
 /// id and secret before they go into HTTP Basic credentials.
+/// The error for a token-endpoint body that did not parse, with every value of the
+/// body that may be a secret removed from both the body and the parser's message.
+pub(crate) fn token_decode_error(
+    path: &str,
+    source: &serde_json::Error,
+    body: &[u8],
+    sent: &[&str],
+) -> Error {
+    let is_json = serde_json::from_slice::<serde_json::Value>(body).is_ok();
+    let (body, removed) = redact::token_body(body);
+    let secrets = || {
+        removed
+            .iter()
+            .map(String::as_str)
+            .chain(sent.iter().copied())
+    };
+    // A harmless key's value is kept in the body, unless it repeats a secret.
+    let body = redact::scrub(&body, secrets());
+    // The parser's message quotes the value it choked on. In a JSON body that
+    // value is one of those removed above; in anything else it could be any
+    // part of the body, so only where it failed is kept.
+    let message = if is_json {
+        redact::scrub(&format!("{path}: {source}"), secrets())
+    } else {
+        format!(
+            "{path}: {:?} error at line {} column {}",
+            source.classify(),
+            source.line(),
+            source.column()
+        )
+    };
+    Error::Decode {
+        status: 0,
+        body,
+        source: <serde_json::Error as serde::de::Error>::custom(message),
+    }
+}
+
 fn form_encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_repeated_under_a_harmless_key_is_still_removed() {
+        let body = br#"{"token_type":"bearer","expires_in":"tok-0123456789abcdef","access_token":"tok-0123456789abcdef"}"#;
+        let source = serde_json::from_slice::<serde_json::Value>(b"[1,")
+            .map(drop)
+            .unwrap_err();
+        let error = token_decode_error(".", &source, body, &[]);
+        let shown = format!("{error:?} {error}");
+        assert!(!shown.contains("tok-0123456789abcdef"), "{shown}");
+        assert!(shown.contains("bearer"), "harmless values stay: {shown}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_not_quoted_by_the_parser_message() {
+        let body = b"49010955083122928 tok-0123456789abcdef";
+        let source = serde_json::from_slice::<oauth2::basic::BasicTokenResponse>(body)
+            .map(drop)
+            .unwrap_err();
+        let error = token_decode_error(".", &source, body, &[]);
+        let shown = format!("{error:?} {error}");
+        assert!(!shown.contains("49010955083122928"), "{shown}");
+        assert!(!shown.contains("tok-0123456789abcdef"), "{shown}");
+        assert!(shown.contains("line 1 column"), "{shown}");
+    }
 }

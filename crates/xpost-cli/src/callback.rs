@@ -107,24 +107,7 @@ impl CallbackListener {
     /// # Errors
     /// [`CliError::Input`] when the listener itself fails.
     pub async fn wait(&self, expected: &str) -> Result<Callback, CliError> {
-        self.wait_for(|url, param| {
-            let (code, error) = (param("code"), param("error"));
-            if code.is_none() && error.is_none() {
-                return None;
-            }
-            let state_ok = param("state").is_some_and(|s| same(s.as_bytes(), expected.as_bytes()));
-            Some(if !state_ok {
-                Redirect::StateMismatch
-            } else if let Some(error) = error {
-                Redirect::Denied(match param("error_description") {
-                    Some(d) if !d.is_empty() => format!("{error}: {d}"),
-                    _ => error,
-                })
-            } else {
-                Redirect::Code(url.clone())
-            })
-        })
-        .await
+        self.wait_for(|url, _| classify_url(url, expected)).await
     }
 
     /// Waits for an OAuth 1.0a redirect (`oauth_token` and `oauth_verifier`, or
@@ -221,6 +204,15 @@ async fn read_target(stream: &mut TcpStream) -> Result<String, &'static str> {
         }
         head.extend_from_slice(&buf[..n]);
     }
+    request_target(&head).map(str::to_owned)
+}
+
+/// The request target of a request head that starts with a `GET` line, or the
+/// status line to refuse the request with.
+///
+/// # Errors
+/// The status line: 405 for another method, 400 for anything unreadable.
+pub fn request_target(head: &[u8]) -> Result<&str, &'static str> {
     let line = head
         .split(|&b| b == b'\r' || b == b'\n')
         .next()
@@ -228,10 +220,45 @@ async fn read_target(stream: &mut TcpStream) -> Result<String, &'static str> {
         .ok_or("400 Bad Request")?;
     let mut parts = line.split(' ');
     match (parts.next(), parts.next()) {
-        (Some("GET"), Some(target)) if target.starts_with('/') => Ok(target.to_owned()),
+        (Some("GET"), Some(target)) if target.starts_with('/') => Ok(target),
         (Some(_), Some(_)) => Err("405 Method Not Allowed"),
         _ => Err("400 Bad Request"),
     }
+}
+
+/// What a request for `target` on the listener at `addr` says: `None` when it
+/// is not the redirect (another path, or neither `code` nor `error`), else the
+/// redirect, its `state` compared with `expected` before anything else.
+pub fn classify(addr: SocketAddr, target: &str, expected: &str) -> Option<Redirect> {
+    let url = url::Url::parse(&format!("http://{addr}{target}"))
+        .ok()
+        .filter(|u| u.path() == "/callback")?;
+    classify_url(&url, expected)
+}
+
+/// The OAuth 2.0 redirect that `url` (already known to be the callback path)
+/// carries, if any: `state` is compared with `expected` before anything else.
+fn classify_url(url: &url::Url, expected: &str) -> Option<Redirect> {
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let (code, error) = (param("code"), param("error"));
+    if code.is_none() && error.is_none() {
+        return None;
+    }
+    let state_ok = param("state").is_some_and(|s| same(s.as_bytes(), expected.as_bytes()));
+    Some(if !state_ok {
+        Redirect::StateMismatch
+    } else if let Some(error) = error {
+        Redirect::Denied(match param("error_description") {
+            Some(d) if !d.is_empty() => format!("{error}: {d}"),
+            _ => error,
+        })
+    } else {
+        Redirect::Code(url.clone())
+    })
 }
 
 /// Writes one complete HTML response and shuts the connection down.

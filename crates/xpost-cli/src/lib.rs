@@ -22,6 +22,9 @@ pub mod callback;
 pub mod commands;
 pub mod context;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod global;
 pub mod output;
 pub mod report;

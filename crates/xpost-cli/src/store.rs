@@ -112,6 +112,19 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), CliError> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_is_created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(parent) = tempfile::tempdir() else {
+            panic!("no temporary directory")
+        };
+        let dir = parent.path().join("a").join("xpost");
+        assert!(create_private_dir(&dir).is_ok());
+        let mode = std::fs::metadata(&dir).map(|m| m.permissions().mode());
+        assert_eq!(mode.ok().map(|m| m & 0o777), Some(0o700));
+    }
+
     #[tokio::test]
     async fn database_urls_other_than_postgres_are_refused_without_echoing_them() {
         for url in [

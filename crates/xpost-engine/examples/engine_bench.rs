@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p xpost-engine --example engine_bench -- [links] [posts] [concurrency]
 //! cargo run --release -p xpost-engine --example engine_bench -- scheduler [links]
+//! cargo run --release -p xpost-engine --example engine_bench -- scale [links]
 //! ```
 //!
 //! 1. Image posts per second end to end: `links` links (default 200), each an
@@ -714,13 +715,25 @@ impl Source for IdleSource {
     }
 }
 
-/// Hands out the idle source; a target is never needed.
-struct IdleConnector(Arc<dyn Source>);
+/// Hands out the idle source; a target is never needed. With a store, it
+/// first reads the link's source credentials, as the real connector does.
+struct IdleConnector {
+    source: Arc<dyn Source>,
+    store: Option<Arc<dyn Store>>,
+}
 
 #[async_trait]
 impl Connector for IdleConnector {
-    async fn source(&self, _: &Link) -> Result<Arc<dyn Source>, RemoteError> {
-        Ok(self.0.clone())
+    async fn source(&self, link: &Link) -> Result<Arc<dyn Source>, RemoteError> {
+        if let Some(store) = &self.store {
+            let credentials = store.credentials(&link.id, Side::Source).await;
+            if !matches!(credentials, Ok(Some(_))) {
+                return Err(RemoteError::Unavailable {
+                    message: "no source credentials".into(),
+                });
+            }
+        }
+        Ok(self.source.clone())
     }
     async fn target(&self, _: &Link) -> Result<Arc<dyn Target>, RemoteError> {
         Err(RemoteError::Unavailable {
@@ -732,43 +745,49 @@ impl Connector for IdleConnector {
     }
 }
 
-async fn scheduler(n: usize) {
-    let rss_empty = rss_kib();
-    let store = Arc::new(MemoryStore::new());
-    let now = Timestamp::now();
-    for i in 0..n {
-        let mut link = Link::new(LinkId::new(format!("l{i:06}")).unwrap(), now);
-        let account = |platform, user: &str| Account {
-            platform,
-            user_id: AccountId::new(user).unwrap(),
-            username: user.into(),
-        };
-        link.connect(
-            Side::Source,
-            account(Platform::Instagram, &format!("{i}")),
-            now,
-        );
-        link.connect(Side::Target, account(Platform::X, &format!("{i}")), now);
-        store.put_link(&link).await.unwrap();
-    }
-    let rss_store = rss_kib();
-    // What `run` does once per poll interval: list every link (and add the new
-    // ones to the heap).
-    let listed = Instant::now();
-    let all = store.links().await.unwrap().len();
-    let list_ms = 1e3 * listed.elapsed().as_secs_f64();
+/// Link `i`, both sides connected, as the benchmarks name them.
+fn idle_link(i: usize, now: Timestamp) -> Link {
+    let mut link = Link::new(LinkId::new(format!("l{i:06}")).unwrap(), now);
+    let account = |platform, user: &str| Account {
+        platform,
+        user_id: AccountId::new(user).unwrap(),
+        username: user.into(),
+    };
+    link.connect(
+        Side::Source,
+        account(Platform::Instagram, &format!("{i}")),
+        now,
+    );
+    link.connect(Side::Target, account(Platform::X, &format!("{i}")), now);
+    link
+}
+
+/// An engine over `store` whose every link is idle, `concurrency` 64, poll
+/// interval 1 h; the counter counts the source's polls.
+fn idle_engine(store: Arc<dyn Store>, read_credentials: bool) -> (Engine, Arc<AtomicU64>) {
     let polls = Arc::new(AtomicU64::new(0));
     let mut limits = Limits::default();
     limits.poll_interval = Duration::from_secs(3600);
     limits.concurrency = 64;
+    let connector = IdleConnector {
+        source: Arc::new(IdleSource(polls.clone())),
+        store: read_credentials.then(|| store.clone()),
+    };
     let engine = Engine::builder()
         .store(store)
-        .connector(Arc::new(IdleConnector(Arc::new(IdleSource(polls.clone())))))
+        .connector(Arc::new(connector))
         .limits(limits)
         .build()
         .unwrap();
+    (engine, polls)
+}
+
+/// One scheduler round: `Engine::run` until each of the `n` links has had
+/// its pass and is back in the timer heap. Answers wall and CPU seconds of
+/// the round, the passes `run` reported, and VmRSS once the round is over.
+async fn one_round(engine: &Engine, polls: &Arc<AtomicU64>, n: usize) -> (f64, f64, u64, u64) {
     let done = polls.clone();
-    let target = n as u64;
+    let target = done.load(Ordering::Relaxed) + n as u64;
     let cpu0 = cpu_secs();
     let start = Instant::now();
     let round = Arc::new(std::sync::Mutex::new(None));
@@ -788,18 +807,142 @@ async fn scheduler(n: usize) {
     };
     let summary = engine.run(shutdown).await.unwrap();
     let (wall, cpu) = round.lock().unwrap().unwrap_or((0.0, 0.0));
+    (
+        wall,
+        cpu,
+        summary.passes as u64,
+        rss_after.load(Ordering::Relaxed),
+    )
+}
+
+async fn scheduler(n: usize) {
+    let rss_empty = rss_kib();
+    let store = Arc::new(MemoryStore::new());
+    let now = Timestamp::now();
+    for i in 0..n {
+        store.put_link(&idle_link(i, now)).await.unwrap();
+    }
+    let rss_store = rss_kib();
+    // What `run` does once per poll interval: list every link (and add the new
+    // ones to the heap).
+    let listed = Instant::now();
+    let all = store.links().await.unwrap().len();
+    let list_ms = 1e3 * listed.elapsed().as_secs_f64();
+    let (engine, polls) = idle_engine(store, false);
+    let (wall, cpu, passes, after) = one_round(&engine, &polls, n).await;
     println!();
     println!("== scheduler: {n} idle links, memory store, concurrency 64 ==");
     println!(
-        "one round ({} passes): {wall:.2} s wall, {:.0} passes/s, {:.1} us CPU/pass",
-        summary.passes,
+        "one round ({passes} passes): {wall:.2} s wall, {:.0} passes/s, {:.1} us CPU/pass",
         n as f64 / wall,
         1e6 * cpu / n as f64
     );
     println!("listing the {all} links (once per poll interval): {list_ms:.1} ms");
-    let after = rss_after.load(Ordering::Relaxed);
     println!(
         "RSS: {rss_empty} KiB empty, {rss_store} KiB with the links in the store ({:.0} B/link), {after} KiB with every link scheduled in a running engine ({:.0} B/link on top of the store)",
+        1024.0 * rss_store.saturating_sub(rss_empty) as f64 / n as f64,
+        1024.0 * after.saturating_sub(rss_store) as f64 / n as f64
+    );
+}
+
+/// Bytes of every file in `dir` (the database, its WAL and shared memory).
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+async fn scale(n: usize) {
+    let rss_empty = rss_kib();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("scale.db"), SealingKey::generate())
+            .await
+            .unwrap(),
+    );
+    let meters = Arc::new(Meters::default());
+    let store: Arc<dyn Store> = Arc::new(MeteredStore {
+        inner: sqlite.clone(),
+        meters: meters.clone(),
+    });
+    let now = Timestamp::now();
+    let credentials = Credentials {
+        access_token: Secret::new("bench-access-token-0123456789abcdef0123456789abcdef"),
+        refresh_token: Some(Secret::new("bench-refresh-token-0123456789abcdef012345678")),
+        expires_at: Some(now + SignedDuration::from_hours(24 * 60)),
+        scopes: vec!["instagram_business_basic".into()],
+        obtained_at: now,
+    };
+    let setup = Instant::now();
+    for i in 0..n {
+        let link = idle_link(i, now);
+        sqlite.put_link(&link).await.unwrap();
+        for side in [Side::Source, Side::Target] {
+            sqlite
+                .put_credentials(&link.id, side, &credentials)
+                .await
+                .unwrap();
+        }
+    }
+    let setup_s = setup.elapsed().as_secs_f64();
+    let rss_store = rss_kib();
+    let db = dir_bytes(dir.path());
+    println!();
+    println!("== scale: {n} idle links with sealed credentials, SQLite store ==");
+    println!(
+        "setup: {n} links and {} credentials written in {setup_s:.1} s; database {:.1} MiB ({:.0} B/link)",
+        2 * n,
+        db as f64 / 1_048_576.0,
+        db as f64 / n as f64
+    );
+
+    // Idle polls of a sample spread over the whole table, one at a time: the
+    // first pass of each link, then a second one (what every later poll costs).
+    let (engine, polls) = idle_engine(store.clone(), true);
+    let sample: Vec<LinkId> = (0..n)
+        .step_by((n / 2_000).max(1))
+        .map(|i| LinkId::new(format!("l{i:06}")).unwrap())
+        .collect();
+    for round in ["first", "steady"] {
+        meters.reset();
+        let cpu0 = cpu_secs();
+        let start = Instant::now();
+        for id in &sample {
+            engine.sync_link(id, SyncOptions::default()).await.unwrap();
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - cpu0;
+        let k = sample.len() as f64;
+        println!(
+            "idle poll ({round}, {} links one at a time): {:.1} us CPU, {:.1} us wall, {:.2} store reads ({:.1} us), {:.2} store writes per poll",
+            sample.len(),
+            1e6 * cpu / k,
+            1e6 * wall / k,
+            meters.store_reads.calls() as f64 / k,
+            1e6 * meters.store_reads.secs() / k,
+            meters.store_writes.calls() as f64 / k
+        );
+    }
+
+    // What `run` does once per poll interval: list every link.
+    let listed = Instant::now();
+    let all = store.links().await.unwrap().len();
+    let list_ms = 1e3 * listed.elapsed().as_secs_f64();
+
+    meters.reset();
+    let (wall, cpu, passes, after) = one_round(&engine, &polls, n).await;
+    println!(
+        "scheduler round ({passes} passes, concurrency 64): {wall:.2} s wall, {:.0} passes/s, {:.1} us CPU/pass, {:.2} store reads and {:.2} writes per pass",
+        n as f64 / wall,
+        1e6 * cpu / n as f64,
+        meters.store_reads.calls() as f64 / n as f64,
+        meters.store_writes.calls() as f64 / n as f64
+    );
+    println!("listing the {all} links (once per poll interval): {list_ms:.1} ms");
+    println!(
+        "RSS: {rss_empty} KiB empty, {rss_store} KiB with the store open ({:.0} B/link), {after} KiB after a round with every link scheduled ({:.0} B/link on top)",
         1024.0 * rss_store.saturating_sub(rss_empty) as f64 / n as f64,
         1024.0 * after.saturating_sub(rss_store) as f64 / n as f64
     );
@@ -816,9 +959,10 @@ fn arg(i: usize, default: usize) -> usize {
 async fn main() {
     // Each scheduler size in a fresh process of its own, so that its memory
     // figures do not reuse what an earlier part freed.
-    if std::env::args().nth(1).as_deref() == Some("scheduler") {
-        scheduler(arg(2, 10_000)).await;
-        return;
+    match std::env::args().nth(1).as_deref() {
+        Some("scheduler") => return scheduler(arg(2, 10_000)).await,
+        Some("scale") => return scale(arg(2, 10_000)).await,
+        _ => {}
     }
     let (links, posts, concurrency) = (arg(1, 200), arg(2, 10), arg(3, 8));
     end_to_end(links, posts, concurrency).await;

@@ -173,3 +173,48 @@ fn a_gif_over_its_limits_is_refused_not_flattened() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_jpeg_declaring_60000_by_60000_is_refused_before_decoding() {
+    // A real 16 × 16 JPEG whose frame header (SOF0) is rewritten to declare
+    // 60 000 × 60 000 pixels: under a kilobyte that would decode to 10.8 GB.
+    let mut bomb = Vec::new();
+    JpegEncoder::new_with_quality(&mut bomb, 80)
+        .encode_image(&noise(16, 16))
+        .unwrap();
+    let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    bomb[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
+    bomb[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
+    assert!(bomb.len() < 1024);
+    let err = prepare_image(&bomb, ImageType::Jpeg, &ImageLimits::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MediaError::TooManyPixels {
+                width: 60_000,
+                height: 60_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_png_declaring_60000_by_60000_is_refused_before_decoding() {
+    let mut ihdr = 60_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    let bomb = [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        &png_chunk(b"IHDR", &ihdr),
+        &png_chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]),
+        &png_chunk(b"IEND", &[]),
+    ]
+    .concat();
+    let err = prepare_image(&bomb, ImageType::Png, &ImageLimits::default()).unwrap_err();
+    assert!(
+        matches!(err, MediaError::TooManyPixels { width: 60_000, .. }),
+        "{err:?}"
+    );
+}

@@ -186,3 +186,42 @@ fn a_movie_whose_only_track_is_not_video_has_no_video_track() {
     let err = info(&bytes).unwrap_err();
     assert!(matches!(err, MediaError::NoVideoTrack), "{err:?}");
 }
+
+#[test]
+fn an_index_claiming_gigabytes_is_refused_before_it_is_read() {
+    // `ftyp`, then a `moov` whose 64-bit size claims 3 GiB: refused from the
+    // header, before any buffer is allocated for it.
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&16u32.to_be_bytes());
+    bytes.extend_from_slice(b"ftypisom");
+    bytes.extend_from_slice(&0u32.to_be_bytes());
+    bytes.extend_from_slice(&1u32.to_be_bytes());
+    bytes.extend_from_slice(b"moov");
+    bytes.extend_from_slice(&(3u64 << 30).to_be_bytes());
+    let err = read_video_info(Cursor::new(&bytes), 4 << 30).unwrap_err();
+    assert!(
+        matches!(err, MediaError::Malformed { format: "MP4", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("over"), "{err}");
+}
+
+#[test]
+fn absurd_declared_durations_and_sizes_are_refused_from_the_index() {
+    // 4 294 967 295 ms (49 days) in `mvhd`.
+    let err = check(&variant(640, 360, u32::MAX, b"avc1")).unwrap_err();
+    assert!(matches!(err, MediaError::TooLong { .. }), "{err:?}");
+    // 60 000 × 60 000 pixels in `tkhd`.
+    let err = check(&variant(60_000, 60_000, 3000, b"avc1")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MediaError::DimensionsTooLarge {
+                width: 60_000,
+                height: 60_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

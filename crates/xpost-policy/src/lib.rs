@@ -52,6 +52,9 @@ pub mod config;
 mod decide;
 mod error;
 mod explain;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod note;
 pub mod profile_sync;
 pub mod render;

@@ -1,6 +1,6 @@
 //! What the PostgreSQL store promises beyond the conformance suite: one
 //! migration under concurrent opens, refusal of newer schemas and wrong keys,
-//! no token plaintext at rest, no password in `Debug`, and lease fencing under
+//! no token plaintext at rest (in any table), no password in `Debug`, and lease fencing under
 //! racing workers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -141,6 +141,73 @@ async fn no_token_plaintext_is_stored() {
         .unwrap()
         .unwrap();
     assert_eq!(back.value.access_token.expose(), "ACCESS-plaintext-4711");
+}
+
+#[tokio::test]
+async fn no_table_of_the_schema_holds_a_token_in_the_clear() {
+    let Some(store) = support::fresh_store().await else {
+        return;
+    };
+    let link = LinkId::new("default").unwrap();
+    store
+        .put_link(&xpost_core::Link::new(link.clone(), Timestamp::now()))
+        .await
+        .unwrap();
+    let secrets = [
+        "IG-ACCESS-cleartext-7f3a9c",
+        "IG-REFRESH-cleartext-2b8e41",
+        "X-ACCESS-cleartext-c0ffee",
+        "X-REFRESH-cleartext-d15ea5e",
+    ];
+    for (side, access, refresh) in [
+        (Side::Source, secrets[0], secrets[1]),
+        (Side::Target, secrets[2], secrets[3]),
+    ] {
+        let credentials = Credentials {
+            access_token: Secret::new(access.to_owned()),
+            refresh_token: Some(Secret::new(refresh.to_owned())),
+            expires_at: None,
+            scopes: vec!["tweet.write".into()],
+            obtained_at: Timestamp::now(),
+        };
+        store
+            .put_credentials(&link, side, &credentials)
+            .await
+            .unwrap();
+    }
+    let client = store.schema.connect().await;
+    let tables = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+            &[&store.schema.name],
+        )
+        .await
+        .unwrap();
+    assert!(tables.len() >= 3, "the schema has its tables");
+    let mut seen_rows = 0;
+    for table in &tables {
+        let name: String = table.get(0);
+        // Names come from the server's own catalogue, quoted as identifiers.
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let rows = client
+            .query(&format!("SELECT t::text FROM {quoted} t"), &[])
+            .await
+            .unwrap();
+        for row in rows {
+            seen_rows += 1;
+            let text: String = row.get(0);
+            for secret in secrets {
+                // bytea columns print as hex, so look for both spellings.
+                let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+                assert!(
+                    !text.contains(secret) && !text.contains(&hex),
+                    "table {name} holds a token in the clear"
+                );
+            }
+        }
+    }
+    assert!(seen_rows >= 3, "the link and both credentials were read");
 }
 
 #[test]

@@ -44,6 +44,10 @@ async fn the_database_and_its_key_file_are_private() {
         .await
         .unwrap();
     assert_eq!(mode(&db), 0o600);
+    // SQLite gives its write-ahead log the database's mode.
+    let wal = db.with_extension("db-wal");
+    assert!(wal.exists(), "the store runs in WAL mode");
+    assert_eq!(mode(&wal), 0o600);
     if std::env::var(key::KEY_ENV).is_ok() {
         eprintln!(
             "{} is set: the key file is not used, so its mode is not checked",
@@ -76,17 +80,25 @@ async fn no_token_is_on_disk_in_the_clear() {
         .put_credentials(&link(), Side::Target, &creds())
         .await
         .unwrap();
-    drop(store);
-    let dir = db.parent().unwrap();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        for secret in [&b"PLAINTEXT-4711"[..], &b"PLAINTEXT-0815"[..]] {
-            assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret),
-                "a token is readable in the database files"
-            );
+    let dir = db.parent().unwrap().to_owned();
+    let in_the_clear = || {
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            files += 1;
+            for secret in [&b"PLAINTEXT-4711"[..], &b"PLAINTEXT-0815"[..]] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "a token is readable in the database files"
+                );
+            }
         }
-    }
+        files
+    };
+    // While open, the write is still in the WAL; once closed, in the database.
+    assert!(in_the_clear() >= 2, "the database and its WAL were read");
+    drop(store);
+    in_the_clear();
 }
 
 #[tokio::test]

@@ -68,6 +68,9 @@ pub mod entity;
 pub mod error;
 pub mod extract;
 pub mod fit;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mention_map;
 pub mod report;
 mod segment;
