@@ -445,22 +445,30 @@ impl Store for MemoryStore {
         }
         // One lock held throughout: another caller sees all of it or none.
         let mut inner = self.lock();
-        let mut report = ForgetReport::default();
-        report.links = count(usize::from(inner.links.remove(link).is_some()));
-        report.credentials = drain(&mut inner.credentials, |(l, _)| l == link);
-        report.oauth1_tokens = count(usize::from(inner.oauth1.remove(link).is_some()));
-        report.cursors = count(usize::from(inner.cursors.remove(link).is_some()));
-        report.posts = drain(&mut inner.posts, |(l, _)| l == link);
-        let events = inner.events.len();
+        let links = count(usize::from(inner.links.remove(link).is_some()));
+        let credentials = drain(&mut inner.credentials, |(l, _)| l == link);
+        let oauth1_tokens = count(usize::from(inner.oauth1.remove(link).is_some()));
+        let cursors = count(usize::from(inner.cursors.remove(link).is_some()));
+        let posts = drain(&mut inner.posts, |(l, _)| l == link);
+        let before = inner.events.len();
         inner.events.retain(|e| &e.link != link);
-        report.events = count(events - inner.events.len());
-        let samples = inner.metrics.len();
+        let events = count(before - inner.events.len());
+        let before = inner.metrics.len();
         inner.metrics.retain(|s| &s.link != link);
-        report.metric_samples = count(samples - inner.metrics.len());
-        report.profile_snapshots = count(usize::from(inner.profiles.remove(link).is_some()));
-        report.task_runs = drain(&mut inner.runs, |(l, _)| l == link);
-        report.read_counters = drain(&mut inner.reads, |(l, _)| l == link);
-        report.leases = count(usize::from(inner.leases.remove(link).is_some()));
+        let metric_samples = count(before - inner.metrics.len());
+        let report = ForgetReport {
+            links,
+            credentials,
+            oauth1_tokens,
+            cursors,
+            posts,
+            events,
+            metric_samples,
+            profile_snapshots: count(usize::from(inner.profiles.remove(link).is_some())),
+            task_runs: drain(&mut inner.runs, |(l, _)| l == link),
+            read_counters: drain(&mut inner.reads, |(l, _)| l == link),
+            leases: count(usize::from(inner.leases.remove(link).is_some())),
+        };
         Ok(report)
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {

@@ -672,9 +672,11 @@ pub async fn logged_updates_write_the_record_and_its_events_together(store: &dyn
 /// write with the same code, and unknown codes answer nothing.
 pub async fn deletion_requests_round_trip_and_are_replaced_by_code(store: &dyn Store) {
     assert_eq!(store.deletion_request("nope").await.unwrap(), None);
-    let mut deleted = ForgetReport::default();
-    deleted.posts = 3;
-    deleted.events = 7;
+    let deleted = ForgetReport {
+        posts: 3,
+        events: 7,
+        ..ForgetReport::default()
+    };
     let mut request = DeletionRequest {
         code: "c0ffee".into(),
         link_count: 2,
@@ -881,18 +883,19 @@ pub async fn forgetting_a_link_deletes_all_of_it_and_nothing_else(store: &dyn St
     assert_ne!(read_link(store, "gone").await, empty);
 
     let report = store.forget_link(&link_id("gone")).await.unwrap();
-    let mut expected = ForgetReport::default();
-    expected.links = 1;
-    expected.credentials = 2;
-    expected.oauth1_tokens = 1;
-    expected.cursors = 1;
-    expected.posts = 2;
-    expected.events = 2;
-    expected.metric_samples = 1;
-    expected.profile_snapshots = 1;
-    expected.task_runs = 1;
-    expected.read_counters = 1;
-    expected.leases = 1;
+    let expected = ForgetReport {
+        links: 1,
+        credentials: 2,
+        oauth1_tokens: 1,
+        cursors: 1,
+        posts: 2,
+        events: 2,
+        metric_samples: 1,
+        profile_snapshots: 1,
+        task_runs: 1,
+        read_counters: 1,
+        leases: 1,
+    };
     assert_eq!(report, expected);
     assert_eq!(report.total(), 14);
 
