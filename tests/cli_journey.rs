@@ -349,6 +349,7 @@ async fn unlink_with_forget_deletes_everything_stored_and_leaves_the_tweets() {
     let said = String::from_utf8(forget.stdout).unwrap();
     assert!(said.contains("forgot default"), "{said}");
     assert!(said.contains("2 post records"), "{said}");
+    assert!(said.contains("2 credentials"), "{said}");
     assert!(said.contains("left in place"), "{said}");
     let status = json(&xpost(&emu, &dir, &["status", "--json"]));
     assert_eq!(status["links"], serde_json::json!([]), "{status}");

@@ -690,7 +690,7 @@ async fn callbacks_check_their_signature_and_can_be_sent_again() {
         shown.contains(&code) && shown.contains(">completed<"),
         "{shown}"
     );
-    assert!(shown.contains("1 post records"), "{shown}");
+    assert!(shown.contains("1 post record<"), "{shown}");
     assert!(shown.contains("left in place"), "{shown}");
     assert!(shown.contains("xpost unlink --purge"), "{shown}");
     assert!(!shown.contains("Harbour at dawn"), "no caption on the page");

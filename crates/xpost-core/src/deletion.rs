@@ -84,20 +84,32 @@ impl ForgetReport {
         }
     }
 
-    /// Each kind with its count, in a fixed order, for display.
-    pub fn counts(&self) -> [(&'static str, u64); 11] {
+    /// Each kind with its count, in a fixed order, for display: the count and
+    /// the kind's name, singular or plural as the count asks (`1 link`,
+    /// `2 post records`).
+    pub fn counts(&self) -> [(u64, &'static str); 11] {
+        let named =
+            |n: u64, one: &'static str, many: &'static str| (n, if n == 1 { one } else { many });
         [
-            ("links", self.links),
-            ("credentials", self.credentials),
-            ("OAuth 1.0a tokens", self.oauth1_tokens),
-            ("cursors", self.cursors),
-            ("post records", self.posts),
-            ("events", self.events),
-            ("metric samples", self.metric_samples),
-            ("profile snapshots", self.profile_snapshots),
-            ("task times", self.task_runs),
-            ("paid-read counters", self.read_counters),
-            ("leases", self.leases),
+            named(self.links, "link", "links"),
+            named(self.credentials, "credential", "credentials"),
+            named(self.oauth1_tokens, "OAuth 1.0a token", "OAuth 1.0a tokens"),
+            named(self.cursors, "cursor", "cursors"),
+            named(self.posts, "post record", "post records"),
+            named(self.events, "event", "events"),
+            named(self.metric_samples, "metric sample", "metric samples"),
+            named(
+                self.profile_snapshots,
+                "profile snapshot",
+                "profile snapshots",
+            ),
+            named(self.task_runs, "task time", "task times"),
+            named(
+                self.read_counters,
+                "paid-read counter",
+                "paid-read counters",
+            ),
+            named(self.leases, "lease", "leases"),
         ]
     }
 }
@@ -107,8 +119,8 @@ impl std::fmt::Display for ForgetReport {
         let parts: Vec<String> = self
             .counts()
             .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(what, n)| format!("{n} {what}"))
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
             .collect();
         if parts.is_empty() {
             f.write_str("nothing stored")

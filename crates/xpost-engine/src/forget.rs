@@ -73,19 +73,32 @@ impl Engine {
         store
             .set_link_state(id, LinkState::Disconnected, None)
             .await?;
+        // The tokens go before the wait for the lease, so that they are gone
+        // even when a busy link makes the forget stop there.
+        let mut tokens = ForgetReport::default();
         for side in [Side::Source, Side::Target] {
-            if link.account(side).is_none() {
-                continue;
+            if link.account(side).is_some() {
+                if let Err(e) = inner.connector.revoke(&link, side).await {
+                    // The tokens are deleted below and expire on their own.
+                    tracing::warn!(link = %id, %side, error = %e, "tokens not revoked");
+                }
             }
-            if let Err(e) = inner.connector.revoke(&link, side).await {
-                // The tokens are deleted below and expire on their own.
-                tracing::warn!(link = %id, %side, error = %e, "tokens not revoked");
+            // Credentials that cannot be opened are still stored ones.
+            if store
+                .credentials(id, side)
+                .await
+                .map_or(true, |c| c.is_some())
+            {
+                tokens.credentials += 1;
             }
             store.delete_credentials(id, side).await?;
         }
+        if store.oauth1_token(id).await.map_or(true, |t| t.is_some()) {
+            tokens.oauth1_tokens += 1;
+        }
         store.delete_oauth1_token(id).await?;
         self.wait_for_lease(id).await?;
-        let report = store.forget_link(id).await?;
+        let report = store.forget_link(id).await?.plus(tokens);
         tracing::info!(link = %id, deleted = %report, "link forgotten");
         Ok(report)
     }

@@ -88,10 +88,7 @@ async fn a_running_scheduler_writes_nothing_of_a_forgotten_link_back() {
     assert_eq!(report.links, 1);
     assert!(report.posts >= 1, "{report:?}");
     assert!(report.events >= 1, "{report:?}");
-    assert_eq!(
-        report.credentials, 0,
-        "deleted before, with their revocation"
-    );
+    assert_eq!(report.credentials, 0, "the fake connector stores none");
     // The scheduler goes on polling for a while; nothing of the link comes back.
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(20)).await;

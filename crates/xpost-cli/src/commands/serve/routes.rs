@@ -1124,8 +1124,8 @@ async fn deletion_status(State(state): State<Arc<AppState>>, Path(code): Path<St
                 .deleted
                 .counts()
                 .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(what, n)| context! { what => *what, count => *n })
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| context! { what => *what, count => *n })
                 .collect::<Vec<_>>(),
             requested_at => r.requested_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
             updated_at => r.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
