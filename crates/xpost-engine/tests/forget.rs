@@ -159,24 +159,52 @@ async fn a_running_scheduler_writes_nothing_of_a_forgotten_link_back() {
     assert!(matches!(again, EngineError::UnknownLink(_)), "{again}");
 }
 
-/// A pass that read the link before the forget and takes its lease after it
-/// finds the link gone under the lease, writes nothing, and leaves no lease.
-#[tokio::test]
-async fn a_pass_that_read_the_link_before_the_forget_writes_nothing_after_it() {
+/// A pass over the link with one new post, stopped at a gate.
+struct Stopped {
+    store: Arc<dyn Store>,
+    platform: FakePlatform,
+    gated: Arc<Gated>,
+    engine: Engine,
+    pass: tokio::task::JoinHandle<Result<xpost_engine::PassReport, EngineError>>,
+}
+
+/// Starts a pass that stops at the `target` call (under the lease) when
+/// `at_target`, else at the `source` call (before it).
+async fn stopped_pass(at_target: bool, caption: &str) -> Stopped {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let (_clock, platform, connector) = setup(store.clone()).await;
-    let gated = Gated::new(connector, false);
+    let gated = Gated::new(connector, at_target);
     let engine = Engine::builder()
         .store(store.clone())
         .connector(gated.clone())
         .build()
         .unwrap();
-    platform.post(1, "Found by the late pass", MediaType::Image, 1);
+    platform.post(1, caption, MediaType::Image, 1);
     let pass = tokio::spawn({
         let engine = engine.clone();
         async move { engine.sync_link(&link_id(), SyncOptions::default()).await }
     });
     gated.reached.notified().await;
+    Stopped {
+        store,
+        platform,
+        gated,
+        engine,
+        pass,
+    }
+}
+
+/// A pass that read the link before the forget and takes its lease after it
+/// finds the link gone under the lease, writes nothing, and leaves no lease.
+#[tokio::test]
+async fn a_pass_that_read_the_link_before_the_forget_writes_nothing_after_it() {
+    let Stopped {
+        store,
+        platform,
+        gated,
+        engine,
+        pass,
+    } = stopped_pass(false, "Found by the late pass").await;
     let report = engine.forget(&link_id()).await.unwrap();
     assert_eq!(report.links, 1);
     gated.release.notify_one();
@@ -197,20 +225,13 @@ async fn a_pass_that_read_the_link_before_the_forget_writes_nothing_after_it() {
 /// link is left once the forget returns.
 #[tokio::test]
 async fn a_forget_waits_for_the_pass_that_holds_the_lease() {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let (_clock, platform, connector) = setup(store.clone()).await;
-    let gated = Gated::new(connector, true);
-    let engine = Engine::builder()
-        .store(store.clone())
-        .connector(gated.clone())
-        .build()
-        .unwrap();
-    platform.post(1, "Held up under the lease", MediaType::Image, 1);
-    let pass = tokio::spawn({
-        let engine = engine.clone();
-        async move { engine.sync_link(&link_id(), SyncOptions::default()).await }
-    });
-    gated.reached.notified().await;
+    let Stopped {
+        store,
+        platform,
+        gated,
+        engine,
+        pass,
+    } = stopped_pass(true, "Held up under the lease").await;
     assert_eq!(
         store.posts(&PostQuery::default()).await.unwrap().len(),
         1,
