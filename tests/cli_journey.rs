@@ -267,21 +267,30 @@ async fn link_sync_status_log_review_run_doctor_preview() {
     assert!(said.contains("xpost link x"), "the fix is named: {said}");
 }
 
-#[tokio::test]
-async fn unlink_with_purge_deletes_the_cross_posted_tweets_and_keeps_the_history() {
-    let emu = emulator();
-    let dir = TempDir::new("purge");
-    link(&emu, &dir, "instagram", "dora").await;
-    link(&emu, &dir, "x", "dora_x").await;
-    let links = json(&xpost(&emu, &dir, &["links", "--json"]));
+/// Links `NAME` on Instagram and `NAME_x` on X, publishes `captions` after the
+/// link became active and syncs once; answers the Instagram user id.
+async fn linked_and_synced(emu: &Emulator, dir: &TempDir, name: &str, captions: &[&str]) -> String {
+    link(emu, dir, "instagram", name).await;
+    link(emu, dir, "x", &format!("{name}_x")).await;
+    let links = json(&xpost(emu, dir, &["links", "--json"]));
     let ig_user = links["links"][0]["source"]["user_id"]
         .as_str()
         .unwrap()
         .to_owned();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    publish(&emu, &ig_user, "First to purge").await;
-    publish(&emu, &ig_user, "Second to purge").await;
-    assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
+    for caption in captions {
+        publish(emu, &ig_user, caption).await;
+    }
+    assert!(xpost(emu, dir, &["sync", "--once"]).status.success());
+    ig_user
+}
+
+#[tokio::test]
+async fn unlink_with_purge_deletes_the_cross_posted_tweets_and_keeps_the_history() {
+    let emu = emulator();
+    let dir = TempDir::new("purge");
+    let ig_user =
+        linked_and_synced(&emu, &dir, "dora", &["First to purge", "Second to purge"]).await;
     assert_eq!(count(&tweets(&emu).await, "First to purge"), 1);
     assert_eq!(count(&tweets(&emu).await, "Second to purge"), 1);
 
@@ -312,6 +321,52 @@ async fn unlink_with_purge_deletes_the_cross_posted_tweets_and_keeps_the_history
     publish(&emu, &ig_user, "After the unlink").await;
     assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
     assert_eq!(count(&tweets(&emu).await, "After the unlink"), 0);
+}
+
+#[tokio::test]
+async fn unlink_with_forget_deletes_everything_stored_and_leaves_the_tweets() {
+    let emu = emulator();
+    let dir = TempDir::new("forget");
+    let ig_user =
+        linked_and_synced(&emu, &dir, "fern", &["First to forget", "Second to forget"]).await;
+    assert_eq!(count(&tweets(&emu).await, "First to forget"), 1);
+
+    // Not on a terminal and no --yes: refused, nothing changed.
+    let refused = xpost(&emu, &dir, &["unlink", "--forget"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let status = json(&xpost(&emu, &dir, &["status", "--json"]));
+    assert_eq!(status["links"][0]["state"], "active");
+    assert_eq!(status["posts"].as_array().unwrap().len(), 2);
+
+    let forget = xpost(&emu, &dir, &["unlink", "--forget", "--yes"]);
+    assert!(
+        forget.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forget.stderr)
+    );
+    let said = String::from_utf8(forget.stdout).unwrap();
+    assert!(said.contains("forgot default"), "{said}");
+    assert!(said.contains("2 post records"), "{said}");
+    assert!(said.contains("2 credentials"), "{said}");
+    assert!(said.contains("left in place"), "{said}");
+    let status = json(&xpost(&emu, &dir, &["status", "--json"]));
+    assert_eq!(status["links"], serde_json::json!([]), "{status}");
+    assert_eq!(status["posts"], serde_json::json!([]), "{status}");
+    // The tweets stay on X, undeleted; the X tokens are revoked.
+    let all = tweets(&emu).await;
+    assert_eq!(count(&all, "First to forget"), 1);
+    assert_eq!(count(&all, "Second to forget"), 1);
+    assert!(
+        all.iter()
+            .filter(|t| t["text"].as_str().unwrap().contains("to forget"))
+            .all(|t| t["deleted"] == false)
+    );
+    // Nothing is posted for it any more.
+    publish(&emu, &ig_user, "After the forget").await;
+    assert!(xpost(&emu, &dir, &["sync", "--once"]).status.success());
+    assert_eq!(count(&tweets(&emu).await, "After the forget"), 0);
 }
 
 #[tokio::test]

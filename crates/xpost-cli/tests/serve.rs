@@ -584,6 +584,14 @@ async fn callbacks_check_their_signature_and_can_be_sent_again() {
     let link = LinkId::new("default").unwrap();
     let secret = ig_client::AppCredentials::new("xpost-emulator", "xpost-emulator-secret");
     let payload = serde_json::json!({"algorithm": "HMAC-SHA256", "issued_at": 1_750_000_000, "user_id": linked.instagram});
+    // One post cross-posted before anything is asked: the tweet is the user's.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let admin = emu.admin();
+    admin
+        .publish_instagram_media(&linked.instagram, media("Harbour at dawn"))
+        .unwrap();
+    dash.engine.sync_once(SyncOptions::default()).await.unwrap();
+    assert_eq!(admin.x_tweets().len(), 1);
 
     // Forged: another secret, or a payload changed after signing.
     let forged =
@@ -682,13 +690,44 @@ async fn callbacks_check_their_signature_and_can_be_sent_again() {
         shown.contains(&code) && shown.contains(">completed<"),
         "{shown}"
     );
+    assert!(shown.contains("1 post record<"), "{shown}");
+    assert!(shown.contains("left in place"), "{shown}");
+    assert!(shown.contains("xpost unlink --purge"), "{shown}");
+    assert!(!shown.contains("Harbour at dawn"), "no caption on the page");
+    // Nothing of the link is stored any more, and the request record names
+    // nobody; the tweet stays on X.
+    assert!(dash.store.link(&link).await.unwrap().is_none());
+    assert!(dash.store.links().await.unwrap().is_empty());
+    for side in [Side::Source, Side::Target] {
+        assert!(dash.store.credentials(&link, side).await.unwrap().is_none());
+    }
+    assert!(dash.store.cursor(&link).await.unwrap().is_none());
     assert!(
         dash.store
-            .credentials(&link, Side::Target)
+            .posts(&xpost_core::PostQuery::default())
             .await
             .unwrap()
-            .is_none()
+            .is_empty()
     );
+    assert!(
+        dash.store
+            .events(&xpost_core::EventQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let record = dash.store.deletion_request(&code).await.unwrap().unwrap();
+    assert_eq!(record.state, xpost_core::DeletionState::Completed);
+    assert_eq!(record.link_count, 1);
+    assert_eq!(record.deleted.links, 1);
+    assert_eq!(record.deleted.posts, 1);
+    let stored = serde_json::to_string(&record).unwrap();
+    for private in [linked.instagram.as_str(), "Harbour at dawn", "default"] {
+        assert!(!stored.contains(private), "{private} kept in {stored}");
+    }
+    let tweets = admin.x_tweets();
+    assert_eq!(tweets.len(), 1);
+    assert!(!tweets[0].deleted, "the tweet stays on X");
     let (status, replay) =
         post_callback(&dash.base, "/callbacks/instagram/data-deletion", &good).await;
     assert_eq!(status, StatusCode::OK);

@@ -70,7 +70,7 @@ pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, OAuth1Token, Secret, Versioned};
-pub use deletion::{DeletionRequest, DeletionState};
+pub use deletion::{DeletionRequest, DeletionState, ForgetReport};
 pub use error::CoreError;
 pub use event::{Event, EventKind};
 pub use ids::{

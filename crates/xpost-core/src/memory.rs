@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, OAuth1Token, Versioned};
-use crate::deletion::DeletionRequest;
+use crate::deletion::{DeletionRequest, ForgetReport};
 use crate::event::Event;
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
@@ -432,6 +432,44 @@ impl Store for MemoryStore {
 
     async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
         Ok(self.lock().deletions.get(code).cloned())
+    }
+
+    async fn forget_link(&self, link: &LinkId) -> Result<ForgetReport, StoreError> {
+        fn count(n: usize) -> u64 {
+            u64::try_from(n).unwrap_or(u64::MAX)
+        }
+        fn drain<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, of: impl Fn(&K) -> bool) -> u64 {
+            let before = map.len();
+            map.retain(|k, _| !of(k));
+            count(before - map.len())
+        }
+        // One lock held throughout: another caller sees all of it or none.
+        let mut inner = self.lock();
+        let links = count(usize::from(inner.links.remove(link).is_some()));
+        let credentials = drain(&mut inner.credentials, |(l, _)| l == link);
+        let oauth1_tokens = count(usize::from(inner.oauth1.remove(link).is_some()));
+        let cursors = count(usize::from(inner.cursors.remove(link).is_some()));
+        let posts = drain(&mut inner.posts, |(l, _)| l == link);
+        let before = inner.events.len();
+        inner.events.retain(|e| &e.link != link);
+        let events = count(before - inner.events.len());
+        let before = inner.metrics.len();
+        inner.metrics.retain(|s| &s.link != link);
+        let metric_samples = count(before - inner.metrics.len());
+        let report = ForgetReport {
+            links,
+            credentials,
+            oauth1_tokens,
+            cursors,
+            posts,
+            events,
+            metric_samples,
+            profile_snapshots: count(usize::from(inner.profiles.remove(link).is_some())),
+            task_runs: drain(&mut inner.runs, |(l, _)| l == link),
+            read_counters: drain(&mut inner.reads, |(l, _)| l == link),
+            leases: count(usize::from(inner.leases.remove(link).is_some())),
+        };
+        Ok(report)
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         Ok(self.lock().oauth1.get(link).cloned())

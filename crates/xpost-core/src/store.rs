@@ -18,7 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::{Credentials, OAuth1Token, Versioned};
-use crate::deletion::DeletionRequest;
+use crate::deletion::{DeletionRequest, ForgetReport};
 use crate::event::{Event, EventKind};
 use crate::ids::{LinkId, SourceId};
 use crate::link::{Link, LinkState, Side};
@@ -401,6 +401,19 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError>;
+
+    /// Deletes everything stored about `link`, in one transaction: the link,
+    /// both sides' credentials, the OAuth 1.0a token, the cursor, the post
+    /// records, the events, metric samples, profile snapshot, task times,
+    /// paid-read counters and the lease. Answers how many rows of each kind
+    /// went; an unknown link answers all zeros. Deletion requests are not the
+    /// link's and stay. A worker still holding the link's lease finds it lost
+    /// at its next fenced write.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`]; then nothing was deleted.
+    async fn forget_link(&self, link: &LinkId) -> Result<ForgetReport, StoreError>;
+
     /// The link's OAuth 1.0a token, if one was linked.
     ///
     /// # Errors

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::credentials::{Credentials, OAuth1Token, Secret, Versioned};
-use crate::deletion::{DeletionRequest, DeletionState};
+use crate::deletion::{DeletionRequest, DeletionState, ForgetReport};
 use crate::event::{Event, EventKind};
 use crate::ids::TargetId;
 use crate::ids::{AccountId, IgMediaId, LinkId, SourceId};
@@ -672,19 +672,24 @@ pub async fn logged_updates_write_the_record_and_its_events_together(store: &dyn
 /// write with the same code, and unknown codes answer nothing.
 pub async fn deletion_requests_round_trip_and_are_replaced_by_code(store: &dyn Store) {
     assert_eq!(store.deletion_request("nope").await.unwrap(), None);
+    let deleted = ForgetReport {
+        posts: 3,
+        events: 7,
+        ..ForgetReport::default()
+    };
     let mut request = DeletionRequest {
         code: "c0ffee".into(),
-        user_id: "1784".into(),
-        links: vec![link_id("a"), link_id("b")],
+        link_count: 2,
         state: DeletionState::Pending,
         detail: "received".into(),
+        deleted: ForgetReport::default(),
         requested_at: at(10),
         updated_at: at(10),
     };
     store.put_deletion_request(&request).await.unwrap();
     let other = DeletionRequest {
         code: "beef".into(),
-        links: Vec::new(),
+        link_count: 0,
         ..request.clone()
     };
     store.put_deletion_request(&other).await.unwrap();
@@ -694,6 +699,7 @@ pub async fn deletion_requests_round_trip_and_are_replaced_by_code(store: &dyn S
     );
     request.state = DeletionState::Completed;
     request.detail = "deleted".into();
+    request.deleted = deleted;
     request.updated_at = at(20);
     store.put_deletion_request(&request).await.unwrap();
     assert_eq!(
@@ -703,6 +709,252 @@ pub async fn deletion_requests_round_trip_and_are_replaced_by_code(store: &dyn S
     assert_eq!(
         store.deletion_request("beef").await.unwrap().as_ref(),
         Some(&other)
+    );
+}
+
+/// Stores one of everything a link can have, under a lease it keeps.
+async fn fill_link(store: &dyn Store, name: &str) -> Lease {
+    let link = link_id(name);
+    store.put_link(&active_link(name)).await.unwrap();
+    for side in [Side::Source, Side::Target] {
+        store
+            .put_credentials(&link, side, &creds("access", "refresh"))
+            .await
+            .unwrap();
+    }
+    store
+        .put_oauth1_token(
+            &link,
+            &OAuth1Token {
+                token: Secret::new("tok"),
+                token_secret: Secret::new("sec"),
+                user_id: Some("42".into()),
+                screen_name: Some("someone".into()),
+                obtained_at: at(5),
+            },
+        )
+        .await
+        .unwrap();
+    let lease = store
+        .try_lease(&link, "w", at(0), TTL)
+        .await
+        .unwrap()
+        .unwrap();
+    let posts = [
+        PostRecord::discovered(link.clone(), sample_post("1", 10), at(1)),
+        PostRecord::discovered(link.clone(), sample_post("2", 11), at(1)),
+    ];
+    store.insert_posts(&lease, &posts, at(1)).await.unwrap();
+    store
+        .set_cursor(
+            &lease,
+            &SourceCursor {
+                newest_id: Some(SourceId::new("2").unwrap()),
+                newest_at: Some(at(11)),
+                polled_at: Some(at(12)),
+            },
+            at(1),
+        )
+        .await
+        .unwrap();
+    store
+        .append_events(&[
+            Event::new(at(2), link.clone(), EventKind::Discovered, "found"),
+            Event::new(at(3), link.clone(), EventKind::Unlinked, "caption text"),
+        ])
+        .await
+        .unwrap();
+    let sample = MetricSample {
+        link: link.clone(),
+        source_id: SourceId::new("1").unwrap(),
+        platform: Platform::X,
+        at: at(4),
+        metrics: Metrics {
+            likes: Some(1),
+            ..Metrics::default()
+        },
+    };
+    store
+        .append_metrics(&lease, &[sample], at(4))
+        .await
+        .unwrap();
+    store
+        .put_profile_snapshot(
+            &lease,
+            &ProfileSnapshot {
+                name: Some("Ana".into()),
+                ..ProfileSnapshot::default()
+            },
+            at(4),
+        )
+        .await
+        .unwrap();
+    store
+        .set_last_run(&lease, "analytics", at(4), at(4))
+        .await
+        .unwrap();
+    store
+        .spend_reads(&lease, &["x:day:2025-06-15".to_owned()], 2, at(4))
+        .await
+        .unwrap();
+    lease
+}
+
+/// Everything one link's data reads as through the Store's methods.
+async fn read_link(store: &dyn Store, name: &str) -> String {
+    let link = link_id(name);
+    let one = Some(link.clone());
+    format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        store.link(&link).await.unwrap(),
+        store
+            .links()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.id == link)
+            .collect::<Vec<_>>(),
+        store
+            .credentials(&link, Side::Source)
+            .await
+            .unwrap()
+            .map(|c| (c.value.access_token.expose().to_owned(), c.version)),
+        store
+            .credentials(&link, Side::Target)
+            .await
+            .unwrap()
+            .map(|c| (c.value.access_token.expose().to_owned(), c.version)),
+        store
+            .oauth1_token(&link)
+            .await
+            .unwrap()
+            .map(|t| t.token.expose().to_owned()),
+        store.cursor(&link).await.unwrap(),
+        store
+            .posts(&PostQuery {
+                link: one.clone(),
+                ..PostQuery::default()
+            })
+            .await
+            .unwrap(),
+        store.due_posts(&link, at(1_000_000), 0).await.unwrap(),
+        store.posts_published_since(&link, at(0)).await.unwrap(),
+        store
+            .events(&EventQuery {
+                link: one.clone(),
+                ..EventQuery::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.kind, e.message.clone()))
+            .collect::<Vec<_>>(),
+        store
+            .metrics(&MetricQuery {
+                link: one,
+                ..MetricQuery::default()
+            })
+            .await
+            .unwrap(),
+        store.profile_snapshot(&link).await.unwrap(),
+        store.last_run(&link, "analytics").await.unwrap(),
+        store.reads_spent(&link, "x:day:2025-06-15").await.unwrap(),
+    )
+}
+
+/// Forgetting a link deletes every row of it, whatever its kind, so that no
+/// Store method reads anything of it back; its old lease fences nothing any
+/// more; another link's data and the deletion requests are untouched.
+pub async fn forgetting_a_link_deletes_all_of_it_and_nothing_else(store: &dyn Store) {
+    let gone = fill_link(store, "gone").await;
+    let kept = fill_link(store, "kept").await;
+    let request = DeletionRequest {
+        code: "c0de".into(),
+        link_count: 1,
+        state: DeletionState::Pending,
+        detail: "received".into(),
+        deleted: ForgetReport::default(),
+        requested_at: at(10),
+        updated_at: at(10),
+    };
+    store.put_deletion_request(&request).await.unwrap();
+    let empty = read_link(store, "never").await;
+    let kept_before = read_link(store, "kept").await;
+    assert_ne!(read_link(store, "gone").await, empty);
+
+    let report = store.forget_link(&link_id("gone")).await.unwrap();
+    let expected = ForgetReport {
+        links: 1,
+        credentials: 2,
+        oauth1_tokens: 1,
+        cursors: 1,
+        posts: 2,
+        events: 2,
+        metric_samples: 1,
+        profile_snapshots: 1,
+        task_runs: 1,
+        read_counters: 1,
+        leases: 1,
+    };
+    assert_eq!(report, expected);
+    assert_eq!(report.total(), 14);
+
+    assert_eq!(
+        read_link(store, "gone").await,
+        empty,
+        "nothing of it is read"
+    );
+    // Nor through the queries over every link.
+    let events = store.events(&EventQuery::default()).await.unwrap();
+    let posts = store.posts(&PostQuery::default()).await.unwrap();
+    let samples = store.metrics(&MetricQuery::default()).await.unwrap();
+    let owners: Vec<&str> = (events.iter().map(|e| e.link.as_str()))
+        .chain(posts.iter().map(|p| p.link.as_str()))
+        .chain(samples.iter().map(|m| m.link.as_str()))
+        .collect();
+    assert!(owners.iter().all(|l| *l == "kept"), "{owners:?}");
+    assert_eq!(owners.len(), 2 + 2 + 1, "{owners:?}");
+    assert_eq!(
+        read_link(store, "kept").await,
+        kept_before,
+        "the other link is untouched"
+    );
+    assert_eq!(store.deletion_request("c0de").await.unwrap(), Some(request));
+
+    // A worker still holding the forgotten link's lease writes nothing back.
+    let stale = store
+        .insert_posts(
+            &gone,
+            &[PostRecord::discovered(
+                link_id("gone"),
+                sample_post("3", 12),
+                at(5),
+            )],
+            at(5),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+    let stale = store
+        .set_cursor(&gone, &SourceCursor::default(), at(5))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(read_link(store, "gone").await, empty);
+    // The other link's lease still fences for its holder.
+    store
+        .set_cursor(&kept, &SourceCursor::default(), at(5))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.forget_link(&link_id("gone")).await.unwrap(),
+        ForgetReport::default(),
+        "forgetting again finds nothing"
     );
 }
 
@@ -1079,7 +1331,8 @@ macro_rules! store_conformance_tests {
             profile_snapshots_and_task_times_are_fenced,
             metric_series_are_listed_oldest_first,
             spent_reads_add_up_per_period,
-            deletion_requests_round_trip_and_are_replaced_by_code
+            deletion_requests_round_trip_and_are_replaced_by_code,
+            forgetting_a_link_deletes_all_of_it_and_nothing_else
         );
     };
     (@each $make:expr; $($case:ident),+) => {
@@ -1302,6 +1555,10 @@ impl Store for DyingStore {
 
     async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
         self.inner.deletion_request(code).await
+    }
+    async fn forget_link(&self, link: &LinkId) -> Result<ForgetReport, StoreError> {
+        self.spend()?;
+        self.inner.forget_link(link).await
     }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.inner.oauth1_token(link).await

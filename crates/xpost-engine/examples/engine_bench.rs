@@ -282,6 +282,10 @@ impl Store for MeteredStore {
     ) -> Result<Option<xpost_core::DeletionRequest>, StoreError> {
         read!(self, self.inner.deletion_request(code))
     }
+
+    async fn forget_link(&self, link: &LinkId) -> Result<xpost_core::ForgetReport, StoreError> {
+        write!(self, self.inner.forget_link(link))
+    }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.inner.oauth1_token(link).await
     }

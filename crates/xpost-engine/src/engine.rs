@@ -413,6 +413,12 @@ impl Engine {
             report.outcome = PassOutcome::Busy;
             return Ok(report);
         };
+        // An unlink or forget may have come between reading the link and
+        // taking its lease.
+        if !crate::forget::held_link_is_active(&*inner.store, &lease).await? {
+            report.outcome = PassOutcome::Inactive;
+            return Ok(report);
+        }
         let mut guard = LeaseGuard {
             store: &*inner.store,
             clock: &*inner.clock,

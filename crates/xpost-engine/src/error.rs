@@ -23,6 +23,10 @@ pub enum EngineError {
     /// The engine was built without something it needs.
     #[error("engine not configured: {0}")]
     Config(String),
+    /// A pass kept working the link for longer than a lease lives, so it could
+    /// not be forgotten now; it is disconnected already, try again.
+    #[error("link {0} is still being worked by a pass; it is disconnected, try again in a minute")]
+    LinkBusy(LinkId),
     /// The post named is not held for review.
     #[error("post {source_id} of link {link} is not waiting for review")]
     NotInReview {

@@ -44,6 +44,7 @@ mod builder;
 mod connector;
 mod engine;
 mod error;
+mod forget;
 mod limits;
 pub mod media;
 pub mod notify;

@@ -57,6 +57,9 @@ impl Engine {
         else {
             return Ok(());
         };
+        if !crate::forget::held_link_is_active(&*inner.store, &lease).await? {
+            return Ok(());
+        }
         let mut guard = LeaseGuard {
             store: &*inner.store,
             clock: &*inner.clock,

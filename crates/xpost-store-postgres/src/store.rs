@@ -5,9 +5,9 @@ use deadpool_postgres::{GenericClient, Transaction};
 use jiff::{SignedDuration, Timestamp};
 use tokio_postgres::Row;
 use xpost_core::{
-    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery,
-    MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor,
-    SourceId, Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, ForgetReport, Lease, Link, LinkId, LinkState,
+    MetricQuery, MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side,
+    SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 
 use crate::{PostgresStore, unavailable};
@@ -710,9 +710,11 @@ impl Store for PostgresStore {
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (code) DO UPDATE SET user_id = excluded.user_id,
                    state = excluded.state, requested_at = excluded.requested_at, body = excluded.body",
+                // The column predates requests that keep nothing about the
+                // user; it is left empty.
                 &[
                     &request.code,
-                    &request.user_id,
+                    &"",
                     &request.state.as_str(),
                     &micros(request.requested_at),
                     &to_json("deletion request", request)?,
@@ -740,6 +742,40 @@ impl Store for PostgresStore {
         })
         .transpose()
     }
+    async fn forget_link(&self, link: &LinkId) -> Result<ForgetReport, StoreError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let result = async {
+            let id = link.as_str();
+            let delete = |sql: &'static str| {
+                let tx = &tx;
+                async move {
+                    tx.execute(sql, &[&id])
+                        .await
+                        .map_err(unavailable("forget a link"))
+                }
+            };
+            let mut report = ForgetReport::default();
+            // The lease first: deleting its row waits for every fenced write
+            // in flight (they hold it FOR SHARE), and any later one finds it gone.
+            report.leases = delete("DELETE FROM leases WHERE link_id = $1").await?;
+            report.credentials = delete("DELETE FROM credentials WHERE link_id = $1").await?;
+            report.oauth1_tokens = delete("DELETE FROM oauth1_tokens WHERE link_id = $1").await?;
+            report.cursors = delete("DELETE FROM cursors WHERE link_id = $1").await?;
+            report.posts = delete("DELETE FROM posts WHERE link_id = $1").await?;
+            report.events = delete("DELETE FROM events WHERE link_id = $1").await?;
+            report.metric_samples = delete("DELETE FROM metric_samples WHERE link_id = $1").await?;
+            report.profile_snapshots =
+                delete("DELETE FROM profile_snapshots WHERE link_id = $1").await?;
+            report.task_runs = delete("DELETE FROM task_runs WHERE link_id = $1").await?;
+            report.read_counters = delete("DELETE FROM metered_reads WHERE link_id = $1").await?;
+            report.links = delete("DELETE FROM links WHERE id = $1").await?;
+            Ok(report)
+        }
+        .await;
+        finish(tx, result, "commit forgetting a link").await
+    }
+
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         let client = self.client().await?;
         let row = client

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use xpost_core::{
-    Credentials, DeletionRequest, Event, EventQuery, Lease, Link, LinkId, LinkState, MetricQuery,
-    MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side, SourceCursor,
-    SourceId, Store, StoreError, Versioned,
+    Credentials, DeletionRequest, Event, EventQuery, ForgetReport, Lease, Link, LinkId, LinkState,
+    MetricQuery, MetricSample, Metrics, OAuth1Token, PostQuery, PostRecord, ProfileSnapshot, Side,
+    SourceCursor, SourceId, Store, StoreError, Versioned,
 };
 
 use crate::{SqliteStore, unavailable};
@@ -745,9 +745,11 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (code) DO UPDATE SET user_id = excluded.user_id,
                    state = excluded.state, requested_at = excluded.requested_at, body = excluded.body",
+                // The column predates requests that keep nothing about the
+                // user; it is left empty.
                 params![
                     request.code,
-                    request.user_id,
+                    "",
                     request.state.as_str(),
                     micros(request.requested_at),
                     to_json("deletion request", &request)?
@@ -774,6 +776,35 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn forget_link(&self, link: &LinkId) -> Result<ForgetReport, StoreError> {
+        let link = link.clone();
+        self.call(move |conn, _| {
+            let tx = write_tx(conn)?;
+            let delete = |sql: &str| -> Result<u64, StoreError> {
+                tx.execute(sql, [link.as_str()])
+                    .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
+                    .map_err(unavailable("forget a link"))
+            };
+            let mut report = ForgetReport::default();
+            report.credentials = delete("DELETE FROM credentials WHERE link_id = ?1")?;
+            report.oauth1_tokens = delete("DELETE FROM oauth1_tokens WHERE link_id = ?1")?;
+            report.cursors = delete("DELETE FROM cursors WHERE link_id = ?1")?;
+            report.posts = delete("DELETE FROM posts WHERE link_id = ?1")?;
+            report.events = delete("DELETE FROM events WHERE link_id = ?1")?;
+            report.metric_samples = delete("DELETE FROM metric_samples WHERE link_id = ?1")?;
+            report.profile_snapshots = delete("DELETE FROM profile_snapshots WHERE link_id = ?1")?;
+            report.task_runs = delete("DELETE FROM task_runs WHERE link_id = ?1")?;
+            report.read_counters = delete("DELETE FROM metered_reads WHERE link_id = ?1")?;
+            report.leases = delete("DELETE FROM leases WHERE link_id = ?1")?;
+            report.links = delete("DELETE FROM links WHERE id = ?1")?;
+            tx.commit()
+                .map_err(unavailable("commit forgetting a link"))?;
+            Ok(report)
+        })
+        .await
+    }
+
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         let link = link.clone();
         self.call(move |conn, key| {

@@ -1,6 +1,8 @@
 //! `xpost unlink`: stops a link, revokes what X lets it revoke, deletes the
 //! stored tokens and keeps the history; with `--purge` it first deletes every
-//! post it published on X.
+//! post it published on X; with `--forget` it deletes everything stored about
+//! the link instead of keeping the history (what Meta's data-deletion callback
+//! does), leaving its posts on X unless `--purge` is given too.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -25,7 +27,12 @@ pub struct UnlinkArgs {
     /// confirmation on a terminal).
     #[arg(long)]
     pub purge: bool,
-    /// Do not ask before purging (needed when not on a terminal).
+    /// Delete everything stored about the link (tokens, post records, events,
+    /// metrics, the link itself) instead of keeping the history; its posts on
+    /// X stay unless --purge is given too (asks for confirmation on a terminal).
+    #[arg(long)]
+    pub forget: bool,
+    /// Do not ask before purging or forgetting (needed when not on a terminal).
     #[arg(long)]
     pub yes: bool,
 }
@@ -144,32 +151,55 @@ fn confirm(question: &str) -> Result<bool, CliError> {
 pub async fn run(global: &GlobalArgs, args: &UnlinkArgs) -> Result<(), CliError> {
     let store = store::open(global).await?;
     let link = known_link(&*store, &args.link).await?;
-    if args.purge {
-        if !args.yes && !std::io::stdin().is_terminal() {
+    if (args.purge || args.forget) && !args.yes && !std::io::stdin().is_terminal() {
+        let flag = if args.forget { "--forget" } else { "--purge" };
+        return Err(CliError::Input(format!(
+            "{flag} deletes {} and needs confirmation: add --yes when not on a terminal; nothing was changed",
+            if args.forget {
+                "everything stored about the link"
+            } else {
+                "what the link posted on X"
+            }
+        )));
+    }
+    let (posts, parts) = published(&*store, &link).await?;
+    if !args.yes && (args.forget || posts > 0 && args.purge) {
+        let question = match (args.purge, args.forget) {
+            (true, true) => format!(
+                "Delete {parts} posts on X ({posts} cross-posted Instagram posts) of link {link}, then everything stored about it?"
+            ),
+            (false, true) => {
+                format!("Delete everything stored about link {link} (its {parts} posts on X stay)?")
+            }
+            _ => format!(
+                "Delete {parts} posts on X ({posts} cross-posted Instagram posts) of link {link}, then unlink it?"
+            ),
+        };
+        if !confirm(&question)? {
             return Err(CliError::Input(
-                "--purge deletes what the link posted on X and needs confirmation: add --yes when not on a terminal; nothing was changed".into(),
+                "not confirmed; nothing was deleted or unlinked".into(),
             ));
         }
-        let (posts, parts) = published(&*store, &link).await?;
-        if posts > 0 && !args.yes {
-            let question = format!(
-                "Delete {parts} posts on X ({posts} cross-posted Instagram posts) of link {link}, then unlink it?"
-            );
-            if !confirm(&question)? {
-                return Err(CliError::Input(
-                    "not confirmed; nothing was deleted or unlinked".into(),
-                ));
-            }
-        }
+    }
+    if args.purge {
         let report = purge(Arc::clone(&store), &adapter_config(global), &link).await?;
         println!(
             "deleted {} posts on X ({} cross-posted Instagram posts)",
             report.parts, report.posts
         );
     }
-    engine(global, store, Limits::default())?
-        .unlink(&link)
-        .await?;
+    let engine = engine(global, store, Limits::default())?;
+    if args.forget {
+        let report = engine.forget(&link).await?;
+        let on_x = if args.purge || parts == 0 {
+            String::new()
+        } else {
+            format!("; its {parts} posts on X were left in place (delete them on X)")
+        };
+        println!("forgot {link}: cross-posting stopped, deleted {report}{on_x}");
+        return Ok(());
+    }
+    engine.unlink(&link).await?;
     println!(
         "unlinked {link}: cross-posting stopped, stored tokens deleted (revoked on X where it allows), history kept (xpost log {link} shows it)"
     );

@@ -258,6 +258,9 @@ impl Store for TempStore {
     async fn deletion_request(&self, code: &str) -> Result<Option<DeletionRequest>, StoreError> {
         self.pg.deletion_request(code).await
     }
+    async fn forget_link(&self, link: &LinkId) -> Result<xpost_core::ForgetReport, StoreError> {
+        self.pg.forget_link(link).await
+    }
     async fn oauth1_token(&self, link: &LinkId) -> Result<Option<OAuth1Token>, StoreError> {
         self.pg.oauth1_token(link).await
     }

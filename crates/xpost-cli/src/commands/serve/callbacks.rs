@@ -9,24 +9,29 @@
 //!   scheduler sees it before its next post) and its Instagram token is
 //!   deleted. Sending it again changes nothing more.
 //! - **Data deletion**: the links are disconnected at once; then, in the
-//!   background, what `xpost unlink --purge` deletes is deleted: every post
-//!   the link made on X, and both sides' tokens (revoked where X allows). The
-//!   answer is `{url, confirmation_code}`, and `/data-deletion/{code}` shows
-//!   the request's status. The code is derived from the request's signature,
-//!   so the same request sent again finds its first answer and starts
-//!   nothing new.
+//!   background, each is forgotten ([`xpost_engine::Engine::forget`]): tokens
+//!   revoked where the platform allows, and everything stored about it
+//!   deleted (the link, credentials, cursor, post records, events, metric
+//!   samples, profile snapshot, task times, paid-read counters). The posts it
+//!   made on X stay: they are the user's own X content, deleted only on the
+//!   user's explicit request (`xpost unlink --purge`). The answer is
+//!   `{url, confirmation_code}`, and `/data-deletion/{code}` shows the
+//!   request's status, which keeps no user id, username, link name or
+//!   caption: only the code, the state, the times and how many rows of each
+//!   kind went. The code is derived from the request's signature, so the same
+//!   request sent again finds its first answer and starts nothing new.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use xpost_core::{
-    DeletionRequest, DeletionState, Event, EventKind, LinkId, LinkState, Side, Store,
+    DeletionRequest, DeletionState, Event, EventKind, ForgetReport, LinkId, LinkState, Side, Store,
 };
+use xpost_engine::EngineError;
 
 use super::AppState;
 use super::auth::hex;
-use crate::commands::unlink;
 
 /// Why a callback was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,16 +208,17 @@ pub async fn data_deletion(
     }
     let links = links_of(store, &user_id).await?;
     let now = state.adapters.clock.now();
+    let count = u64::try_from(links.len()).unwrap_or(u64::MAX);
     let mut request = DeletionRequest {
         code,
-        user_id,
-        links: links.clone(),
+        link_count: count,
         state: DeletionState::Pending,
         detail: format!(
-            "received; {} link{} disconnected, deleting the posts made on X and the stored tokens",
-            links.len(),
-            if links.len() == 1 { "" } else { "s" }
+            "received; {count} link{} disconnected, deleting everything stored about {}",
+            plural(count),
+            if count == 1 { "it" } else { "them" }
         ),
+        deleted: ForgetReport::default(),
         requested_at: now,
         updated_at: now,
     };
@@ -234,42 +240,43 @@ pub async fn data_deletion(
     }
     if !links.is_empty() {
         let state = Arc::clone(state);
-        tokio::spawn(async move { delete_data(&state, request).await });
+        tokio::spawn(async move { delete_data(&state, request, links).await });
     }
     Ok(answer)
 }
 
-/// Deletes what `xpost unlink --purge` deletes for every link of `request`,
-/// and records how it ended.
-async fn delete_data(state: &AppState, mut request: DeletionRequest) {
-    let mut done = Vec::new();
-    let mut failed = Vec::new();
-    for link in &request.links {
-        let purged = unlink::purge(Arc::clone(&state.store), &state.adapters, link).await;
-        let unlinked = state.engine.unlink(link).await;
-        match (purged, unlinked) {
-            (Ok(report), Ok(())) => done.push(format!(
-                "link {link}: {} posts deleted on X, tokens deleted",
-                report.parts
-            )),
-            (Err(e), _) => failed.push(format!("link {link}: {e}")),
-            (_, Err(e)) => failed.push(format!("link {link}: tokens not deleted: {e}")),
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Forgets every link of `request` and records how it ended, in counts only.
+async fn delete_data(state: &AppState, mut request: DeletionRequest, links: Vec<LinkId>) {
+    let mut deleted = ForgetReport::default();
+    let mut failed = 0u64;
+    for link in &links {
+        match state.engine.forget(link).await {
+            Ok(report) => deleted = deleted.plus(report),
+            // Forgotten meanwhile (by hand, or by another request).
+            Err(EngineError::UnknownLink(_)) => {}
+            Err(e) => {
+                // The log says which link and why; the request keeps counts only.
+                tracing::warn!(code = %request.code, link = %link, error = %e, "data deletion incomplete");
+                failed += 1;
+            }
         }
     }
     request.updated_at = state.adapters.clock.now();
-    if failed.is_empty() {
+    request.deleted = deleted;
+    let kept = "posts already on X were left in place";
+    if failed == 0 {
         request.state = DeletionState::Completed;
-        request.detail = format!("deleted; {}", done.join("; "));
+        request.detail = format!("deleted: {deleted}; {kept}");
     } else {
         request.state = DeletionState::Failed;
         request.detail = format!(
-            "not everything could be deleted: {}{}",
-            failed.join("; "),
-            if done.is_empty() {
-                String::new()
-            } else {
-                format!("; done: {}", done.join("; "))
-            }
+            "{failed} of {} link{} could not be deleted yet (they are disconnected; the operator finishes with xpost unlink --forget); deleted so far: {deleted}; {kept}",
+            request.link_count,
+            plural(request.link_count)
         );
     }
     if let Err(e) = state.store.put_deletion_request(&request).await {

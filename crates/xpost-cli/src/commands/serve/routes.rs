@@ -1119,6 +1119,14 @@ async fn deletion_status(State(state): State<Arc<AppState>>, Path(code): Path<St
             code => r.code,
             state => r.state.as_str(),
             detail => r.detail,
+            links => r.link_count,
+            deleted => r
+                .deleted
+                .counts()
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| context! { what => *what, count => *n })
+                .collect::<Vec<_>>(),
             requested_at => r.requested_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
             updated_at => r.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
         }
