@@ -288,7 +288,9 @@ pub trait Source: Send + Sync {
     ///
     /// # Errors
     /// [`RemoteError`].
-    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError>;
+    async fn stories(&self) -> Result<Vec<SourcePost>, RemoteError> {
+        Ok(Vec::new())
+    }
     /// The bytes of the profile picture at `url` (from [`Source::profile`]).
     ///
     /// # Errors
