@@ -15,7 +15,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fleet::*;
-use common::user::TempDir;
+use common::user::{TempDir, emulator_with};
 
 /// The seed when `XPOST_CRASH_SEED` is not set.
 const DEFAULT_SEED: u64 = 20_261_130;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::fleet::*;
-use common::user::TempDir;
+use common::user::{TempDir, emulator_with};
 
 /// The seed when `XPOST_SOAK_SEED` is not set.
 const DEFAULT_SEED: u64 = 15_002;

@@ -19,23 +19,7 @@ const TOKEN_TTL_S: &str = "4";
 
 /// The emulator with short-lived tokens; killed when dropped.
 fn emulator() -> Emulator {
-    let mut child = Command::new(common::xpost())
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .args(["--access-token-ttl", TOKEN_TTL_S])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Emulator { child, base }
+    common::user::emulator_with(&["--access-token-ttl", TOKEN_TTL_S])
 }
 
 /// `xpost` against the emulator, logging everything it can.

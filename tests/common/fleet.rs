@@ -51,27 +51,6 @@ pub fn seed_from_env(var: &str, default: u64) -> u64 {
     }
 }
 
-/// An emulator process started with extra options.
-pub fn emulator_with(extra: &[&str]) -> Emulator {
-    let mut child = Command::new(super::xpost())
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Emulator { child, base }
-}
-
 /// The store every process of a test shares.
 pub enum Db {
     /// A SQLite file in the test's directory.

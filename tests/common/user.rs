@@ -48,8 +48,14 @@ impl Drop for TempDir {
 }
 
 pub fn emulator() -> Emulator {
+    emulator_with(&[])
+}
+
+/// An emulator process started with extra options (`--access-token-ttl`, say).
+pub fn emulator_with(extra: &[&str]) -> Emulator {
     let mut child = Command::new(super::xpost())
         .args(["emulator", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
