@@ -1310,10 +1310,18 @@ pub async fn spent_reads_add_up_per_period(store: &dyn Store) {
 ///
 /// `$make` is an async expression answering `Option<S>` for a fresh, empty
 /// store `S: Store` (or `None`, after printing why, when it cannot be reached).
+/// When the store comes inside a value that must live as long as it (a
+/// temporary schema, say), name its field: `store_conformance_tests!(make(), .store)`.
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($make:expr) => {
-        $crate::store_conformance_tests!(@each $make;
+        $crate::store_conformance_tests!($make, []);
+    };
+    ($make:expr, .$field:ident) => {
+        $crate::store_conformance_tests!($make, [$field]);
+    };
+    ($make:expr, $field:tt) => {
+        $crate::store_conformance_tests!(@each $make, $field;
             links_round_trip,
             credentials_swap_is_compare_and_swap,
             leases_fence_every_write,
@@ -1335,15 +1343,22 @@ macro_rules! store_conformance_tests {
             forgetting_a_link_deletes_all_of_it_and_nothing_else
         );
     };
-    (@each $make:expr; $($case:ident),+) => {
+    (@each $make:expr, $field:tt; $($case:ident),+) => {
         $(
             #[tokio::test]
             async fn $case() {
-                if let Some(store) = $make.await {
-                    $crate::testing::$case(&store).await;
+                if let Some(held) = $make.await {
+                    $crate::testing::$case($crate::store_conformance_tests!(@store held $field))
+                        .await;
                 }
             }
         )+
+    };
+    (@store $held:ident []) => {
+        &$held
+    };
+    (@store $held:ident [$field:ident]) => {
+        &$held.$field
     };
 }
 

@@ -4,4 +4,4 @@
 
 mod support;
 
-xpost_core::store_conformance_tests!(support::fresh_store());
+xpost_core::store_conformance_tests!(support::fresh_store(), .pg);

@@ -120,6 +120,7 @@ async fn no_token_plaintext_is_stored() {
         obtained_at: Timestamp::now(),
     };
     store
+        .pg
         .put_credentials(&link, Side::Target, &credentials)
         .await
         .unwrap();
@@ -136,6 +137,7 @@ async fn no_token_plaintext_is_stored() {
         assert!(!sealed.windows(needle.len()).any(|w| w == needle));
     }
     let back = store
+        .pg
         .credentials(&link, Side::Target)
         .await
         .unwrap()
@@ -150,6 +152,7 @@ async fn no_table_of_the_schema_holds_a_token_in_the_clear() {
     };
     let link = LinkId::new("default").unwrap();
     store
+        .pg
         .put_link(&xpost_core::Link::new(link.clone(), Timestamp::now()))
         .await
         .unwrap();
@@ -171,6 +174,7 @@ async fn no_table_of_the_schema_holds_a_token_in_the_clear() {
             obtained_at: Timestamp::now(),
         };
         store
+            .pg
             .put_credentials(&link, side, &credentials)
             .await
             .unwrap();
