@@ -161,21 +161,27 @@ fn open_file(path: &Path, key: &SealingKey) -> Result<Connection, StoreError> {
 }
 
 /// Creates the file with mode 0600 before SQLite does (SQLite would use 0644).
+///
+/// An existing file is never opened here: closing any descriptor of a database
+/// file releases every POSIX lock this process holds on it, including those of
+/// a connection already open in this process, after which another process can
+/// take itself for the last user and delete the WAL under that connection.
 fn create_private(path: &Path) -> Result<(), StoreError> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| StoreError::Unavailable {
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Unavailable {
             message: format!("cannot create {}: {e}", path.display()),
             source: Some(Box::new(e)),
-        })
+        }),
+    }
 }
 
 fn check_key(conn: &Connection, key: &SealingKey) -> Result<(), StoreError> {

@@ -249,3 +249,67 @@ async fn a_missing_key_file_for_an_existing_database_is_an_error_not_a_new_key()
     assert!(matches!(err, StoreError::WrongKey { .. }), "{err}");
     assert!(!key::key_file_for(&db).exists(), "no new key was written");
 }
+
+/// The database a child run of this test binary counts the links of, when set.
+const CHILD_DB: &str = "XPOST_TEST_CHILD_DB";
+
+/// In a child process: opens the database as another xpost process would,
+/// prints how many links it holds, and closes it (the last closer of a WAL
+/// database checkpoints and deletes the WAL unless someone still holds it).
+#[test]
+fn child_counts_the_links() {
+    let Ok(path) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM links", [], |row| row.get(0))
+        .unwrap();
+    println!("links={n}");
+}
+
+fn count_in_another_process(path: &Path) -> i64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_counts_the_links", "--nocapture"])
+        .env(CHILD_DB, path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split("links=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count from the child: {text}"))
+}
+
+#[tokio::test]
+async fn a_second_handle_in_one_process_keeps_the_first_ones_writes_visible_to_others() {
+    // A second open in the same process (the dashboard's doctor page does one)
+    // must not release the locks SQLite holds for the first: otherwise another
+    // process takes itself for the last user, deletes the WAL, and the first
+    // handle's later writes go to a deleted file.
+    let path = temp_db();
+    let key = SealingKey::generate();
+    let first = SqliteStore::open(&path, key.clone()).await.unwrap();
+    first
+        .put_link(&Link::new(
+            LinkId::new("one").unwrap(),
+            Timestamp::UNIX_EPOCH,
+        ))
+        .await
+        .unwrap();
+    drop(SqliteStore::open(&path, key).await.unwrap());
+    assert_eq!(count_in_another_process(&path), 1);
+    first
+        .put_link(&Link::new(
+            LinkId::new("two").unwrap(),
+            Timestamp::UNIX_EPOCH,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        count_in_another_process(&path),
+        2,
+        "a write after the second handle closed is lost to other processes"
+    );
+}
