@@ -53,11 +53,13 @@ pub struct BacklogSettings {
     /// With `mode = "newest"`: how many of the newest posts go. Default 5.
     pub newest: u32,
     /// With `mode = "spread"`: the period the backlog is spread over. Default `"6h"`.
+    #[serde(with = "crate::sync::days")]
     pub spread: SignedDuration,
     /// A pass that finds more new posts than this has found a backlog. Default 10.
     pub after_posts: u32,
     /// A pass that comes more than this after the last successful poll (an
     /// outage, a pause, a re-link) has found a backlog. Default `"3h"`.
+    #[serde(with = "crate::sync::days")]
     pub after_gap: SignedDuration,
 }
 
@@ -116,6 +118,7 @@ pub struct StorySettings {
     /// The longest time between two polls of the link's stories, whatever the
     /// poll interval. Less than 24 hours, so that every story is seen alive.
     /// Default `"1h"`.
+    #[serde(with = "crate::sync::days")]
     pub poll_within: SignedDuration,
 }
 

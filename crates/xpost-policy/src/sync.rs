@@ -116,15 +116,15 @@ impl SyncSettings {
 
 /// Durations written as `"7d"`, `"36h"` or `"1h 30m"`: days are 24 hours
 /// here, since these windows are measured on the clock, not the calendar.
-mod days {
+pub(crate) mod days {
     use jiff::{SignedDuration, Span, SpanRelativeTo};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &SignedDuration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(d: &SignedDuration, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&format_args!("{d:#}"))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
         let text = String::deserialize(d)?;
         let span: Span = text.parse().map_err(|e| {
             serde::de::Error::custom(format!(

@@ -267,4 +267,20 @@ fn backlog_and_stories_settings_load_and_bad_values_name_their_key() {
     assert!(
         PolicyConfig::from_toml_str("[defaults.backlog]\nmode = \"flood\"\n", "test.toml").is_err()
     );
+    // Days are written as the docs write them, in backlog as in sync.
+    let week = PolicyConfig::from_toml_str(
+        "[defaults.backlog]\nspread = \"7d\"\nafter_gap = \"1d 12h\"\n",
+        "test.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        week.defaults().backlog.spread,
+        SignedDuration::from_hours(168)
+    );
+    assert_eq!(
+        week.defaults().backlog.after_gap,
+        SignedDuration::from_hours(36)
+    );
+    let (_, key, _) = load_err("[defaults.backlog]\nspread = \"8d\"\n");
+    assert!(key.ends_with("backlog.spread"), "{key}");
 }
